@@ -1,0 +1,72 @@
+# wal2events: PostgreSQL logical decoding output plugin, extension and CLI.
+#
+# `make` builds wal2events.so (output plugin + the extension's SQL functions)
+# with PGXS and the `wal2events` CLI; `make install` installs both.
+# C code generated from proto/wal2events.proto lands in src/gen/ and is not
+# committed.
+
+EXTENSION   = wal2events
+EXTVERSION  = 1.0
+MODULE_big  = wal2events
+DATA        = sql/wal2events--$(EXTVERSION).sql
+PGFILEDESC  = "wal2events - domain events from logical decoding"
+
+GEN         = src/gen/wal2events.pb-c.c src/gen/wal2events.pb-c.h
+LIB_SRCS    = $(wildcard src/lib/*.c)
+PLUGIN_SRCS = $(wildcard src/plugin/*.c)
+OBJS        = src/gen/wal2events.pb-c.o $(LIB_SRCS:.c=.o) $(PLUGIN_SRCS:.c=.o)
+
+# Warnings are errors everywhere. PostgreSQL's callback signatures carry
+# parameters a plugin does not need, hence -Wno-unused-parameter.
+WARNFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CPPFLAGS = -Isrc/gen -Isrc/lib -Isrc/plugin
+PG_CFLAGS   = $(WARNFLAGS)
+SHLIB_LINK  = -lprotobuf-c
+
+# Test suites, each on a temporary instance of the installed server with
+# tests/logical.conf (scripts/test.sh passes a copy completed for the
+# server's version as TEMP_CONFIG). Run them as the postgres user.
+TEMP_CONFIG ?= tests/logical.conf
+REGRESS      = $(patsubst sql/%.sql,%,$(filter-out sql/wal2events--%,$(wildcard sql/*.sql)))
+REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(TEMP_CONFIG) --load-extension=wal2events
+ISOLATION      = $(patsubst tests/specs/%.spec,%,$(wildcard tests/specs/*.spec))
+ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(TEMP_CONFIG) --inputdir=tests --outputdir=tests/output_iso --load-extension=wal2events
+TAP_TESTS    = 1
+PROVE_TESTS  = tests/t/*.pl
+PROVE_FLAGS  = -v
+
+EXTRA_CLEAN = src/gen results regression.diffs regression.out tests/output_iso tmp_check tmp_check_regress tmp_check_iso
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# Generated protobuf code: every object depends on its header.
+$(GEN): proto/wal2events.proto
+	@mkdir -p src/gen
+	protoc-c --proto_path=proto --c_out=src/gen proto/wal2events.proto
+$(OBJS): src/gen/wal2events.pb-c.h $(wildcard src/plugin/*.h src/lib/*.h)
+
+# The CLI and its unit tests are plain C11 programs, built by their own
+# Makefile from the same library sources.
+all: cli
+cli: $(GEN)
+	$(MAKE) -C src/cli
+install: install-cli
+install-cli: cli
+	$(MAKE) -C src/cli install
+clean: clean-cli
+clean-cli:
+	$(MAKE) -C src/cli clean
+
+.PHONY: cli install-cli clean-cli
+
+# One target per suite (pgxs's installcheck runs them all at once).
+installcheck-regress:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+installcheck-isolation:
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+installcheck-tap:
+	W2E_TEMP_CONFIG='$(abspath $(TEMP_CONFIG))' $(prove_installcheck)
+
+.PHONY: installcheck-regress installcheck-isolation installcheck-tap

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Run every wal2events test suite on throwaway servers and print
+# "N passed, N failed". Installs missing Debian packages, builds with
+# warnings as errors, installs, then runs as the postgres user:
+#   unit     C unit tests of libwal2events and the CLI (also under valgrind)
+#   fuzz     the frame/message parser under libFuzzer, briefly
+#   regress  pg_regress suites (sql/, expected/) on a temporary instance
+#   isolation  isolation specs (tests/specs) on a temporary instance
+#   tap      TAP tests (tests/t) with PostgreSQL::Test::Cluster
+# Usage: scripts/test.sh [suite ...]   (default: all)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+. scripts/pg-env.sh
+
+[ "$(id -u)" = 0 ] || { echo "test.sh: run as root: it installs packages and the extension, then runs the servers as postgres" >&2; exit 2; }
+scripts/install-deps.sh || exit 2
+
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz regress isolation tap)
+
+echo "== build"
+make -s -j"$(nproc)" && make -s install >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+# The suites write results next to the sources: run them in a copy that the
+# postgres user owns.
+work=$(mktemp -d /tmp/wal2events-test.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+tar --exclude=.git -cf - . | tar -xf - -C "$work"
+w2e_server_conf > "$work/build-logical.conf"
+chown -R postgres: "$work"
+
+passed=0 failed=0
+count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+run_unit() {
+  local out
+  out=$(as_postgres make -s -C "$work/src/cli" check 2>&1); local rc=$?
+  echo "$out" | tail -n 30
+  local line; line=$(echo "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -n1)
+  if [ -n "$line" ]; then
+    count "$(echo "$line" | awk '{print $1}')" "$(echo "$line" | awk '{print $3}')"
+  fi
+  [ $rc -eq 0 ] || { [ -n "$line" ] && [ "$(echo "$line" | awk '{print $3}')" != 0 ] || count 0 1; }
+}
+
+run_fuzz() {
+  if as_postgres make -s -C "$work/src/cli" fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-20}" > "$work/fuzz.log" 2>&1; then
+    tail -n 3 "$work/fuzz.log"; count 1 0
+  else
+    tail -n 40 "$work/fuzz.log"; count 0 1
+  fi
+}
+
+# pg_regress and pg_isolation_regress print one line per test.
+count_regress_output() {
+  local log=$1
+  count "$(grep -cE '\.\.\. +ok|^ok ' "$log")" "$(grep -cE '\.\.\. +FAILED|^not ok |failed \(ignored\)' "$log")"
+}
+
+run_regress() {
+  as_postgres make -C "$work" installcheck-regress TEMP_CONFIG="$work/build-logical.conf" > "$work/regress.log" 2>&1; local rc=$?
+  grep -E '\.\.\.|tests? (passed|failed)' "$work/regress.log"
+  count_regress_output "$work/regress.log"
+  if [ $rc -ne 0 ]; then
+    [ -f "$work/regression.diffs" ] && head -n 200 "$work/regression.diffs"
+    grep -qE 'FAILED' "$work/regress.log" || { tail -n 30 "$work/regress.log"; count 0 1; }
+  fi
+}
+
+run_isolation() {
+  as_postgres make -C "$work" installcheck-isolation TEMP_CONFIG="$work/build-logical.conf" > "$work/isolation.log" 2>&1; local rc=$?
+  grep -E '\.\.\.|tests? (passed|failed)' "$work/isolation.log"
+  count_regress_output "$work/isolation.log"
+  if [ $rc -ne 0 ]; then
+    [ -f "$work/tests/output_iso/regression.diffs" ] && head -n 200 "$work/tests/output_iso/regression.diffs"
+    grep -qE 'FAILED' "$work/isolation.log" || { tail -n 30 "$work/isolation.log"; count 0 1; }
+  fi
+}
+
+run_tap() {
+  as_postgres make -C "$work" installcheck-tap TEMP_CONFIG="$work/build-logical.conf" > "$work/tap.log" 2>&1; local rc=$?
+  grep -E '^t/|^tests/|^Files=|^Result' "$work/tap.log"
+  local ok nok
+  ok=$(grep -cE '^ *ok [0-9]' "$work/tap.log")
+  nok=$(grep -cE '^ *not ok [0-9]' "$work/tap.log")
+  count "$ok" "$nok"
+  if [ $rc -ne 0 ]; then
+    tail -n 60 "$work/tap.log"
+    [ "$nok" -gt 0 ] || count 0 1
+  fi
+}
+
+for suite in "${suites[@]}"; do
+  echo "== $suite"
+  case $suite in
+    unit) run_unit ;;
+    fuzz) run_fuzz ;;
+    regress) run_regress ;;
+    isolation) run_isolation ;;
+    tap) run_tap ;;
+    *) echo "unknown suite: $suite (unit, fuzz, regress, isolation, tap)"; count 0 1 ;;
+  esac
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,89 @@
+/*
+ * main.c
+ *    The `wal2events` command: global options and dispatch to subcommands.
+ *
+ * Each subcommand lives in its own cmd_<name>.c and owns its options and
+ * help; this file only knows their names. An unknown command is an error
+ * (exit status 2), including the ones not written yet: a script that calls
+ * `wal2events ship` on a build without it must not think it shipped.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "wal2events.h"
+
+/* Extension point: `ship` and `tail` get their rows here (see cli.h). */
+static const CliCommand commands[] = {
+	{"decode", "print framed Transaction messages as JSON lines", cmd_decode},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void
+cli_error(const char *command, const char *fmt,...)
+{
+	va_list		args;
+
+	fprintf(stderr, "wal2events%s%s: ", command != NULL ? " " : "",
+			command != NULL ? command : "");
+	va_start(args, fmt);
+	vfprintf(stderr, fmt, args);
+	va_end(args);
+	fputc('\n', stderr);
+}
+
+static void
+usage(FILE *out)
+{
+	size_t		i;
+
+	fprintf(out,
+			"Usage: wal2events COMMAND [OPTIONS] [ARGS]\n"
+			"\n"
+			"Read what the wal2events output plugin writes.\n"
+			"\n"
+			"Commands:\n");
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out,
+			"\n"
+			"Options:\n"
+			"  -h, --help     show this help\n"
+			"  -V, --version  show the version\n"
+			"\n"
+			"Run `wal2events COMMAND --help` for a command's options.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t		i;
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (name == NULL)
+	{
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+		strcmp(name, "help") == 0)
+	{
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0)
+	{
+		printf("wal2events %s\n", W2E_VERSION);
+		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < N_COMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	if (name[0] == '-')
+		cli_error(NULL, "unknown option '%s' (try 'wal2events --help')", name);
+	else
+		cli_error(NULL, "unknown command '%s' (try 'wal2events --help')", name);
+	return CLI_EXIT_USAGE;
+}

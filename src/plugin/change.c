@@ -1,0 +1,212 @@
+/*
+ * change.c
+ *    INSERT, UPDATE, DELETE and TRUNCATE as row-change events.
+ *
+ * Everything per relation comes from the relation cache; the per-row work is
+ * deforming the tuple and encoding each value. All allocations of a change
+ * happen in the change context, reset when the change is done, so memory
+ * stays flat however long the transaction.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "utils/memutils.h"
+
+#include "pbwrite.h"
+#include "plugin.h"
+#include "relcache.h"
+#include "values.h"
+#include "wire.h"
+
+#define PROGRESS_EVERY_SKIPPED 100
+
+void
+note_skipped_change(LogicalDecodingContext *ctx, PluginState *state)
+{
+	if (++state->skipped_changes >= PROGRESS_EVERY_SKIPPED)
+	{
+		OutputPluginUpdateProgress(ctx, false);
+		state->skipped_changes = 0;
+	}
+}
+
+/* Partition key of the tuple into state->key ("" when no key values). */
+static void
+form_partition_key(PluginState *state, RelationEntry *entry, HeapTuple tuple)
+{
+	resetStringInfo(&state->key);
+	if (tuple == NULL || entry->nkey == 0)
+		return;
+	for (int i = 0; i < entry->nkey; i++)
+	{
+		ColumnState *column = &entry->columns[entry->key[i]];
+
+		if (i > 0)
+			appendStringInfoChar(&state->key, ',');
+		/* key columns are NOT NULL; in a KEY old tuple only they are set */
+		if (!entry->isnull[column->attindex])
+			append_value_text(&state->key, &column->encoder,
+							  entry->values[column->attindex]);
+	}
+}
+
+/*
+ * Encode the columns of a deformed tuple. `only` limits it to those column
+ * indexes (the identity key) when not NULL. Unchanged TOAST values are only
+ * possible in the new tuple of an UPDATE.
+ */
+static void
+encode_tuple(StringInfo out, int field, RelationEntry *entry,
+			 const int *only, int n)
+{
+	for (int i = 0; i < n; i++)
+	{
+		ColumnState *column = &entry->columns[only ? only[i] : i];
+		Datum		value = entry->values[column->attindex];
+		bool		isnull = entry->isnull[column->attindex];
+
+		if (!isnull && column->attlen == -1 &&
+			VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(value)))
+			encode_special_value(out, field, VAL_UNCHANGED_TOAST);
+		else
+			encode_value(out, field, &column->encoder, value, isnull);
+	}
+}
+
+static void
+deform(RelationEntry *entry, Relation relation, HeapTuple tuple)
+{
+	heap_deform_tuple(tuple, RelationGetDescr(relation), entry->values, entry->isnull);
+}
+
+static bool
+action_wanted(const PluginOptions *opts, ReorderBufferChangeType type)
+{
+	switch (type)
+	{
+		case REORDER_BUFFER_CHANGE_INSERT:
+			return opts->actions & ACTION_INSERT;
+		case REORDER_BUFFER_CHANGE_UPDATE:
+			return opts->actions & ACTION_UPDATE;
+		case REORDER_BUFFER_CHANGE_DELETE:
+			return opts->actions & ACTION_DELETE;
+		default:
+			return false;
+	}
+}
+
+static void
+encode_row_change(PluginState *state, Relation relation, RelationEntry *entry,
+				  ReorderBufferChange *change)
+{
+	TxnWriter  *w = &state->writer;
+	StringInfo	buf = &w->buf;
+	HeapTuple	newtuple = change->data.tp.newtuple ? &change->data.tp.newtuple->tuple : NULL;
+	HeapTuple	oldtuple = change->data.tp.oldtuple ? &change->data.tp.oldtuple->tuple : NULL;
+	const char *type;
+	int			operation;
+	int			old_identity = OLD_NONE;
+	uint32		relation_index;
+	int			event_start;
+	int			row_start;
+
+	switch (change->action)
+	{
+		case REORDER_BUFFER_CHANGE_INSERT:
+			type = entry->type_created;
+			operation = OP_INSERT;
+			break;
+		case REORDER_BUFFER_CHANGE_UPDATE:
+			type = entry->type_updated;
+			operation = OP_UPDATE;
+			break;
+		default:
+			type = entry->type_deleted;
+			operation = OP_DELETE;
+			break;
+	}
+	if (oldtuple)
+		old_identity = entry->replident == REPLICA_IDENTITY_FULL ? OLD_FULL : OLD_KEY;
+
+	/* the key of the row as it is after the change; before it for DELETE */
+	if (newtuple || oldtuple)
+		deform(entry, relation, newtuple ? newtuple : oldtuple);
+	form_partition_key(state, entry, newtuple ? newtuple : oldtuple);
+
+	event_start = writer_begin_event(w, entry, &relation_index, type,
+									 state->key.data, state->key.len, change->lsn);
+	row_start = pb_begin_message(buf, EVENT_ROW);
+	pb_uint(buf, ROW_OPERATION, operation);
+	if (relation_index > 0)
+		pb_uint(buf, ROW_RELATION, relation_index);
+	if (newtuple)
+		encode_tuple(buf, ROW_NEW_VALUES, entry, NULL, entry->ncolumns);
+	if (oldtuple)
+	{
+		if (newtuple)
+			deform(entry, relation, oldtuple);
+		if (old_identity == OLD_FULL)
+			encode_tuple(buf, ROW_OLD_VALUES, entry, NULL, entry->ncolumns);
+		else
+			encode_tuple(buf, ROW_OLD_VALUES, entry, entry->identity, entry->nidentity);
+		pb_uint(buf, ROW_OLD_IDENTITY, old_identity);
+	}
+	pb_end_message(buf, row_start);
+	writer_end_event(w, event_start);
+}
+
+void
+wal2events_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+				  Relation relation, ReorderBufferChange *change)
+{
+	PluginState *state = ctx->output_plugin_private;
+	MemoryContext old = MemoryContextSwitchTo(state->change_cxt);
+	RelationEntry *entry = relcache_get(relation);
+
+	if (entry->publish && action_wanted(&state->opts, change->action))
+		encode_row_change(state, relation, entry, change);
+	else
+		note_skipped_change(ctx, state);
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(state->change_cxt);
+}
+
+void
+wal2events_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+					int nrelations, Relation relations[],
+					ReorderBufferChange *change)
+{
+	PluginState *state = ctx->output_plugin_private;
+	MemoryContext old = MemoryContextSwitchTo(state->change_cxt);
+	TxnWriter  *w = &state->writer;
+
+	for (int i = 0; i < nrelations; i++)
+	{
+		RelationEntry *entry = relcache_get(relations[i]);
+		uint32		relation_index;
+		int			event_start;
+		int			row_start;
+
+		if (!entry->publish || !(state->opts.actions & ACTION_TRUNCATE))
+		{
+			note_skipped_change(ctx, state);
+			continue;
+		}
+		event_start = writer_begin_event(w, entry, &relation_index,
+										 entry->type_truncated, NULL, 0, change->lsn);
+		row_start = pb_begin_message(&w->buf, EVENT_ROW);
+		pb_uint(&w->buf, ROW_OPERATION, OP_TRUNCATE);
+		if (relation_index > 0)
+			pb_uint(&w->buf, ROW_RELATION, relation_index);
+		if (change->data.truncate.cascade)
+			pb_bool(&w->buf, ROW_CASCADE, true);
+		if (change->data.truncate.restart_seqs)
+			pb_bool(&w->buf, ROW_RESTART_IDENTITY, true);
+		pb_end_message(&w->buf, row_start);
+		writer_end_event(w, event_start);
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(state->change_cxt);
+}

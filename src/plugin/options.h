@@ -1,0 +1,44 @@
+/*
+ * options.h
+ *    The output plugin's options, as given to the slot at start.
+ */
+#ifndef W2E_OPTIONS_H
+#define W2E_OPTIONS_H
+
+#include "nodes/pg_list.h"
+
+typedef enum OutputFormat
+{
+	FORMAT_PROTOBUF,			/* binary Transaction messages */
+	FORMAT_JSON					/* the same, rendered as one JSON object each */
+} OutputFormat;
+
+/* Bits of the actions option. */
+#define ACTION_INSERT	0x01
+#define ACTION_UPDATE	0x02
+#define ACTION_DELETE	0x04
+#define ACTION_TRUNCATE 0x08
+#define ACTION_MESSAGE	0x10
+#define ACTION_ALL		0x1F
+
+typedef struct PluginOptions
+{
+	OutputFormat format;
+	bool		framed;			/* framing=delimited (protobuf only) */
+	List	   *tables;			/* TablePattern list; NIL = every table */
+	List	   *exclude_tables; /* TablePattern list */
+	int			actions;		/* ACTION_* bits */
+	bool		local_only;		/* origins=local: skip replicated changes */
+	int			max_events;		/* events per message before a new chunk */
+	int			max_bytes;		/* bytes per message before a new chunk */
+	List	   *message_prefixes;	/* NamePattern list for raw messages */
+} PluginOptions;
+
+#define DEFAULT_MAX_EVENTS 10000
+#define DEFAULT_MAX_BYTES (8 * 1024 * 1024)
+#define MIN_MAX_BYTES 1024
+#define MAX_MAX_BYTES (256 * 1024 * 1024)
+
+extern void parse_plugin_options(List *defels, PluginOptions *opts);
+
+#endif							/* W2E_OPTIONS_H */

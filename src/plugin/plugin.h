@@ -1,0 +1,40 @@
+/*
+ * plugin.h
+ *    State of one wal2events decoding session (ctx->output_plugin_private).
+ */
+#ifndef W2E_PLUGIN_H
+#define W2E_PLUGIN_H
+
+#include "replication/logical.h"
+
+#include "options.h"
+#include "writer.h"
+
+typedef struct PluginState
+{
+	PluginOptions opts;
+	TxnWriter	writer;
+	MemoryContext change_cxt;	/* reset after every change */
+	StringInfoData key;			/* partition key scratch */
+	int			skipped_changes;	/* filtered changes since last progress report */
+} PluginState;
+
+/* change.c */
+extern void wal2events_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+							  Relation relation, ReorderBufferChange *change);
+extern void wal2events_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+								int nrelations, Relation relations[],
+								ReorderBufferChange *change);
+
+/* message.c */
+extern void wal2events_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+							   XLogRecPtr message_lsn, bool transactional,
+							   const char *prefix, Size message_size,
+							   const char *message);
+
+/* A filtered change: keep the walsender's keepalives going in long transactions. */
+extern void note_skipped_change(LogicalDecodingContext *ctx, PluginState *state);
+
+#define WAL2EVENTS_MESSAGE_PREFIX "wal2events"
+
+#endif							/* W2E_PLUGIN_H */
