@@ -9,8 +9,10 @@ export PATH="$PG_BIN:$PATH"
 # to start with it, so it is added only where the server binary knows it.
 w2e_server_conf() {
   cat "$(dirname "${BASH_SOURCE[0]}")/../tests/logical.conf"
-  # (postgres refuses to run as root, even to describe its settings)
-  if as_postgres "$PG_BIN/postgres" --describe-config 2>/dev/null | grep -q '^output_plugin_libraries'; then
+  # (postgres refuses to run as root, even to describe its settings; and no
+  # grep -q: it would stop reading early, postgres would die of SIGPIPE and,
+  # under the callers' set -o pipefail, the test would fail at random)
+  if as_postgres "$PG_BIN/postgres" --describe-config 2>/dev/null | grep '^output_plugin_libraries' >/dev/null; then
     echo "output_plugin_libraries = 'pgoutput, test_decoding, wal2events${W2E_EXTRA_PLUGINS:+, $W2E_EXTRA_PLUGINS}'"
   fi
 }

@@ -61,14 +61,34 @@ invalidate_all(Datum arg, int cacheid, uint32 hashvalue)
 	invalidate_relation(arg, InvalidOid);
 }
 
+/*
+ * The cache lives in the decoding context, which is deleted when decoding
+ * ends, but the invalidation callbacks stay registered for the backend's
+ * life: forget the cache with its memory, or the next invalidation (say a
+ * CREATE TABLE elsewhere, before this backend's next statement) walks a
+ * freed hash table.
+ */
+static void
+forget_cache(void *arg)
+{
+	relation_cache = NULL;
+	cache_cxt = NULL;
+	cache_opts = NULL;
+}
+
 void
 relcache_init(MemoryContext parent, const PluginOptions *opts)
 {
 	HASHCTL		ctl;
+	MemoryContextCallback *forget;
 	static bool callbacks_registered = false;
 
 	cache_cxt = AllocSetContextCreate(parent, "wal2events relation cache",
 									  ALLOCSET_DEFAULT_SIZES);
+	forget = MemoryContextAlloc(cache_cxt, sizeof(MemoryContextCallback));
+	forget->func = forget_cache;
+	forget->arg = NULL;
+	MemoryContextRegisterResetCallback(cache_cxt, forget);
 	cache_opts = opts;
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(RelationEntry);
