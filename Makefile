@@ -27,7 +27,8 @@ SHLIB_LINK  = -lprotobuf-c
 # tests/logical.conf (scripts/test.sh passes a copy completed for the
 # server's version as TEMP_CONFIG). Run them as the postgres user.
 TEMP_CONFIG ?= tests/logical.conf
-REGRESS      = $(patsubst sql/%.sql,%,$(filter-out sql/wal2events--%,$(wildcard sql/*.sql)))
+REGRESS      = setup types toast identity truncate transactions ddl emit messages filters \
+               chunking format_json options decode_errors determinism encoding
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(TEMP_CONFIG) --load-extension=wal2events
 ISOLATION      = $(patsubst tests/specs/%.spec,%,$(wildcard tests/specs/*.spec))
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(TEMP_CONFIG) --inputdir=tests --outputdir=tests/output_iso --load-extension=wal2events
@@ -66,7 +67,12 @@ installcheck-regress:
 	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
 installcheck-isolation:
 	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION)
+# Exported for the whole recipe: prove_installcheck is a chain of commands,
+# and a VAR=value prefix would reach only the first of them.
+# PGXS resets PROVE_FLAGS, so -v (the runner counts "ok N" lines) is set here.
+installcheck-tap: export W2E_TEMP_CONFIG = $(abspath $(TEMP_CONFIG))
+installcheck-tap: PROVE_FLAGS = -v
 installcheck-tap:
-	W2E_TEMP_CONFIG='$(abspath $(TEMP_CONFIG))' $(prove_installcheck)
+	$(prove_installcheck)
 
 .PHONY: installcheck-regress installcheck-isolation installcheck-tap

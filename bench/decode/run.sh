@@ -115,7 +115,8 @@ RAW=$WORK/raw.tsv
 cleanup() {
     local rc=$?
     if [[ $BENCH_KEEP == 1 ]]; then
-        log "kept: cluster in $DATA, socket dir $SOCK, port ${PORT:-?} (stop: $PGBIN/pg_ctl -D $DATA stop)"
+        log "kept: cluster in $DATA, socket dir $SOCK, port ${PORT:-?}, database bench, end LSN ${END_LSN:-?}"
+        log "      psql -h $SOCK -p ${PORT:-?} -U postgres bench;  stop: $PGBIN/pg_ctl -D $DATA stop"
     else
         [[ -f $DATA/postmaster.pid ]] && "$PGBIN/pg_ctl" -D "$DATA" -m immediate -w stop >/dev/null 2>&1 || true
         ((OWN_WORK)) && rm -rf "$WORK" || rm -rf "$DATA"
@@ -211,13 +212,14 @@ bg() { "$@" & wait $!; }
 # Which plugins can run
 # ---------------------------------------------------------------------------
 INCOMPLETE=0
+SKIPPED=0
 declare -A HAVE
 for lib in wal2events wal2json decoderbufs pgoutput test_decoding; do
     if [[ -f $PKGLIBDIR/$lib.so ]]; then
         HAVE[$lib]=1
     else
         HAVE[$lib]=0
-        INCOMPLETE=1
+        INCOMPLETE=1 SKIPPED=1
         if [[ $lib == wal2events ]]; then
             log "*** wal2events is NOT installed ($PKGLIBDIR/wal2events.so is missing): its row is skipped."
             log "*** Build and install it (make && sudo make install) and run again for the full comparison."
@@ -226,6 +228,10 @@ for lib in wal2events wal2json decoderbufs pgoutput test_decoding; do
         fi
     fi
 done
+
+W2E_SO=$PKGLIBDIR/wal2events.so
+W2E_STAMP=$(stat -c '%Y %s' "$W2E_SO" 2>/dev/null || true)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 EMIT_MODE=message
 MSG_PREFIX=wal2events
@@ -282,7 +288,7 @@ for slot in s_wal2events s_wal2json s_decoderbufs s_pgoutput s_floor s_test_deco
     if err=$(sql -c "SELECT pg_create_logical_replication_slot('$slot', '$plugin')" 2>&1 >/dev/null); then
         SLOT_OK[$slot]=1
     else
-        INCOMPLETE=1
+        INCOMPLETE=1 SKIPPED=1
         SKIP_REASON[$slot]="slot creation failed"
         log "*** cannot create slot $slot with plugin $plugin: $err"
     fi
@@ -336,7 +342,7 @@ for v in "${VARIANTS[@]}"; do
                     log "*** server log:"
                     head -n 20 <<<"$newlog" >&2
                 fi
-                INCOMPLETE=1
+                INCOMPLETE=1 SKIPPED=1
                 log "*** decode with $cfg failed: ${FAILED[$cfg]}"
                 wait_ready || die "the server is not accepting connections any more; log: $(tail -n 5 "$SERVER_LOG")"
             fi
@@ -355,7 +361,14 @@ PGVER=$("$PGBIN/postgres" --version | sed 's/^postgres (PostgreSQL) //')
 CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
 W2E_BUILD="wal2events not installed"
-[[ -f $PKGLIBDIR/wal2events.so ]] && W2E_BUILD="wal2events.so of $(date -r "$PKGLIBDIR/wal2events.so" '+%Y-%m-%d %H:%M')"
+[[ -f $W2E_SO ]] && W2E_BUILD="wal2events.so of $(date -r "$W2E_SO" '+%Y-%m-%d %H:%M')"
+W2E_CHANGED=0
+if [[ -n $W2E_STAMP && $(stat -c '%Y %s' "$W2E_SO" 2>/dev/null || true) != "$W2E_STAMP" ]]; then
+    W2E_CHANGED=1
+    INCOMPLETE=1
+    log "*** $W2E_SO was replaced during the run: the wal2events rounds may mix two builds; run again."
+fi
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 report_variant() {
     local vname=$1 ldwm=$2
@@ -436,12 +449,17 @@ report_variant() {
         "transactions of $BATCH rows); $N_MSG transactional logical messages" \
         "($([[ $EMIT_MODE == emit ]] && echo "wal2events.emit()" || echo "pg_logical_emit_message, prefix '$MSG_PREFIX'")), one per transaction."
     echo "Decoded range: $WAL_MB MB of WAL, peeked with pg_logical_slot_peek_binary_changes up to a fixed LSN," \
-        "timed inside the server; median of $BENCH_ROUNDS interleaved round(s); a fresh backend per decode."
+        "timed inside the server; median of $BENCH_ROUNDS interleaved round(s); a fresh backend per decode." \
+        "Load average at start $LOAD_START, at end $LOAD_END."
     echo "\"floor\" is pgoutput with an empty publication: all the decoding work, no output." \
         "Own cost = time - floor. Peak RSS = VmHWM of the decoding backend (includes the shared memory it touched); spilled = spill_bytes the decode added to pg_stat_replication_slots."
     report_variant spill 64MB
     report_variant nospill 4GB
-    if ((INCOMPLETE)); then
+    if ((W2E_CHANGED)); then
+        echo
+        echo "**wal2events.so was replaced during the run**: its rounds may mix two builds."
+    fi
+    if ((SKIPPED)); then
         echo
         echo "**Incomplete run**: some configs were skipped or failed (see above)."
     fi

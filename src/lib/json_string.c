@@ -124,6 +124,8 @@ w2e_json_append_string(W2eBuffer *out, const char *s, size_t len)
 	size_t		start = 0;
 	size_t		n;
 
+	if (len == 0)				/* s may be NULL then (empty bytes field) */
+		return w2e_buffer_append(out, "\"\"", 2);
 	if (w2e_buffer_append_char(out, '"') != 0)
 		return -1;
 	while (i < len)

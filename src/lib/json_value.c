@@ -17,6 +17,7 @@
  * An unchanged TOAST value has no rendering: the row renderer leaves such
  * columns out of "new" and names them in "unchanged_toast".
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +41,11 @@ non_finite_name(double value)
 /*
  * The shortest %g form that reads back as the same value: 1.1f is "1.1",
  * not "1.10000002384". At most 9 significant digits always suffice for a
- * float and 17 for a double. %g never writes "1." or ".5", so the result is
- * a valid JSON number; only a decimal comma from a foreign LC_NUMERIC (never
- * set by the server or the CLI) would not be, hence the fix-up.
+ * float and 17 for a double. A number whose shortest form has a small
+ * positive exponent (below FLT_DIG/DBL_DIG, as in PostgreSQL's output) is
+ * written out in full: "100", not "1e+02". %g never writes "1." or ".5", so the result is a valid JSON
+ * number; only a decimal comma from a foreign LC_NUMERIC (never set by the
+ * server or the CLI) would not be, hence the fix-up.
  */
 int
 w2e_json_append_float(W2eBuffer *out, double value, int is_float32)
@@ -51,7 +54,9 @@ w2e_json_append_float(W2eBuffer *out, double value, int is_float32)
 	const char *special = non_finite_name(value);
 	int			precision;
 	int			max = is_float32 ? 9 : 17;
+	int			fixed_below = is_float32 ? FLT_DIG : DBL_DIG;
 	char	   *p;
+	int			exponent;
 
 	if (special != NULL)
 		return w2e_buffer_append_str(out, special);
@@ -61,6 +66,11 @@ w2e_json_append_float(W2eBuffer *out, double value, int is_float32)
 		if (is_float32 ? strtof(tmp, NULL) == (float) value : strtod(tmp, NULL) == value)
 			break;
 	}
+	p = strchr(tmp, 'e');
+	exponent = p != NULL ? atoi(p + 1) : -1;
+	if (exponent >= 0 && exponent < fixed_below)
+		snprintf(tmp, sizeof(tmp), "%.*g", exponent + 1 > precision ? exponent + 1 : precision,
+				 value);
 	for (p = tmp; *p != '\0'; p++)
 		if (*p == ',')
 			*p = '.';

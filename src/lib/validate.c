@@ -64,7 +64,8 @@ w2e_value_check(const W2eValue *value, int depth, W2eError *err)
 			}
 			return 0;
 		case W2E_KIND(ARRAY_VALUE):
-			if (value->array_value == NULL)
+			if (value->array_value == NULL ||
+				(value->array_value->n_elements > 0 && value->array_value->elements == NULL))
 			{
 				w2e_set_error(err, "array_value is missing");
 				return -1;
@@ -120,6 +121,11 @@ check_values(W2eValue *const *values, size_t n, const W2eRelation *rel,
 {
 	size_t		i;
 
+	if (n > 0 && values == NULL)
+	{
+		w2e_set_error(err, "%s values are missing", what);
+		return -1;
+	}
 	for (i = 0; i < n; i++)
 	{
 		if (toast_ok && values[i] != NULL &&
@@ -270,7 +276,8 @@ check_event(const W2eTransaction *txn, const W2eEvent *event, W2eError *err)
 				break;
 			return check_row(txn, event->row, err);
 		case W2E_BODY_DOMAIN:
-			if (event->domain == NULL)
+			if (event->domain == NULL ||
+				(event->domain->n_tags > 0 && event->domain->tags == NULL))
 				break;
 			for (i = 0; i < event->domain->n_tags; i++)
 			{
@@ -301,7 +308,7 @@ check_relation(const W2eRelation *rel, W2eError *err)
 {
 	size_t		i;
 
-	if (rel == NULL)
+	if (rel == NULL || (rel->n_columns > 0 && rel->columns == NULL))
 	{
 		w2e_set_error(err, "relation is missing");
 		return -1;
@@ -322,9 +329,11 @@ w2e_transaction_validate(const W2eTransaction *txn, W2eError *err)
 {
 	size_t		i;
 
-	if (txn == NULL)
+	if (txn == NULL ||
+		(txn->n_relations > 0 && txn->relations == NULL) ||
+		(txn->n_events > 0 && txn->events == NULL))
 	{
-		w2e_set_error(err, "no transaction");
+		w2e_set_error(err, txn == NULL ? "no transaction" : "transaction lists are missing");
 		return -1;
 	}
 	for (i = 0; i < txn->n_relations; i++)

@@ -9,12 +9,18 @@
 
 #include "filter.h"
 
+/* Examples for the hint of an empty name, by kind of pattern list. */
+#define TABLE_PATTERNS_EXAMPLE "\"public.orders, sales.*\""
+#define PREFIX_PATTERNS_EXAMPLE "\"app, audit*\""
+
 /*
  * Read one name (up to an unquoted '.', ',' or the end) starting at *p.
  * Quoted parts are literal; "" inside quotes is one quote character.
+ * example shows a valid list of the option's kind in the hint.
  */
 static void
-read_name(const char *option, const char *whole, const char **p, NamePattern *out)
+read_name(const char *option, const char *whole, const char *example,
+		  const char **p, NamePattern *out)
 {
 	const char *s = *p;
 	int			cap = strlen(s) + 1;
@@ -57,7 +63,7 @@ read_name(const char *option, const char *whole, const char **p, NamePattern *ou
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("empty name in option \"%s\": \"%s\"", option, whole),
-				 errhint("Give comma-separated patterns such as \"public.orders, sales.*\".")));
+				 errhint("Give comma-separated patterns such as %s.", example)));
 	out->text[out->len] = '\0';
 	*p = s;
 }
@@ -72,14 +78,14 @@ parse_table_patterns(const char *option, const char *value)
 	{
 		TablePattern *pattern = palloc(sizeof(TablePattern));
 
-		read_name(option, value, &p, &pattern->schema);
+		read_name(option, value, TABLE_PATTERNS_EXAMPLE, &p, &pattern->schema);
 		if (*p != '.')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("table pattern \"%s\" in option \"%s\" has no schema", pattern->schema.text, option),
 					 errhint("Write patterns as schema.table, for example \"public.orders\" or \"*.orders\"; '*' matches any characters.")));
 		p++;
-		read_name(option, value, &p, &pattern->table);
+		read_name(option, value, TABLE_PATTERNS_EXAMPLE, &p, &pattern->table);
 		if (*p == '.')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -103,7 +109,7 @@ parse_name_patterns(const char *option, const char *value)
 	{
 		NamePattern *pattern = palloc(sizeof(NamePattern));
 
-		read_name(option, value, &p, pattern);
+		read_name(option, value, PREFIX_PATTERNS_EXAMPLE, &p, pattern);
 		if (*p == '.')
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -98,18 +98,18 @@ wal2events_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	if (ours)
 	{
 		domain = parse_domain_event(message_size, message);
+		/* the decoding's error context line names the message's LSN */
 		if (domain == NULL)
 			ereport(WARNING,
 					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("logical message at %X/%X has prefix \"%s\" but is not a wal2events domain event",
-							LSN_FORMAT_ARGS(message_lsn), prefix),
+					 errmsg("logical message with prefix \"%s\" is not a wal2events domain event",
+							prefix),
 					 errdetail("It is passed on as a raw message event."),
 					 errhint("Write domain events with wal2events.emit(), not pg_logical_emit_message().")));
 	}
 
 	if (!transactional)
-		writer_begin_standalone(w, txn ? txn->xid : InvalidTransactionId,
-								ctx->reader->EndRecPtr);
+		writer_begin_standalone(w, ctx->reader->EndRecPtr);
 	if (domain)
 	{
 		start = writer_begin_event(w, NULL, NULL, domain->type, domain->partition_key,

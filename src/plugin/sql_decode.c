@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
@@ -43,5 +44,12 @@ wal2events_decode(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("cannot render wal2events message as JSON: %s", err.message)));
 
-	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data)));
+	/*
+	 * The rendering is UTF-8, like everything the plugin writes; jsonb_in
+	 * reads the server encoding. Without the conversion a LATIN1 database
+	 * would show "é" as "Ã©".
+	 */
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in,
+										CStringGetDatum(pg_any_to_server(json.data, (int) json.len,
+																		 PG_UTF8))));
 }

@@ -29,12 +29,13 @@ PG_FUNCTION_INFO_V1(wal2events_emit);
 #define MAX_KEY_LEN 4096
 
 static text *
-required_text(FunctionCallInfo fcinfo, int arg, const char *name)
+required_text(FunctionCallInfo fcinfo, int arg, const char *name, const char *hint)
 {
 	if (PG_ARGISNULL(arg))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("wal2events.emit(): %s must not be NULL", name)));
+				 errmsg("wal2events.emit(): %s must not be NULL", name),
+				 errhint("%s", hint)));
 	return PG_GETARG_TEXT_PP(arg);
 }
 
@@ -49,12 +50,19 @@ check_type(const char *type, int len)
 	if (len > MAX_TYPE_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("wal2events.emit(): type is %d bytes long, the limit is %d", len, MAX_TYPE_LEN)));
+				 errmsg("wal2events.emit(): type is %d bytes long, the limit is %d", len, MAX_TYPE_LEN),
+				 errhint("Event types are names such as 'order-placed'; put data in the payload.")));
+
+	/*
+	 * type is not NUL-terminated, and printing the control character itself
+	 * would garble the message: name the byte and where it is.
+	 */
 	for (int i = 0; i < len; i++)
 		if ((unsigned char) type[i] < 0x20 || type[i] == 0x7f)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("wal2events.emit(): type \"%s\" contains a control character", type),
+					 errmsg("wal2events.emit(): type contains a control character (0x%02X at byte %d)",
+							(unsigned char) type[i], i + 1),
 					 errhint("Event types become subjects and headers; use letters, digits, '-', '_' and '.'.")));
 }
 
@@ -113,8 +121,10 @@ encode_tags(StringInfo buf, Jsonb *tags)
 Datum
 wal2events_emit(PG_FUNCTION_ARGS)
 {
-	text	   *type = required_text(fcinfo, 0, "type");
-	text	   *key = required_text(fcinfo, 1, "partition_key");
+	text	   *type = required_text(fcinfo, 0, "type",
+									 "Name the event, for example 'order-placed'.");
+	text	   *key = required_text(fcinfo, 1, "partition_key",
+									"Pass '' for an event that belongs to no particular entity.");
 	Jsonb	   *payload;
 	Jsonb	   *tags;
 	StringInfoData content;
@@ -140,7 +150,8 @@ wal2events_emit(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("wal2events.emit(): partition_key is %d bytes long, the limit is %d",
-						(int) VARSIZE_ANY_EXHDR(key), MAX_KEY_LEN)));
+						(int) VARSIZE_ANY_EXHDR(key), MAX_KEY_LEN),
+				 errhint("Use the entity's identifier as the key, or a hash of a longer one.")));
 	if (!XLogLogicalInfoActive())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

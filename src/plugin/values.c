@@ -14,6 +14,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
@@ -29,11 +30,91 @@
 
 static bool convert_to_utf8;
 
+/*
+ * Text output of dates, times, floats, bytea, money and reg* types depends
+ * on the decoding session's settings, but the same WAL must decode to the
+ * same bytes wherever and by whomever it is decoded: partition keys above
+ * all, since the hub orders an entity's events by them. So output functions
+ * run under fixed settings, set at a GUC nest level of their own the first
+ * time a transaction needs them and restored at its commit (or by the
+ * abort of the decoding transaction on error). Transactions that only
+ * have natively encoded values never pay for it.
+ */
+static const struct
+{
+	const char *name;
+	const char *value;
+}			output_settings[] = {
+	{"datestyle", "ISO, YMD"},
+	{"intervalstyle", "postgres"},
+	{"timezone", "UTC"},
+	{"extra_float_digits", "1"},
+	{"bytea_output", "hex"},
+	{"lc_monetary", "C"},
+	{"search_path", "pg_catalog"},
+};
+static int	output_settings_level = 0; /* GUC nest level, 0 when not set */
+
 void
 values_init(void)
 {
 	convert_to_utf8 = (GetDatabaseEncoding() != PG_UTF8 &&
 					   GetDatabaseEncoding() != PG_SQL_ASCII);
+	output_settings_level = 0;
+}
+
+void
+values_begin_txn(void)
+{
+	/* an ERROR in an earlier transaction left it set; its abort undid it */
+	output_settings_level = 0;
+}
+
+void
+values_end_txn(void)
+{
+	if (output_settings_level > 0)
+		AtEOXact_GUC(true, output_settings_level);
+	output_settings_level = 0;
+}
+
+/* Whether the type's text output can depend on session settings. */
+static bool
+output_depends_on_settings(ValueEncoding encoding)
+{
+	switch (encoding)
+	{
+		case ENC_BOOL:
+		case ENC_INT2:
+		case ENC_INT4:
+		case ENC_INT8:
+		case ENC_OID:
+		case ENC_TEXT:
+		case ENC_NAME:
+		case ENC_NUMERIC:
+		case ENC_UUID:
+		case ENC_JSON:
+		case ENC_JSONB:
+		case ENC_ENUM:
+			return false;
+		default:
+			return true;
+	}
+}
+
+/* The value's text output, under the fixed settings where they matter. */
+static char *
+output_text(const TypeEncoder *encoder, Datum value)
+{
+	if (output_settings_level == 0 && output_depends_on_settings(encoder->encoding))
+	{
+		output_settings_level = NewGUCNestLevel();
+		for (int i = 0; i < (int) lengthof(output_settings); i++)
+			(void) set_config_option(output_settings[i].name, output_settings[i].value,
+									 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
+									 true, ERROR, false);
+	}
+	return OutputFunctionCall((FmgrInfo *) &encoder->output, value);
 }
 
 static ValueEncoding
@@ -163,7 +244,7 @@ put_varlena(StringInfo out, int field, Datum value, bool text)
 static void
 put_output(StringInfo out, int field, const TypeEncoder *encoder, Datum value)
 {
-	char	   *str = OutputFunctionCall((FmgrInfo *) &encoder->output, value);
+	char	   *str = output_text(encoder, value);
 
 	put_text(out, field, str, strlen(str));
 	pfree(str);
@@ -280,7 +361,8 @@ put_kind(StringInfo out, const TypeEncoder *encoder, Datum value)
 			put_timestamp(out, VAL_TIMESTAMPTZ, encoder, DatumGetTimestampTz(value));
 			break;
 		case ENC_TIME:
-			pb_sint(out, VAL_TIME, DatumGetTimeADT(value));
+			/* time_value is a plain int64 in the contract: no zigzag */
+			pb_uint(out, VAL_TIME, (uint64) DatumGetTimeADT(value));
 			break;
 		case ENC_INTERVAL:
 			put_interval(out, DatumGetIntervalP(value));
@@ -357,7 +439,7 @@ append_value_text(StringInfo out, const TypeEncoder *encoder, Datum value)
 				return;
 			}
 		default:
-			str = OutputFunctionCall((FmgrInfo *) &encoder->output, value);
+			str = output_text(encoder, value);
 			append_escaped(out, str, strlen(str));
 			pfree(str);
 			return;

@@ -67,4 +67,12 @@ extern void append_value_text(StringInfo out, const TypeEncoder *encoder, Datum 
 /* Whether text must be converted to UTF-8 (server encoding is not UTF8). */
 extern void values_init(void);
 
+/*
+ * Around each decoded transaction: text output runs under fixed settings
+ * (DateStyle, TimeZone, ...) from the first value that needs them to the
+ * commit, so output does not depend on the decoding session.
+ */
+extern void values_begin_txn(void);
+extern void values_end_txn(void);
+
 #endif							/* W2E_VALUES_H */

@@ -61,6 +61,7 @@ wal2events_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 
 	/* nothing is written yet: an empty transaction must cost nothing */
 	writer_begin_txn(&state->writer, txn);
+	values_begin_txn();
 }
 
 static void
@@ -70,6 +71,7 @@ wal2events_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	PluginState *state = ctx->output_plugin_private;
 
 	writer_commit_txn(&state->writer, commit_lsn);
+	values_end_txn();
 	state->skipped_changes = 0;
 }
 

@@ -221,10 +221,10 @@ writer_commit_txn(TxnWriter *w, XLogRecPtr commit_lsn)
 }
 
 void
-writer_begin_standalone(TxnWriter *w, TransactionId xid, XLogRecPtr end_lsn)
+writer_begin_standalone(TxnWriter *w, XLogRecPtr end_lsn)
 {
 	Assert(!w->chunk_open);
-	open_message(w, xid, end_lsn);
+	open_message(w, InvalidTransactionId, end_lsn);
 	appendBinaryStringInfo(&w->buf, w->constant_fields.data, w->constant_fields.len);
 	pb_bool(&w->buf, TXN_NON_TRANSACTIONAL, true);
 	w->next_position = 0;

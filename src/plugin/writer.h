@@ -55,8 +55,12 @@ extern void writer_end_event(TxnWriter *w, int start);
 /* At commit: write the last chunk, or report progress when there was none. */
 extern void writer_commit_txn(TxnWriter *w, XLogRecPtr commit_lsn);
 
-/* A non-transactional message: one event in a message of its own. */
-extern void writer_begin_standalone(TxnWriter *w, TransactionId xid, XLogRecPtr end_lsn);
+/*
+ * A non-transactional message: one event in a message of its own, with
+ * xid 0 and no commit time, whether or not the session that wrote it had a
+ * transaction id (that transaction may yet roll back).
+ */
+extern void writer_begin_standalone(TxnWriter *w, XLogRecPtr end_lsn);
 extern void writer_end_standalone(TxnWriter *w);
 
 #endif							/* W2E_WRITER_H */

@@ -414,3 +414,68 @@ value_json(const W2eValue *value)
 	w2e_buffer_free(&out);
 	return copy;
 }
+
+/* One value of every kind, as an "everything" relation's new row. */
+static W2eRelation *
+everything_relation(void)
+{
+	static const char *const names[] = {
+		"id", "n", "b", "f4", "f8", "t", "by", "num", "d", "ts", "tstz", "tm",
+		"iv", "u", "j", "arr", "big"
+	};
+	W2eRelation *rel = relation("app", "everything", 0);
+	size_t		i;
+
+	rel->n_columns = sizeof(names) / sizeof(names[0]);
+	rel->columns = arena_alloc(rel->n_columns * sizeof(W2eColumn *));
+	for (i = 0; i < rel->n_columns; i++)
+		rel->columns[i] = column(names[i], "some type", i == 0);
+	return rel;
+}
+
+static void
+everything_values(W2eRowChange *row, int variant)
+{
+	static const uint8_t uuid[16] = {0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8,
+	0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11};
+
+	row_new(row, 17, v_int(variant), v_null(), v_bool(variant & 1),
+			v_f32(1.1f * (float) variant), v_f64(-0.5 / (variant + 1)),
+			v_text("caf\xc3\xa9 \"quoted\"\n"), v_bytes("\x00\x01\xfe", 3),
+			v_numeric("-12.3400"), v_date(-2440550 + variant),
+			v_ts(INT64_C(-1) - variant), v_tstz(EXAMPLE_COMMIT_TIME),
+			v_time(INT64_C(86400000000) - variant), v_interval(14, -3, 1500000),
+			v_uuid(uuid, 16), v_json(" {\"a\": [1, 2.5, \"x y\"]} "),
+			v_array(3, v_int(1), v_null(), v_array(1, v_text("in"))), v_toast());
+}
+
+W2eTransaction *
+txn_rich(int variant)
+{
+	W2eTransaction *txn = txn_example();
+	W2eRowChange *ins = row_change(W2E_OP_INSERT, 1, W2E_OLD_NONE);
+	W2eRowChange *upd = row_change(W2E_OP_UPDATE, 0, W2E_OLD_KEY);
+	W2eRowChange *del = row_change(W2E_OP_DELETE, 0, W2E_OLD_FULL);
+	W2eRowChange *trunc = row_change(W2E_OP_TRUNCATE, 0, W2E_OLD_NONE);
+
+	txn->xid += variant;
+	txn->commit_lsn += 0x100 * variant;
+	txn->origin = variant % 2 ? "upstream" : "";
+	txn->origin_lsn = 0x5;
+	txn_add_relation(txn, orders_relation());
+	txn_add_relation(txn, everything_relation());
+	everything_values(ins, variant);
+	row_new(upd, 3, v_int(2), v_toast(), v_numeric("1.00"));
+	row_old(upd, 1, v_int(1));
+	row_old(del, 3, v_int(2), v_null(), v_numeric("1.00"));
+	trunc->cascade = 1;
+	txn_add_event(txn, event_row(0, "everything-created", "0", ins));
+	txn_add_event(txn, event_row(1, "orders-updated", "2", upd));
+	txn_add_event(txn, event_row(2, "orders-deleted", "2", del));
+	txn_add_event(txn, event_row(3, "orders-truncated", "", trunc));
+	txn_add_event(txn, event_domain(4, "order-shipped", "2", "{\"carrier\": \"DHL\"}",
+									1, "source", "app"));
+	txn_add_event(txn, event_message(5, "audit", "text", 4));
+	txn_add_event(txn, event_message(6, "audit", "\x00\xff", 2));
+	return txn;
+}

@@ -79,6 +79,13 @@ extern void txn_add_event(W2eTransaction *txn, W2eEvent *event);
 /* The orders(id integer identity, note text, total numeric) relation. */
 extern W2eRelation *orders_relation(void);
 
+/*
+ * A transaction with one of everything: every operation and old identity,
+ * every value kind, a domain event and logical messages. variant changes
+ * the xid and values a little, for more than one sample.
+ */
+extern W2eTransaction *txn_rich(int variant);
+
 /* Wire format */
 extern uint8_t *pack_txn(const W2eTransaction *txn, size_t *len);
 extern uint8_t *frame(const uint8_t *message, size_t len, size_t *framed_len);

@@ -1,0 +1,112 @@
+#!/bin/sh
+# cli_test.sh: end-to-end tests of `wal2events decode` and the command's
+# dispatch, on the samples written by test_make_samples.
+#
+#   sh cli_test.sh PATH/TO/wal2events SAMPLE_DIR
+#
+# Prints one line per test and ends with "N passed, N failed"; exits 1 if
+# anything failed.
+
+BIN=$1
+S=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+passed=0
+failed=0
+
+ok() { echo "$1 ... ok"; passed=$((passed + 1)); }
+fail() { echo "$1 ... FAILED: $2"; failed=$((failed + 1)); }
+
+# expect NAME STATUS STDERR_PATTERN -- COMMAND...: exit status and stderr
+expect() {
+	name=$1 status=$2 pattern=$3
+	shift 4
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -ne "$status" ]; then
+		fail "$name" "exit status $got, want $status ($(cat "$T/err"))"
+	elif [ -n "$pattern" ] && ! grep -q -- "$pattern" "$T/err"; then
+		fail "$name" "stderr '$(cat "$T/err")' lacks '$pattern'"
+	else
+		ok "$name"
+	fi
+}
+
+# same NAME FILE: the last command's stdout equals FILE
+same() {
+	if cmp -s "$T/out" "$2"; then ok "$1"; else fail "$1" "output differs from $2"; fi
+}
+
+# Every broken sample starts with one good frame (and its newline), of the
+# same length as the first frame of stream.bin: the 10 bytes after it in
+# bad_marker.bin are '{"xid":1}' and a newline.
+FIRST=$(($(wc -c <"$S/bad_marker.bin") - 10))
+
+expect "decode: framed stream" 0 "" -- "$BIN" decode "$S/stream.bin"
+same "decode: framed stream prints the expected lines" "$S/stream.jsonl"
+expect "decode: from standard input" 0 "" -- sh -c "'$BIN' decode < '$S/stream.bin'"
+same "decode: standard input gives the same lines" "$S/stream.jsonl"
+expect "decode: '-' is standard input" 0 "" -- sh -c "'$BIN' decode - < '$S/stream.bin'"
+same "decode: '-' gives the same lines" "$S/stream.jsonl"
+expect "decode: message larger than the first read buffer" 0 "" -- "$BIN" decode "$S/big.bin"
+same "decode: large message output" "$S/big.jsonl"
+expect "decode: one frame without trailing newline" 0 "" -- "$BIN" decode "$S/one_frame.bin"
+same "decode: one frame output" "$S/bare.jsonl"
+expect "decode --bare: one unframed message" 0 "" -- "$BIN" decode --bare "$S/bare.bin"
+same "decode --bare: output" "$S/bare.jsonl"
+expect "decode: empty input prints nothing" 0 "" -- "$BIN" decode "$S/empty.bin"
+[ -s "$T/out" ] && fail "decode: empty output" "not empty" || ok "decode: empty output"
+
+expect "decode: truncated input" 1 "truncated input: it ends inside the frame at byte offset $FIRST" \
+	-- "$BIN" decode "$S/truncated.bin"
+[ "$(wc -l <"$T/out")" -eq 1 ] && ok "decode: lines before the error are printed" ||
+	fail "decode: lines before the error are printed" "$(wc -l <"$T/out") lines"
+expect "decode: not a frame" 1 "malformed input at byte offset $FIRST: expected frame marker 0xE2, found 0x7B (this looks like JSON" \
+	-- "$BIN" decode "$S/bad_marker.bin"
+expect "decode: bad protobuf" 1 "message at byte offset $FIRST: not a valid Transaction message" \
+	-- "$BIN" decode "$S/bad_message.bin"
+expect "decode: inconsistent message" 1 "message at byte offset $FIRST: event 0: row change refers to relation 3 but the message has 0" \
+	-- "$BIN" decode "$S/inconsistent.bin"
+expect "decode --bare: a framed input is not a bare message" 1 "not a valid Transaction message" \
+	-- "$BIN" decode --bare "$S/stream.bin"
+expect "decode: missing file" 1 "cannot open '$S/missing.bin'" -- "$BIN" decode "$S/missing.bin"
+
+expect "usage: no command" 2 "Usage: wal2events" -- "$BIN"
+expect "usage: unknown command" 2 "unknown command 'frobnicate'" -- "$BIN" frobnicate
+expect "usage: ship is not a command yet" 2 "unknown command 'ship'" -- "$BIN" ship
+expect "usage: tail is not a command yet" 2 "unknown command 'tail'" -- "$BIN" tail
+expect "usage: unknown global option" 2 "unknown option '--frob'" -- "$BIN" --frob
+expect "usage: decode unknown option" 2 "unknown option '--frob'" -- "$BIN" decode --frob
+expect "usage: decode two inputs" 2 "more than one input" -- "$BIN" decode a b
+expect "help: wal2events --help" 0 "" -- "$BIN" --help
+grep -q "decode" "$T/out" && ok "help: lists decode" || fail "help: lists decode" "$(cat "$T/out")"
+expect "help: decode --help" 0 "" -- "$BIN" decode --help
+grep -q "Usage: wal2events decode" "$T/out" && ok "help: decode usage" || fail "help: decode usage" "missing"
+expect "version" 0 "" -- "$BIN" --version
+grep -q "^wal2events [0-9]" "$T/out" && ok "version: printed" || fail "version: printed" "$(cat "$T/out")"
+expect "decode: a file named after an option, after --" 1 "cannot open '--bare'" -- "$BIN" decode -- --bare
+
+# A live stream: each line must come out while the writer is still open.
+mkfifo "$T/fifo"
+"$BIN" decode "$T/fifo" >"$T/live" 2>&1 &
+pid=$!
+exec 3>"$T/fifo"
+head -c "$FIRST" "$S/stream.bin" >&3
+i=0
+while [ "$(wc -l <"$T/live")" -lt 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(wc -l <"$T/live")" -eq 1 ] && ok "decode: a live stream is printed as it arrives" ||
+	fail "decode: a live stream is printed as it arrives" "no line after 5 s"
+exec 3>&-
+wait $pid
+[ $? -eq 0 ] && ok "decode: live stream ends cleanly" || fail "decode: live stream ends cleanly" "$(cat "$T/live")"
+
+if command -v python3 >/dev/null; then
+	python3 -c 'import json, sys
+for path in sys.argv[1:]:
+    for line in open(path, encoding="utf-8"):
+        json.loads(line)' "$S/stream.jsonl" "$S/big.jsonl" &&
+		ok "json: every line parses as JSON (python3)" || fail "json: every line parses as JSON (python3)" ""
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
