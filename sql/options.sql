@@ -85,6 +85,8 @@ SELECT try('tables', 'a.b.c');
 SELECT try('tables', '"public.orders');
 SELECT try('tables', 'public."orders');
 SELECT try('tables', 'public.""');
+SELECT try('tables', 'my schema.*');
+SELECT try('tables', ' public . orders ');
 SELECT try('exclude-tables', 'orders');
 SELECT try('exclude-tables', 'public.*');
 SELECT try('tables', '*.*', 'exclude-tables', '"my schema"."a.b"');

@@ -25,6 +25,7 @@ read_name(const char *option, const char *whole, const char *example,
 	const char *s = *p;
 	int			cap = strlen(s) + 1;
 	bool		quoted = false;
+	bool		blank_inside = false;	/* a blank after part of the name */
 
 	out->text = palloc(cap);
 	out->wild = palloc0(cap * sizeof(bool));
@@ -47,9 +48,18 @@ read_name(const char *option, const char *whole, const char *example,
 		else if (*s == '.' || *s == ',')
 			break;
 		else if (*s == ' ' || *s == '\t')
-			continue;			/* unquoted blanks are layout */
+		{
+			/* blanks around a name are layout; inside one they are a mistake */
+			blank_inside = out->len > 0;
+			continue;
+		}
 		else
 		{
+			if (blank_inside)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unquoted space inside a name in option \"%s\": \"%s\"", option, whole),
+						 errhint("Double-quote a name that contains spaces: \"my schema\".orders.")));
 			out->wild[out->len] = (*s == '*');
 			out->text[out->len++] = *s;
 		}
