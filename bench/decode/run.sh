@@ -230,7 +230,7 @@ for lib in wal2events wal2json decoderbufs pgoutput test_decoding; do
 done
 
 W2E_SO=$PKGLIBDIR/wal2events.so
-W2E_STAMP=$(stat -c '%Y %s' "$W2E_SO" 2>/dev/null || true)
+W2E_STAMP=$(cksum "$W2E_SO" 2>/dev/null || true)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 EMIT_MODE=message
@@ -363,7 +363,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
 W2E_BUILD="wal2events not installed"
 [[ -f $W2E_SO ]] && W2E_BUILD="wal2events.so of $(date -r "$W2E_SO" '+%Y-%m-%d %H:%M')"
 W2E_CHANGED=0
-if [[ -n $W2E_STAMP && $(stat -c '%Y %s' "$W2E_SO" 2>/dev/null || true) != "$W2E_STAMP" ]]; then
+if [[ -n $W2E_STAMP && $(cksum "$W2E_SO" 2>/dev/null || true) != "$W2E_STAMP" ]]; then
     W2E_CHANGED=1
     INCOMPLETE=1
     log "*** $W2E_SO was replaced during the run: the wal2events rounds may mix two builds; run again."
