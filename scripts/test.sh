@@ -42,6 +42,12 @@ run_unit() {
     count "$(echo "$line" | awk '{print $1}')" "$(echo "$line" | awk '{print $3}')"
   fi
   [ $rc -eq 0 ] || { [ -n "$line" ] && [ "$(echo "$line" | awk '{print $3}')" != 0 ] || count 0 1; }
+  # the same tests and the CLI once more under valgrind: any leak or error fails
+  if as_postgres make -s -C "$work/src/cli" check-valgrind > "$work/valgrind.log" 2>&1; then
+    echo "unit tests and decode under valgrind ... ok"; count 1 0
+  else
+    tail -n 40 "$work/valgrind.log"; echo "unit tests and decode under valgrind ... FAILED"; count 0 1
+  fi
 }
 
 run_fuzz() {
