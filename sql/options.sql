@@ -98,6 +98,16 @@ SELECT try('message-prefixes', 'app,');
 SELECT try('message-prefixes', '"app');
 SELECT try('message-prefixes', '"app.audit", app*');
 
+-- routes: apply, only, ignore (sql/routes.sql shows what each does)
+SELECT try('routes', 'all');
+SELECT try('routes', 'APPLY');
+SELECT try('routes', 'ignore');
+
+-- publication: a name; whether it exists is decided per decoded
+-- transaction (sql/publication.sql)
+SELECT try('publication', '');
+SELECT try('publication', repeat('p', 64));
+
 -- a failed start leaves the slot as it was
 SELECT active FROM pg_replication_slots WHERE slot_name = 'opt_slot';
 SELECT try();

@@ -47,8 +47,10 @@ $$;
 --    came through a replication origin: then it is the origin's commit
 --    time); null only when non-transactional;
 --  * every event id is "<system_identifier>/<commit_lsn, 16 hex>/<position>"
---    and every event's lsn is below commit_lsn (equal for the one event of
---    a non-transactional message: both are the end of its record).
+--    (unless the event carries its own, Event.id_override: an outbox row's
+--    id, which is not of that form) and every event's lsn is below
+--    commit_lsn (equal for the one event of a non-transactional message:
+--    both are the end of its record).
 --
 CREATE FUNCTION message_problems(msg jsonb, peek_lsn pg_lsn, peek_xid xid)
 RETURNS text
@@ -84,6 +86,7 @@ LANGUAGE sql STABLE AS $$
                jsonb_array_elements(msg->'events') WITH ORDINALITY e
          WHERE e.value->>'id' IS DISTINCT FROM
                format('%s/%s/%s', h.sysid, lsn_hex16(h.commit_lsn), e.value->>'position')
+           AND coalesce(e.value->>'id' ~ '^[0-9]+/[0-9A-F]{16}/[0-9]+$', true)
         UNION ALL
         SELECT format('lsn of event %s', e.ordinality) FROM h,
                jsonb_array_elements(msg->'events') WITH ORDINALITY e
@@ -103,7 +106,8 @@ $$;
 --   kind  the row change's operation, or "domain" / "message"
 --   rel   schema.table of a row change
 --   data  the rest of the event: new, old, old_identity, unchanged_toast,
---         cascade, restart_identity; payload and tags; prefix and content
+--         cascade, restart_identity; payload and tags; prefix and content;
+--         subject; id when it is not derived from the log (id_override)
 --
 CREATE FUNCTION events(slot name, VARIADIC options text[] DEFAULT '{}')
 RETURNS TABLE (xact bigint, pos int, type text, key text, kind text, rel text,
@@ -129,7 +133,9 @@ LANGUAGE sql AS $$
                     CASE WHEN ev ? 'payload' THEN 'domain'
                          WHEN ev ? 'prefix' THEN 'message' END),
            CASE WHEN ev ? 'table' THEN format('%s.%s', ev->>'schema', ev->>'table') END,
-           ev - '{id,lsn,position,type,partition_key,operation,schema,table}'::text[],
+           ev - '{id,lsn,position,type,partition_key,operation,schema,table}'::text[]
+              || CASE WHEN ev->>'id' !~ '^[0-9]+/[0-9A-F]{16}/[0-9]+$'
+                      THEN jsonb_build_object('id', ev->'id') ELSE '{}' END,
            CASE WHEN (ev->>'position')::bigint IS DISTINCT FROM expected_pos THEN
                     CASE WHEN problems = 'ok' THEN 'position'
                          ELSE problems || ', position' END

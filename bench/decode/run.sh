@@ -12,6 +12,9 @@
 #   BENCH_OUT      also write the markdown report to this file
 #   BENCH_KEEP     1 = keep the cluster and its directory (printed) at the end
 #   BENCH_TIMEOUT  statement_timeout of one decode, seconds (default 900)
+#   BENCH_ROUTES   1 = also route every table (routes.sql) and add a
+#                  wal2events-routed row; the wal2events row then decodes the
+#                  same WAL with routes=ignore (default 0)
 #   PGBIN          PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
 #
 # Exit status: 0 = every config ran; 3 = some config was skipped or failed
@@ -26,6 +29,7 @@ BENCH_SCALE=${BENCH_SCALE:-1}
 BENCH_OUT=${BENCH_OUT:-}
 BENCH_KEEP=${BENCH_KEEP:-0}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
+BENCH_ROUTES=${BENCH_ROUTES:-0}
 RUN_USER=postgres
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -58,7 +62,7 @@ if [[ $(id -u) -eq 0 && ${1:-} != --inner ]]; then
     WORK=$(mktemp -d /tmp/wal2events-bench.XXXXXX)
     chmod 755 "$WORK"
     # A private copy, readable by postgres wherever the checkout lives.
-    cp "$HERE"/run.sh "$HERE"/setup.sql "$HERE"/workload.sql "$WORK"/
+    cp "$HERE"/run.sh "$HERE"/setup.sql "$HERE"/workload.sql "$HERE"/routes.sql "$WORK"/
     chown -R "$RUN_USER": "$WORK"
     root_cleanup() {
         if [[ -f $WORK/data/postmaster.pid && $BENCH_KEEP != 1 ]]; then
@@ -78,7 +82,7 @@ if [[ $(id -u) -eq 0 && ${1:-} != --inner ]]; then
     "${as_user[@]}" env HOME="$WORK" \
         PATH="$PATH" PGBIN="$PGBIN" BENCH_ROUNDS="$BENCH_ROUNDS" BENCH_SCALE="$BENCH_SCALE" \
         BENCH_KEEP="$BENCH_KEEP" BENCH_TIMEOUT="$BENCH_TIMEOUT" BENCH_WORKDIR="$WORK" \
-        BENCH_OUT= \
+        BENCH_OUT= BENCH_ROUTES="$BENCH_ROUTES" \
         bash "$WORK/run.sh" --inner &
     child=$!
     # Ctrl-C / TERM: let the postgres-side script stop its server and exit.
@@ -262,9 +266,21 @@ log "setup: ${N_UPD} orders_full rows, ${N_TOAST} docs with an 8 KB TOASTed body
 bg sql -v n_full="$N_UPD" -v n_docs="$N_TOAST" -f "$HERE/setup.sql" >/dev/null 2>"$WORK/setup.err" \
     || { cat "$WORK/setup.err" >&2; die "setup failed"; }
 
+# BENCH_ROUTES=1: the same WAL decoded with every table routed and with the
+# routes ignored, to show what routing costs.
+ROUTED=0
+if [[ $BENCH_ROUTES == 1 && $EMIT_MODE == emit ]]; then
+    bg sql -f "$HERE/routes.sql" >/dev/null 2>"$WORK/routes.err" \
+        || { cat "$WORK/routes.err" >&2; die "routes.sql failed"; }
+    ROUTED=1
+    log "routes: every table routed (routes.sql); the wal2events row decodes with routes=ignore"
+elif [[ $BENCH_ROUTES == 1 ]]; then
+    log "WARNING: BENCH_ROUTES=1 needs the wal2events extension; no routed row"
+fi
+
 # config | slot | peek options (SQL text[] literal)
 CONFIGS=(
-    "wal2events|s_wal2events|{}"
+    "wal2events|s_wal2events|$( ((ROUTED)) && echo '{routes,ignore}' || echo '{}')"
     "wal2json-v1|s_wal2json|{format-version,1}"
     "wal2json-v2|s_wal2json|{format-version,2}"
     "decoderbufs|s_decoderbufs|{}"
@@ -272,6 +288,7 @@ CONFIGS=(
     "floor|s_floor|{proto_version,1,publication_names,floor_pub}"
     "test_decoding|s_test_decoding|{}"
 )
+((ROUTED)) && CONFIGS+=("wal2events-routed|s_wal2events|{}")
 declare -A SLOT_PLUGIN=(
     [s_wal2events]=wal2events [s_wal2json]=wal2json [s_decoderbufs]=decoderbufs
     [s_pgoutput]=pgoutput [s_floor]=pgoutput [s_test_decoding]=test_decoding
@@ -453,6 +470,10 @@ report_variant() {
         "Load average at start $LOAD_START, at end $LOAD_END."
     echo "\"floor\" is pgoutput with an empty publication: all the decoding work, no output." \
         "Own cost = time - floor. Peak RSS = VmHWM of the decoding backend (includes the shared memory it touched); spilled = spill_bytes the decode added to pg_stat_replication_slots."
+    if ((ROUTED)); then
+        echo "BENCH_ROUTES=1: every table routed (bench/decode/routes.sql: entity, types, subject, tags, a soft-delete" \
+            "column); \"wal2events-routed\" decodes with the routes, \"wal2events\" the same WAL with routes=ignore."
+    fi
     report_variant spill 64MB
     report_variant nospill 4GB
     if ((W2E_CHANGED)); then

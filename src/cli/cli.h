@@ -27,6 +27,8 @@ typedef struct CliCommand
 
 /* Subcommands. */
 extern int	cmd_decode(int argc, char **argv);
+extern int	cmd_ship(int argc, char **argv);	/* cmd_ship.c: ship and tail */
+extern int	cmd_tail(int argc, char **argv);
 
 /* "wal2events <command>: <message>" on stderr. */
 #if defined(__GNUC__) || defined(__clang__)

@@ -17,6 +17,8 @@
 /* Extension point: `ship` and `tail` get their rows here (see cli.h). */
 static const CliCommand commands[] = {
 	{"decode", "print framed Transaction messages as JSON lines", cmd_decode},
+	{"ship", "stream a slot's events to NATS JetStream, a file or stdout", cmd_ship},
+	{"tail", "print a database's events as JSON lines as they commit", cmd_tail},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

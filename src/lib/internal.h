@@ -89,6 +89,10 @@ extern int	w2e_json_append_float(W2eBuffer *out, double value, int is_float32);
 extern int	w2e_json_render_value(W2eBuffer *out, const W2eValue *value);
 extern int	w2e_buffer_append_hex(W2eBuffer *out, const uint8_t *data, size_t len);
 
+/* json.c: an event's kind-specific members (also used by envelope_json.c) */
+extern int	w2e_json_append_event_body(W2eBuffer *out, const W2eTransaction *txn,
+									   const W2eEvent *event);
+
 /* json_row.c */
 extern int	w2e_json_append_row(W2eBuffer *out, const W2eTransaction *txn,
 								const W2eRowChange *row);

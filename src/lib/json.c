@@ -12,11 +12,15 @@
  *    "non_transactional":true,                    -- only when true
  *    "events":[{"id":"<sysid>/<commit_lsn %016X>/<position>","position":0,
  *               "lsn":"0/16B3E00","type":"orders-created","partition_key":"1",
+ *               "subject":"shop.{type}",         -- only when the route has one
  *               <body members>}, ...]}
+ *
+ * "id" is Event.id_override instead when the event has one (outbox rows).
  *
  * The system identifier is a string because it does not fit a double.
  * commit_time is null for a non-transactional message without one. Body
- * members: a row change as json_row.c describes; a domain event as
+ * members: a row change as json_row.c describes, then "tags":{...} when its
+ * route has tags; a domain event as
  * "payload":<its JSON, compacted>,"tags":{...}; a logical message as
  * "prefix":"p" and "content":"<text>" when the content is UTF-8 without NUL
  * bytes, else "content_hex":"<lower-case hex>". Values: json_value.c.
@@ -76,6 +80,16 @@ append_header(W2eBuffer *out, const W2eTransaction *txn)
 	return 0;
 }
 
+/* One member of "tags":{...}, after a comma unless it is the first. */
+static int
+append_tag(W2eBuffer *out, size_t i, const char *key, const char *value)
+{
+	return ((i > 0 && w2e_buffer_append_char(out, ',') != 0) ||
+			w2e_json_append_cstring(out, key) != 0 ||
+			w2e_buffer_append_char(out, ':') != 0 ||
+			w2e_json_append_cstring(out, value) != 0) ? -1 : 0;
+}
+
 static int
 append_domain(W2eBuffer *out, const W2eDomainEvent *domain)
 {
@@ -87,13 +101,26 @@ append_domain(W2eBuffer *out, const W2eDomainEvent *domain)
 		w2e_buffer_append_str(out, ",\"tags\":{") != 0)
 		return -1;
 	for (i = 0; i < domain->n_tags; i++)
-	{
-		if ((i > 0 && w2e_buffer_append_char(out, ',') != 0) ||
-			w2e_json_append_cstring(out, domain->tags[i]->key) != 0 ||
-			w2e_buffer_append_char(out, ':') != 0 ||
-			w2e_json_append_cstring(out, domain->tags[i]->value) != 0)
+		if (append_tag(out, i, domain->tags[i]->key, domain->tags[i]->value) != 0)
 			return -1;
-	}
+	return w2e_buffer_append_char(out, '}');
+}
+
+/* A row change's body, then "tags" when its route has any. */
+static int
+append_row(W2eBuffer *out, const W2eTransaction *txn, const W2eRowChange *row)
+{
+	size_t		i;
+
+	if (w2e_json_append_row(out, txn, row) != 0)
+		return -1;
+	if (row->n_tags == 0)
+		return 0;
+	if (w2e_buffer_append_str(out, ",\"tags\":{") != 0)
+		return -1;
+	for (i = 0; i < row->n_tags; i++)
+		if (append_tag(out, i, row->tags[i]->key, row->tags[i]->value) != 0)
+			return -1;
 	return w2e_buffer_append_char(out, '}');
 }
 
@@ -118,28 +145,43 @@ append_message(W2eBuffer *out, const W2eLogicalMessage *message)
 	return w2e_buffer_append_char(out, '"');
 }
 
+/*
+ * The members that depend on the event's kind (row change, domain event,
+ * logical message), each after a comma. Shared with envelope_json.c.
+ */
+int
+w2e_json_append_event_body(W2eBuffer *out, const W2eTransaction *txn,
+						   const W2eEvent *event)
+{
+	if (event->body_case == W2E_BODY_ROW)
+		return append_row(out, txn, event->row);
+	if (event->body_case == W2E_BODY_DOMAIN)
+		return append_domain(out, event->domain);
+	return append_message(out, event->message);
+}
+
 static int
 append_event(W2eBuffer *out, const W2eTransaction *txn, const W2eEvent *event)
 {
 	char		id[W2E_EVENT_ID_MAX];
-	int			r;
 
 	w2e_event_id(id, txn->system_identifier, txn->commit_lsn, event->position);
-	if (w2e_buffer_append_fmt(out, "{\"id\":\"%s\",\"position\":%u,\"lsn\":",
-							  id, (unsigned) event->position) != 0 ||
+	if (w2e_buffer_append_str(out, "{\"id\":") != 0 ||
+		w2e_json_append_cstring(out, W2E_STR(event->id_override)[0] ? event->id_override : id) != 0 ||
+		w2e_buffer_append_fmt(out, ",\"position\":%u,\"lsn\":", (unsigned) event->position) != 0 ||
 		append_lsn(out, event->lsn) != 0 ||
 		w2e_buffer_append_str(out, ",\"type\":") != 0 ||
 		w2e_json_append_cstring(out, event->type) != 0 ||
 		w2e_buffer_append_str(out, ",\"partition_key\":") != 0 ||
 		w2e_json_append_cstring(out, event->partition_key) != 0)
 		return -1;
-	if (event->body_case == W2E_BODY_ROW)
-		r = w2e_json_append_row(out, txn, event->row);
-	else if (event->body_case == W2E_BODY_DOMAIN)
-		r = append_domain(out, event->domain);
-	else
-		r = append_message(out, event->message);
-	return r != 0 ? -1 : w2e_buffer_append_char(out, '}');
+	if (W2E_STR(event->subject)[0] != '\0' &&
+		(w2e_buffer_append_str(out, ",\"subject\":") != 0 ||
+		 w2e_json_append_cstring(out, event->subject) != 0))
+		return -1;
+	if (w2e_json_append_event_body(out, txn, event) != 0)
+		return -1;
+	return w2e_buffer_append_char(out, '}');
 }
 
 /*

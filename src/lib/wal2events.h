@@ -28,6 +28,7 @@ typedef Wal2events__V1__Event W2eEvent;
 typedef Wal2events__V1__Relation W2eRelation;
 typedef Wal2events__V1__RowChange W2eRowChange;
 typedef Wal2events__V1__Value W2eValue;
+typedef Wal2events__V1__EventEnvelope W2eEventEnvelope;
 
 /* Memory: NULL means malloc/free. The server passes palloc/pfree. */
 typedef struct W2eAllocator
@@ -134,5 +135,16 @@ extern void w2e_lsn_format(char *out, uint64_t lsn);
  */
 extern int	w2e_transaction_to_json(const W2eTransaction *txn, W2eBuffer *out,
 									W2eError *err);
+
+/*
+ * Render an EventEnvelope (what `wal2events ship` publishes per event) as
+ * one line of JSON appended to out: the transaction's context (id, commit
+ * LSN and time, database, system identifier, xid, origin) followed by the
+ * same members as the event has in w2e_transaction_to_json(). Its row
+ * change's relation index must point into env->relations. Returns 0, or -1
+ * with err set (out of memory, inconsistent envelope).
+ */
+extern int	w2e_envelope_to_json(const W2eEventEnvelope *env, W2eBuffer *out,
+								 W2eError *err);
 
 #endif							/* WAL2EVENTS_H */

@@ -2,10 +2,10 @@
  * change.c
  *    INSERT, UPDATE, DELETE and TRUNCATE as row-change events.
  *
- * Everything per relation comes from the relation cache; the per-row work is
- * deforming the tuple and encoding each value. All allocations of a change
- * happen in the change context, reset when the change is done, so memory
- * stays flat however long the transaction.
+ * Everything per relation comes from the relation cache, routes included;
+ * the per-row work is deforming the tuple and encoding each value. All
+ * allocations of a change happen in the change context, reset when the
+ * change is done, so memory stays flat however long the transaction.
  */
 #include "postgres.h"
 
@@ -79,20 +79,82 @@ deform(RelationEntry *entry, Relation relation, HeapTuple tuple)
 	heap_deform_tuple(tuple, RelationGetDescr(relation), entry->values, entry->isnull);
 }
 
+/* The actions option and the publication, combined in entry->actions. */
 static bool
-action_wanted(const PluginOptions *opts, ReorderBufferChangeType type)
+action_wanted(const RelationEntry *entry, ReorderBufferChangeType type)
 {
 	switch (type)
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
-			return opts->actions & ACTION_INSERT;
+			return entry->actions & ACTION_INSERT;
 		case REORDER_BUFFER_CHANGE_UPDATE:
-			return opts->actions & ACTION_UPDATE;
+			return entry->actions & ACTION_UPDATE;
 		case REORDER_BUFFER_CHANGE_DELETE:
-			return opts->actions & ACTION_DELETE;
+			return entry->actions & ACTION_DELETE;
 		default:
 			return false;
 	}
+}
+
+/* A boolean soft-delete column is set when true, a timestamp when not NULL. */
+static bool
+soft_deleted(const RelationEntry *entry, Datum value, bool isnull)
+{
+	return !isnull && (!entry->soft_delete_bool || DatumGetBool(value));
+}
+
+/*
+ * An UPDATE's type: with a soft-delete column, setting it is a delete and
+ * clearing it an undelete. The old value comes from the old row
+ * (REPLICA IDENTITY FULL, which route() requires); without one the row
+ * counts as not deleted before. entry->values holds the new row.
+ */
+static const char *
+update_type(RelationEntry *entry, Relation relation, HeapTuple oldtuple)
+{
+	int			i = entry->soft_delete;
+	bool		now;
+	bool		before = false;
+
+	if (i < 0)
+		return entry->type_updated;
+	now = soft_deleted(entry, entry->values[i], entry->isnull[i]);
+	if (oldtuple)
+	{
+		bool		isnull;
+		Datum		old = heap_getattr(oldtuple, i + 1, RelationGetDescr(relation), &isnull);
+
+		before = soft_deleted(entry, old, isnull);
+	}
+	if (now && !before)
+		return entry->type_deleted;
+	if (before && !now)
+		return entry->type_undeleted;
+	return entry->type_updated;
+}
+
+/* The route's subject, after the event header. */
+static inline void
+append_subject(StringInfo buf, const RelationEntry *entry)
+{
+	if (entry->subject_field.len > 0)
+		appendBinaryStringInfo(buf, entry->subject_field.data, entry->subject_field.len);
+}
+
+/* Start the RowChange body: operation, relation index, the route's tags. */
+static int
+begin_row(StringInfo buf, const RelationEntry *entry, int operation, uint32 relation_index)
+{
+	int			start;
+
+	append_subject(buf, entry);
+	start = pb_begin_message(buf, EVENT_ROW);
+	pb_uint(buf, ROW_OPERATION, operation);
+	if (relation_index > 0)
+		pb_uint(buf, ROW_RELATION, relation_index);
+	if (entry->tags_field.len > 0)
+		appendBinaryStringInfo(buf, entry->tags_field.data, entry->tags_field.len);
+	return start;
 }
 
 static void
@@ -110,21 +172,6 @@ encode_row_change(PluginState *state, Relation relation, RelationEntry *entry,
 	int			event_start;
 	int			row_start;
 
-	switch (change->action)
-	{
-		case REORDER_BUFFER_CHANGE_INSERT:
-			type = entry->type_created;
-			operation = OP_INSERT;
-			break;
-		case REORDER_BUFFER_CHANGE_UPDATE:
-			type = entry->type_updated;
-			operation = OP_UPDATE;
-			break;
-		default:
-			type = entry->type_deleted;
-			operation = OP_DELETE;
-			break;
-	}
 	if (oldtuple)
 		old_identity = entry->replident == REPLICA_IDENTITY_FULL ? OLD_FULL : OLD_KEY;
 
@@ -133,12 +180,25 @@ encode_row_change(PluginState *state, Relation relation, RelationEntry *entry,
 		deform(entry, relation, newtuple ? newtuple : oldtuple);
 	form_partition_key(state, entry, newtuple ? newtuple : oldtuple);
 
+	switch (change->action)
+	{
+		case REORDER_BUFFER_CHANGE_INSERT:
+			type = entry->type_created;
+			operation = OP_INSERT;
+			break;
+		case REORDER_BUFFER_CHANGE_UPDATE:
+			type = update_type(entry, relation, oldtuple);
+			operation = OP_UPDATE;
+			break;
+		default:
+			type = entry->type_deleted;
+			operation = OP_DELETE;
+			break;
+	}
+
 	event_start = writer_begin_event(w, entry, &relation_index, type,
 									 state->key.data, state->key.len, change->lsn);
-	row_start = pb_begin_message(buf, EVENT_ROW);
-	pb_uint(buf, ROW_OPERATION, operation);
-	if (relation_index > 0)
-		pb_uint(buf, ROW_RELATION, relation_index);
+	row_start = begin_row(buf, entry, operation, relation_index);
 	if (newtuple)
 		encode_tuple(buf, ROW_NEW_VALUES, entry, NULL, entry->ncolumns);
 	if (oldtuple)
@@ -163,10 +223,14 @@ wal2events_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	MemoryContext old = MemoryContextSwitchTo(state->change_cxt);
 	RelationEntry *entry = relcache_get(relation);
 
-	if (entry->publish && action_wanted(&state->opts, change->action))
-		encode_row_change(state, relation, entry, change);
-	else
+	if (!entry->publish || !action_wanted(entry, change->action))
 		note_skipped_change(ctx, state);
+	else if (!entry->outbox)
+		encode_row_change(state, relation, entry, change);
+	else if (change->action == REORDER_BUFFER_CHANGE_INSERT)
+		encode_outbox_event(state, relation, entry, change);
+	else
+		note_skipped_change(ctx, state);	/* outbox rows are events once */
 
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(state->change_cxt);
@@ -188,17 +252,14 @@ wal2events_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		int			event_start;
 		int			row_start;
 
-		if (!entry->publish || !(state->opts.actions & ACTION_TRUNCATE))
+		if (!entry->publish || !(entry->actions & ACTION_TRUNCATE) || entry->outbox)
 		{
 			note_skipped_change(ctx, state);
 			continue;
 		}
 		event_start = writer_begin_event(w, entry, &relation_index,
 										 entry->type_truncated, NULL, 0, change->lsn);
-		row_start = pb_begin_message(&w->buf, EVENT_ROW);
-		pb_uint(&w->buf, ROW_OPERATION, OP_TRUNCATE);
-		if (relation_index > 0)
-			pb_uint(&w->buf, ROW_RELATION, relation_index);
+		row_start = begin_row(&w->buf, entry, OP_TRUNCATE, relation_index);
 		if (change->data.truncate.cascade)
 			pb_bool(&w->buf, ROW_CASCADE, true);
 		if (change->data.truncate.restart_seqs)

@@ -18,7 +18,7 @@
 #include "filter.h"
 #include "options.h"
 
-#define VALID_OPTIONS "format, framing, tables, exclude-tables, actions, origins, max-events, max-bytes, message-prefixes"
+#define VALID_OPTIONS "format, framing, tables, exclude-tables, actions, origins, max-events, max-bytes, message-prefixes, routes, publication"
 
 static const char *
 option_value(DefElem *elem)
@@ -110,12 +110,28 @@ parse_choice(DefElem *elem, const char *const *choices, int nchoices)
 	return -1;					/* keep compiler quiet */
 }
 
+/* A publication name: checked for existence when first needed, in decoding. */
+static char *
+parse_publication(DefElem *elem)
+{
+	const char *value = option_value(elem);
+
+	if (value[0] == '\0' || strlen(value) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value \"%s\" for wal2events option \"publication\"", value),
+				 errhint("Give the name of a publication (CREATE PUBLICATION), at most %d bytes.",
+						 NAMEDATALEN - 1)));
+	return pstrdup(value);
+}
+
 void
 parse_plugin_options(List *defels, PluginOptions *opts)
 {
 	static const char *const formats[] = {"protobuf", "json"};
 	static const char *const framings[] = {"delimited", "none"};
 	static const char *const origins[] = {"all", "local"};
+	static const char *const routes[] = {"apply", "only", "ignore"};
 	List	   *seen = NIL;
 	ListCell   *lc;
 	bool		framing_given = false;
@@ -129,6 +145,8 @@ parse_plugin_options(List *defels, PluginOptions *opts)
 	opts->max_events = DEFAULT_MAX_EVENTS;
 	opts->max_bytes = DEFAULT_MAX_BYTES;
 	opts->message_prefixes = NIL;
+	opts->routes = ROUTES_APPLY;
+	opts->publication = NULL;
 
 	foreach(lc, defels)
 	{
@@ -163,6 +181,10 @@ parse_plugin_options(List *defels, PluginOptions *opts)
 			opts->max_bytes = parse_int_option(elem, MIN_MAX_BYTES, MAX_MAX_BYTES);
 		else if (strcmp(name, "message-prefixes") == 0)
 			opts->message_prefixes = parse_name_patterns(name, option_value(elem));
+		else if (strcmp(name, "routes") == 0)
+			opts->routes = (RoutesMode) parse_choice(elem, routes, lengthof(routes));
+		else if (strcmp(name, "publication") == 0)
+			opts->publication = parse_publication(elem);
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -21,6 +21,14 @@ typedef enum OutputFormat
 #define ACTION_MESSAGE	0x10
 #define ACTION_ALL		0x1F
 
+/* The routes option: how wal2events.routes selects and shapes tables. */
+typedef enum RoutesMode
+{
+	ROUTES_APPLY,				/* every table; routed ones as their route says */
+	ROUTES_ONLY,				/* routed tables only (and messages) */
+	ROUTES_IGNORE				/* routes are not read: defaults everywhere */
+} RoutesMode;
+
 typedef struct PluginOptions
 {
 	OutputFormat format;
@@ -32,6 +40,8 @@ typedef struct PluginOptions
 	int			max_events;		/* events per message before a new chunk */
 	int			max_bytes;		/* bytes per message before a new chunk */
 	List	   *message_prefixes;	/* NamePattern list for raw messages */
+	RoutesMode	routes;
+	char	   *publication;	/* selects tables, actions, columns; NULL: none */
 } PluginOptions;
 
 #define DEFAULT_MAX_EVENTS 10000

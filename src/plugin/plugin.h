@@ -26,6 +26,10 @@ extern void wal2events_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *t
 								int nrelations, Relation relations[],
 								ReorderBufferChange *change);
 
+/* outbox.c: an INSERT into an outbox table as a domain event */
+extern void encode_outbox_event(PluginState *state, Relation relation,
+								RelationEntry *entry, ReorderBufferChange *change);
+
 /* message.c */
 extern void wal2events_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 							   XLogRecPtr message_lsn, bool transactional,

@@ -5,9 +5,16 @@
  * Entries are built from the Relation the reorder buffer hands to the change
  * callback, which is opened with the historic snapshot of the transaction
  * being decoded: names, columns and keys are the ones that held when the
- * change was made. Relcache invalidations (replayed by the reorder buffer at
- * the right point of the transaction, e.g. after ALTER TABLE) and type or
- * schema changes mark entries invalid; the next change rebuilds them.
+ * change was made. The table's route (routes.c) and the publication
+ * (publication.c) are read with the same historic snapshot. Relcache
+ * invalidations (replayed by the reorder buffer at the right point of the
+ * transaction, e.g. after ALTER TABLE, or after a route change: see
+ * sql_route.c) and type, schema or publication changes mark entries
+ * invalid; the next change rebuilds them.
+ *
+ * Columns a route or the publication does not ship are left out of the
+ * entry altogether: out of the Relation descriptor, the values, the old
+ * values and the key, so that no code path can send them.
  */
 #include "postgres.h"
 
@@ -27,7 +34,9 @@
 
 #include "filter.h"
 #include "pbwrite.h"
+#include "publication.h"
 #include "relcache.h"
+#include "routes.h"
 #include "wire.h"
 
 static HTAB *relation_cache = NULL;
@@ -42,6 +51,9 @@ invalidate_relation(Datum arg, Oid relid)
 
 	if (relation_cache == NULL)
 		return;
+	/* the routes table itself went away or changed shape (DROP EXTENSION) */
+	if (OidIsValid(relid) && relid == routes_table_oid())
+		relid = InvalidOid;
 	if (OidIsValid(relid))
 	{
 		entry = hash_search(relation_cache, &relid, HASH_FIND, NULL);
@@ -54,7 +66,10 @@ invalidate_relation(Datum arg, Oid relid)
 		entry->valid = false;
 }
 
-/* A type or schema changed (renamed, enum label renamed...): rebuild all. */
+/*
+ * A type, schema or publication changed (renamed, enum label renamed,
+ * tables added to a publication...): rebuild all.
+ */
 static void
 invalidate_all(Datum arg, int cacheid, uint32 hashvalue)
 {
@@ -103,6 +118,9 @@ relcache_init(MemoryContext parent, const PluginOptions *opts)
 		CacheRegisterSyscacheCallback(TYPEOID, invalidate_all, (Datum) 0);
 		CacheRegisterSyscacheCallback(NAMESPACEOID, invalidate_all, (Datum) 0);
 		CacheRegisterSyscacheCallback(ENUMOID, invalidate_all, (Datum) 0);
+		CacheRegisterSyscacheCallback(PUBLICATIONOID, invalidate_all, (Datum) 0);
+		CacheRegisterSyscacheCallback(PUBLICATIONRELMAP, invalidate_all, (Datum) 0);
+		CacheRegisterSyscacheCallback(PUBLICATIONNAMESPACEMAP, invalidate_all, (Datum) 0);
 		callbacks_registered = true;
 	}
 }
@@ -206,13 +224,124 @@ passes_filters(const char *schema, const char *table)
 	return !table_patterns_match(cache_opts->exclude_tables, schema, table);
 }
 
+static bool
+name_listed(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether a column leaves the database: the publication's and the route's say. */
+static bool
+column_shipped(Form_pg_attribute att, const Route *route, const PublicationScope *scope)
+{
+	const char *name = NameStr(att->attname);
+
+	if (scope->columns != NULL && !bms_is_member(att->attnum, scope->columns))
+		return false;
+	if (route == NULL)
+		return true;
+	if (!route->all_columns && !name_listed(route->columns, name))
+		return false;
+	return !name_listed(route->exclude, name);
+}
+
+static void
+fill_columns(RelationEntry *entry, TupleDesc desc, const Route *route,
+			 const PublicationScope *scope)
+{
+	entry->columns = palloc(sizeof(ColumnState) * Max(desc->natts, 1));
+	entry->ncolumns = 0;
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		ColumnState *column;
+
+		if (att->attisdropped || !column_shipped(att, route, scope))
+			continue;
+		column = &entry->columns[entry->ncolumns++];
+		column->attindex = i;
+		column->attlen = att->attlen;
+		type_encoder_init(&column->encoder, att->atttypid);
+	}
+}
+
+int
+entry_column_named(const RelationEntry *entry, TupleDesc desc, const char *name)
+{
+	for (int i = 0; i < entry->ncolumns; i++)
+		if (strcmp(NameStr(TupleDescAttr(desc, entry->columns[i].attindex)->attname), name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The identity key is what the WAL carries as old values; the partition
+ * key is the route's, else the identity key when there is one, else the
+ * primary key. Columns that are not shipped are in neither.
+ */
+static void
+fill_keys(RelationEntry *entry, Relation relation, const Route *route)
+{
+	Bitmapset  *identity_attrs = RelationGetIndexAttrBitmap(relation, INDEX_ATTR_BITMAP_IDENTITY_KEY);
+	Bitmapset  *pkey_attrs = RelationGetIndexAttrBitmap(relation, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+	ListCell   *lc;
+
+	entry->nidentity = columns_in(entry, identity_attrs, &entry->identity);
+	if (route != NULL && route->partition_key != NIL)
+	{
+		entry->key = palloc(sizeof(int) * list_length(route->partition_key));
+		entry->nkey = 0;
+		foreach(lc, route->partition_key)
+		{
+			int			i = entry_column_named(entry, RelationGetDescr(relation), lfirst(lc));
+
+			if (i >= 0)
+				entry->key[entry->nkey++] = i;
+		}
+	}
+	else if (entry->nidentity > 0)
+		entry->nkey = columns_in(entry, identity_attrs, &entry->key);
+	else
+		entry->nkey = columns_in(entry, pkey_attrs, &entry->key);
+}
+
+/*
+ * Whether the table can be shipped at all: it passes the tables and
+ * exclude-tables options and is not one of an extension's own tables (the
+ * routes above all). Only such a table is looked up in the routes and the
+ * publication, so that, as in pgoutput, a missing publication stops
+ * decoding at the first change it would have to select, not at others.
+ */
+static bool
+candidate(Relation relation)
+{
+	char	   *schema = get_namespace_name(RelationGetNamespace(relation));
+
+	return passes_filters(schema, RelationGetRelationName(relation)) &&
+		!relation_is_extension_member(RelationGetRelid(relation));
+}
+
 static void
 build_entry(RelationEntry *entry, Relation relation)
 {
 	TupleDesc	desc = RelationGetDescr(relation);
 	MemoryContext old;
-	Bitmapset  *identity_attrs;
-	Bitmapset  *pkey_attrs;
+	bool		shippable = candidate(relation);
+	Route	   *route = NULL;
+	PublicationScope scope = {true, ACTION_ALL, NULL};
+
+	/* catalog reads first, in the caller's per-change memory */
+	if (shippable && cache_opts->routes != ROUTES_IGNORE)
+		route = route_read(relation);
+	if (shippable && cache_opts->publication != NULL)
+		publication_scope(cache_opts->publication, relation, &scope);
 
 	if (entry->cxt == NULL)
 		entry->cxt = AllocSetContextCreate(cache_cxt, "wal2events relation",
@@ -224,42 +353,16 @@ build_entry(RelationEntry *entry, Relation relation)
 	entry->schema = get_namespace_name(RelationGetNamespace(relation));
 	entry->table = pstrdup(RelationGetRelationName(relation));
 	entry->replident = relation->rd_rel->relreplident;
-	entry->publish = passes_filters(entry->schema, entry->table);
+	entry->publish = shippable && scope.published &&
+		(cache_opts->routes != ROUTES_ONLY || route != NULL);
+	entry->actions = cache_opts->actions & scope.actions;
 
 	entry->natts = desc->natts;
 	entry->values = palloc(sizeof(Datum) * Max(desc->natts, 1));
 	entry->isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
-	entry->columns = palloc(sizeof(ColumnState) * Max(desc->natts, 1));
-	entry->ncolumns = 0;
-	for (int i = 0; i < desc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-		ColumnState *column;
-
-		if (att->attisdropped)
-			continue;
-		column = &entry->columns[entry->ncolumns++];
-		column->attindex = i;
-		column->attlen = att->attlen;
-		type_encoder_init(&column->encoder, att->atttypid);
-	}
-
-	/*
-	 * The identity key is what the WAL carries as old values; the partition
-	 * key is the identity key when there is one, else the primary key.
-	 */
-	identity_attrs = RelationGetIndexAttrBitmap(relation, INDEX_ATTR_BITMAP_IDENTITY_KEY);
-	pkey_attrs = RelationGetIndexAttrBitmap(relation, INDEX_ATTR_BITMAP_PRIMARY_KEY);
-	entry->nidentity = columns_in(entry, identity_attrs, &entry->identity);
-	if (entry->nidentity > 0)
-		entry->nkey = columns_in(entry, identity_attrs, &entry->key);
-	else
-		entry->nkey = columns_in(entry, pkey_attrs, &entry->key);
-
-	entry->type_created = psprintf("%s-created", entry->table);
-	entry->type_updated = psprintf("%s-updated", entry->table);
-	entry->type_deleted = psprintf("%s-deleted", entry->table);
-	entry->type_truncated = psprintf("%s-truncated", entry->table);
+	fill_columns(entry, desc, route, &scope);
+	fill_keys(entry, relation, route);
+	route_apply(entry, desc, route);
 
 	encode_descriptor(entry, desc);
 	entry->chunk_serial = 0;	/* not in any message yet */

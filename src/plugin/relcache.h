@@ -1,10 +1,10 @@
 /*
  * relcache.h
  *    Per-relation state of the output plugin: everything the per-row path
- *    needs (column encoders, key columns, event types, the encoded Relation
- *    descriptor, whether the table passes the filters), computed once per
- *    relation and dropped by relcache/syscache invalidation, as pgoutput's
- *    RelationSyncEntry is.
+ *    needs (column encoders, shipped and key columns, event types, the
+ *    route's subject and tags, the encoded Relation descriptor, whether the
+ *    table is selected), computed once per relation and dropped by
+ *    relcache/syscache invalidation, as pgoutput's RelationSyncEntry is.
  */
 #ifndef W2E_RELCACHE_H
 #define W2E_RELCACHE_H
@@ -14,6 +14,7 @@
 #include "utils/rel.h"
 
 #include "options.h"
+#include "routes.h"
 #include "values.h"
 
 typedef struct ColumnState
@@ -23,29 +24,53 @@ typedef struct ColumnState
 	TypeEncoder encoder;
 } ColumnState;
 
+/* The outbox columns of an outbox route, as indexes into columns (-1: none). */
+typedef struct OutboxColumns
+{
+	int			id;				/* the event id, when present */
+	int			type;			/* the event type */
+	int			key;			/* aggregateid: the partition key */
+	int			payload;		/* jsonb payload */
+} OutboxColumns;
+
 typedef struct RelationEntry
 {
 	Oid			relid;			/* hash key: must be first */
 	bool		valid;			/* false: rebuild before use */
 	MemoryContext cxt;			/* everything below lives here */
 
-	bool		publish;		/* passes the tables/exclude-tables filters */
+	bool		publish;		/* selected: filters, routes option, publication */
+	int			actions;		/* ACTION_* bits shipped for this table */
 	char		replident;		/* pg_class.relreplident */
 	char	   *schema;
 	char	   *table;
 
-	int			ncolumns;		/* live (not dropped) columns */
+	int			ncolumns;		/* shipped live columns (route, publication) */
 	ColumnState *columns;
-	int			nidentity;		/* identity key columns, column order */
+	int			nidentity;		/* shipped identity key columns, column order */
 	int		   *identity;		/* indexes into columns */
-	int			nkey;			/* partition key columns, column order */
+	int			nkey;			/* partition key columns, key order */
 	int		   *key;			/* indexes into columns */
 
-	/* default event types */
+	/* event types: the defaults, or the route's */
 	char	   *type_created;
 	char	   *type_updated;
 	char	   *type_deleted;
+	char	   *type_undeleted;
 	char	   *type_truncated;
+
+	/* the route's extras, encoded once: appended as they are to each event */
+	StringInfoData subject_field;	/* Event.subject; empty: none */
+	StringInfoData tags_field;	/* RowChange.tags (DomainEvent.tags for an
+								 * outbox) entries; empty: none */
+
+	/* soft deletes: attindex of the column (-1: none), and its kind */
+	int			soft_delete;
+	bool		soft_delete_bool;	/* boolean; else a timestamp (NULL: live) */
+
+	/* outbox route: INSERTs become domain events, other changes nothing */
+	bool		outbox;
+	OutboxColumns outbox_columns;
 
 	/* encoded Relation message body, written once per message that uses it */
 	StringInfoData descriptor;
@@ -62,5 +87,19 @@ typedef struct RelationEntry
 
 extern void relcache_init(MemoryContext parent, const PluginOptions *opts);
 extern RelationEntry *relcache_get(Relation relation);
+
+/* Index into entry->columns of the shipped column named name, or -1. */
+extern int	entry_column_named(const RelationEntry *entry, TupleDesc desc,
+							   const char *name);
+
+/*
+ * route_entry.c: what the route (NULL: none) makes of the entry: event
+ * types, subject and tags, soft deletes, outbox columns. Called while the
+ * entry is built, in its memory context, after its columns and keys.
+ */
+extern void route_apply(RelationEntry *entry, TupleDesc desc, const Route *route);
+
+/* Whether shipped column i is one of an outbox's own columns (not a tag). */
+extern bool outbox_own_column(const RelationEntry *entry, int i);
 
 #endif							/* W2E_RELCACHE_H */

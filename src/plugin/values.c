@@ -445,3 +445,11 @@ append_value_text(StringInfo out, const TypeEncoder *encoder, Datum value)
 			return;
 	}
 }
+
+char *
+value_text(const TypeEncoder *encoder, Datum value)
+{
+	if (encoder->encoding == ENC_TEXT)
+		return TextDatumGetCString(value);
+	return output_text(encoder, value);
+}

@@ -64,6 +64,9 @@ extern void put_text(StringInfo out, int field, const char *data, int len);
 /* Text form of a value for the partition key, appended to out. */
 extern void append_value_text(StringInfo out, const TypeEncoder *encoder, Datum value);
 
+/* Text form of a value, as is (palloc'd; server encoding). */
+extern char *value_text(const TypeEncoder *encoder, Datum value);
+
 /* Whether text must be converted to UTF-8 (server encoding is not UTF8). */
 extern void values_init(void);
 

@@ -6,9 +6,11 @@
  * One Transaction message per committed transaction (or several chunks of a
  * large one); see proto/wal2events.proto for the contract and README.md for
  * the options. The work is split by job: options.c parses options,
- * relcache.c caches per-relation state, change.c and message.c turn changes
- * into events, values.c encodes column values, writer.c builds and writes
- * the messages.
+ * relcache.c caches per-relation state, built from the table, its route
+ * (routes.c reads it, route_entry.c applies it) and the publication
+ * (publication.c); change.c, outbox.c and message.c turn changes into
+ * events, values.c encodes column values, writer.c builds and writes the
+ * messages. sql_*.c are the extension's SQL-callable functions.
  */
 #include "postgres.h"
 

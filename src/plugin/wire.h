@@ -31,6 +31,8 @@
 #define EVENT_ROW 5
 #define EVENT_DOMAIN 6
 #define EVENT_MESSAGE 7
+#define EVENT_SUBJECT 8
+#define EVENT_ID_OVERRIDE 9
 
 /* Relation */
 #define REL_OID 1
@@ -71,6 +73,7 @@
 #define ROW_OLD_IDENTITY 5
 #define ROW_CASCADE 6
 #define ROW_RESTART_IDENTITY 7
+#define ROW_TAGS 8
 
 /* DomainEvent */
 #define DOMAIN_PAYLOAD 1

@@ -9,6 +9,10 @@
 
 BIN=$1
 S=$2
+if [ ! -x "$BIN" ] || [ ! -d "$S" ]; then
+	echo "usage: cli_test.sh PATH/TO/wal2events SAMPLE_DIR (got '$BIN', '$S')"
+	exit 2
+fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 passed=0
@@ -73,8 +77,8 @@ expect "decode: missing file" 1 "cannot open '$S/missing.bin'" -- "$BIN" decode 
 
 expect "usage: no command" 2 "Usage: wal2events" -- "$BIN"
 expect "usage: unknown command" 2 "unknown command 'frobnicate'" -- "$BIN" frobnicate
-expect "usage: ship is not a command yet" 2 "unknown command 'ship'" -- "$BIN" ship
-expect "usage: tail is not a command yet" 2 "unknown command 'tail'" -- "$BIN" tail
+expect "usage: ship needs --slot" 2 "--slot is required" -- "$BIN" ship
+expect "usage: tail rejects an unknown flag" 2 "unknown option '--frobnicate'" -- "$BIN" tail --frobnicate
 expect "usage: unknown global option" 2 "unknown option '--frob'" -- "$BIN" --frob
 expect "usage: decode unknown option" 2 "unknown option '--frob'" -- "$BIN" decode --frob
 expect "usage: decode two inputs" 2 "more than one input" -- "$BIN" decode a b
@@ -90,7 +94,7 @@ expect "decode: a file named after an option, after --" 1 "cannot open '--bare'"
 mkfifo "$T/fifo"
 "$BIN" decode "$T/fifo" >"$T/live" 2>&1 &
 pid=$!
-exec 3>"$T/fifo"
+exec 3<>"$T/fifo"	# read-write: does not block even if decode died
 head -c "$FIRST" "$S/stream.bin" >&3
 i=0
 while [ "$(wc -l <"$T/live")" -lt 1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

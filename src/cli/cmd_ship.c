@@ -1,0 +1,164 @@
+/*
+ * cmd_ship.c
+ *    `wal2events ship` and `wal2events tail`: check everything at start,
+ *    run the loop, leave cleanly.
+ *
+ * Start-up order: PostgreSQL first (connection, slot: it tells which
+ * database and system we ship), then the sink (the hub, its stream and
+ * where the stream ends), then START_REPLICATION. Any problem found before
+ * streaming starts is one line on stderr and a documented exit status;
+ * after that, connections that drop are retried.
+ *
+ * tail is ship to standard output with JSON as the default payload, a
+ * temporary slot unless --slot is given, and no confirmation unless
+ * --confirm: watching must not take events away from the real consumer.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ship_loop.h"
+
+static int	signal_pipe[2] = {-1, -1};
+
+static void
+on_signal(int signo)
+{
+	int			saved = errno;
+
+	if (write(signal_pipe[1], "s", 1) < 0)
+	{
+		/* the pipe is full: a stop is pending anyway */
+	}
+	errno = saved;
+}
+
+static void
+on_ack(void *ctx, uint64_t ticket)
+{
+	delivery_ack(&((Shipper *) ctx)->delivery, ticket);
+}
+
+static int
+install_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe(signal_pipe) != 0)
+		return -1;
+	fcntl(signal_pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	return 0;
+}
+
+/* PostgreSQL, sink, delivery, metrics: everything before streaming. */
+static int
+start(Shipper *sh, const ShipOptions *opts)
+{
+	SinkSource	source;
+	char		error[512];
+	int			status;
+
+	if (repl_open(&sh->repl, opts) != 0)
+	{
+		cli_error(opts->command, "%s", sh->repl.error);
+		return sh->repl.error_status;
+	}
+	if (delivery_init(&sh->delivery, (uint64_t) opts->max_inflight, sh->repl.start_lsn) != 0)
+	{
+		cli_error(opts->command, "out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	source.system_identifier = sh->repl.system_identifier;
+	source.database = sh->repl.database;
+	sh->sink = sink_open(opts, &source, on_ack, sh, error, sizeof(error), &status);
+	if (sh->sink == NULL)
+	{
+		cli_error(opts->command, "%s", error);
+		return status;
+	}
+	if (sh->sink->have_tail)
+		delivery_set_stored(&sh->delivery, &sh->sink->tail);
+	if (metrics_open(&sh->metrics, opts->metrics_addr, error, sizeof(error)) != 0)
+	{
+		cli_error(opts->command, "%s", error);
+		return CLI_EXIT_USAGE;
+	}
+	if (repl_start(&sh->repl, opts) != 0)
+	{
+		cli_error(opts->command, "%s", sh->repl.error);
+		return sh->repl.error_status;
+	}
+	sh->pg_connected = 1;
+	return CLI_EXIT_OK;
+}
+
+static void
+finish(Shipper *sh)
+{
+	if (sh->txn != NULL)
+		w2e_transaction_free(sh->txn, NULL);
+	repl_close(&sh->repl);
+	if (sh->sink != NULL)
+		sh->sink->ops->close(sh->sink);
+	delivery_free(&sh->delivery);
+	envelope_free(&sh->envelope);
+	metrics_close(&sh->metrics);
+	if (signal_pipe[0] >= 0)
+	{
+		close(signal_pipe[0]);
+		close(signal_pipe[1]);
+		signal_pipe[0] = signal_pipe[1] = -1;
+	}
+}
+
+static int
+run_command(int argc, char **argv)
+{
+	ShipOptions opts;
+	Shipper		sh;
+	int			status;
+
+	if (!ship_options_parse(&opts, argc, argv, &status))
+		return status;
+	ship_log_set_command(opts.command);
+	memset(&sh, 0, sizeof(sh));
+	sh.opts = &opts;
+	metrics_open(&sh.metrics, NULL, NULL, 0);	/* closed until start() */
+	envelope_init(&sh.envelope);
+	if (install_signals() != 0)
+	{
+		cli_error(opts.command, "cannot create a pipe for signals");
+		return CLI_EXIT_FAILURE;
+	}
+	sh.signal_fd = signal_pipe[0];
+	status = start(&sh, &opts);
+	if (status == CLI_EXIT_OK)
+		status = ship_run(&sh);
+	finish(&sh);
+	return status;
+}
+
+int
+cmd_ship(int argc, char **argv)
+{
+	return run_command(argc, argv);
+}
+
+int
+cmd_tail(int argc, char **argv)
+{
+	return run_command(argc, argv);
+}

@@ -1,0 +1,149 @@
+/*
+ * ship.h
+ *    What the files of `wal2events ship` and `wal2events tail` share: the
+ *    command line, exit statuses, message keys, clocks and logging.
+ *
+ * The pieces, one file each:
+ *   ship_options.c   command line of ship and tail, and their --help
+ *   cmd_ship.c       the two commands: set up, run, tear down
+ *   ship_loop.c      the main loop: read PostgreSQL, hand events to the
+ *                    sink, confirm, keep the connection alive
+ *   replication.c    libpq replication protocol (slot, CopyBoth, status)
+ *   delivery.c       which tickets are acknowledged -> the flush LSN
+ *   envelope.c       Transaction event -> EventEnvelope bytes
+ *   sink.h           the interface every sink implements
+ *   sink_nats.c, nats_stream.c, subject.c   NATS JetStream sink
+ *   sink_file.c      file: and stdout sinks
+ *   metrics.c        counters, progress line, Prometheus endpoint
+ */
+#ifndef WAL2EVENTS_SHIP_H
+#define WAL2EVENTS_SHIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "wal2events.h"
+
+/*
+ * Exit statuses beyond cli.h's 0 (success), 1 (failure) and 2 (usage).
+ * Documented in `wal2events ship --help` and README.md.
+ */
+#define SHIP_EXIT_POSTGRES 3	/* PostgreSQL: connection, slot, plugin */
+#define SHIP_EXIT_HUB 4			/* event hub: unreachable, stream problem */
+#define SHIP_EXIT_UNACKED 5		/* stopped with events still unacknowledged */
+
+typedef enum SinkKind
+{
+	SINK_NATS,
+	SINK_FILE,
+	SINK_STDOUT
+} SinkKind;
+
+typedef enum PayloadFormat
+{
+	PAYLOAD_DEFAULT,			/* protobuf, except JSON on stdout */
+	PAYLOAD_PROTOBUF,
+	PAYLOAD_JSON
+} PayloadFormat;
+
+#define SHIP_MAX_PLUGIN_OPTIONS 32
+
+/* -o NAME=VALUE: name points into argv, name_len bytes long. */
+typedef struct PluginOption
+{
+	const char *name;
+	size_t		name_len;
+	const char *value;
+} PluginOption;
+
+/* The command line, parsed and checked; strings point into argv. */
+typedef struct ShipOptions
+{
+	const char *command;		/* "ship" or "tail" */
+	const char *dbname;			/* conninfo; NULL: PG* environment */
+	const char *slot;			/* NULL: tail's temporary slot */
+	int			create_slot;
+	int			confirm;		/* report the flush LSN to the slot */
+	PluginOption plugin_options[SHIP_MAX_PLUGIN_OPTIONS];
+	int			n_plugin_options;
+
+	const char *to;				/* as given */
+	SinkKind	sink;
+	const char *target;			/* nats URL or file path */
+	PayloadFormat payload;
+
+	const char *subject;		/* subject template */
+	const char *stream;			/* --stream or --create-stream */
+	int			create_stream;
+	int64_t		dup_window_ms;
+	int			max_inflight;
+	int64_t		max_inflight_bytes;
+	int64_t		ack_timeout_ms;
+	int64_t		retry_max_ms;
+
+	int64_t		status_interval_ms;
+	int64_t		progress_interval_ms;	/* 0: no progress lines */
+	int64_t		shutdown_timeout_ms;
+	const char *metrics_addr;	/* NULL: no endpoint */
+} ShipOptions;
+
+/* The commands (cmd_ship.c), each taking argv[0] = "ship" or "tail". */
+extern int	cmd_ship(int argc, char **argv);
+extern int	cmd_tail(int argc, char **argv);
+
+/* 1 to go on, 0 to stop with *status (help shown or usage error). */
+extern int	ship_options_parse(ShipOptions *opts, int argc, char **argv, int *status);
+
+/*
+ * Where a published message sits in the slot's event sequence. Messages
+ * compare by commit LSN, then position, then part: the claim-check chunks
+ * of an event (part 0, 1, ...) come before the event itself
+ * (KEY_PART_EVENT). Every sink stores messages in this order.
+ */
+typedef struct MsgKey
+{
+	uint64_t	commit_lsn;
+	uint32_t	position;
+	uint32_t	part;
+} MsgKey;
+
+#define KEY_PART_EVENT UINT32_MAX
+#define MSG_ID_MAX 96			/* an event or claim-chunk id, with room */
+
+extern int	msg_key_compare(const MsgKey *a, const MsgKey *b);
+
+/*
+ * Parse a message id: "<sysid>/<commit_lsn hex16>/<position>" (an event) or
+ * "<sysid>/<commit_lsn hex16>/<position>/claim/<n>" (chunk n of its claim
+ * check). Returns 0, or -1 when id is not one of ours.
+ */
+extern int	msg_id_parse(const char *id, uint64_t *system_identifier, MsgKey *key);
+
+/* Monotonic milliseconds, and wall-clock microseconds since 1970. */
+extern int64_t ship_now_ms(void);
+extern int64_t ship_wall_us(void);
+
+/*
+ * Runtime log line on stderr: "<UTC time> wal2events <command>: <message>".
+ * Start-up errors use cli_error() (no time: they are the last line).
+ */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 1, 2)))
+#endif
+extern void ship_log(const char *fmt,...);
+extern void ship_log_set_command(const char *command);
+
+/* Capped exponential backoff. */
+typedef struct Backoff
+{
+	int64_t		initial_ms;
+	int64_t		max_ms;
+	int64_t		current_ms;
+} Backoff;
+
+extern void backoff_init(Backoff *b, int64_t initial_ms, int64_t max_ms);
+extern int64_t backoff_next(Backoff *b);	/* the delay to wait now */
+extern void backoff_reset(Backoff *b);
+
+#endif							/* WAL2EVENTS_SHIP_H */

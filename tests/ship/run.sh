@@ -1,0 +1,467 @@
+#!/usr/bin/env bash
+# tests/ship/run.sh: `wal2events ship` and `tail` against a real PostgreSQL
+# and a real nats-server -js, both throwaway, on free loopback ports.
+#
+#   tests/ship/run.sh [TEST ...]     (as root; default: every test)
+#
+# Tests: usage start_errors e2e json_subjects file tail idle claim crash
+# outage pg_restart dedup sigterm rejecting. Each shipper test uses its own
+# slot and its own stream, and compares what reached the hub with what a
+# second slot over the same WAL says (wal2events.decode()). Ends with
+# "N passed, N failed"; exit status 1 when anything failed.
+# KEEP=1 keeps the work directory; VALGRIND=0 runs e2e without valgrind.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+if [ "$(id -u)" != 0 ]; then
+  echo "tests/ship/run.sh: run as root (it installs the plugin and runs PostgreSQL as postgres)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+WORK=$(mktemp -d /tmp/wal2events-ship.XXXXXX)
+chmod 755 "$WORK"
+. "$ROOT/tests/ship/lib.sh"
+
+OTHER_PIDS=()
+cleanup() {
+  [ -n "$SHIP_PID" ] && kill -9 "$SHIP_PID" 2>/dev/null
+  for p in "${OTHER_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  stop_nats
+  w2e_cluster_stop "$WORK/pg"
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+build() {
+  make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
+    cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
+      -I"$ROOT/src/lib" -I"$ROOT/src/gen" -o "$JS" "$ROOT/tests/ship/js_dump.c" \
+      "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lm
+}
+
+# new_slot NAME: a ship slot and a "truth" slot at the same position
+new_slot() {
+  sql "SELECT pg_create_logical_replication_slot('$1', 'wal2events')" >/dev/null &&
+    sql "SELECT pg_create_logical_replication_slot('$1_truth', 'wal2events')" >/dev/null
+}
+
+# wait_confirmed SLOT SECONDS: the slot catches up with the WAL written so far
+wait_confirmed() {
+  local target
+  target=$(sql "SELECT pg_current_wal_insert_lsn()")
+  wait_until "$2" sql_is t "SELECT confirmed_flush_lsn >= '$target' FROM pg_replication_slots WHERE slot_name = '$1'"
+}
+
+# verify NAME SLOT STREAM [MIN]: the stream holds exactly the truth slot's events
+verify() {
+  dump "$3" "$WORK/$2.dump" && truth "$2_truth" "$WORK/$2.truth"
+  check "$1: every event exactly once, in commit order, equal to the WAL" \
+    $CHECK stream "$WORK/$2.dump" --truth "$WORK/$2.truth" --min "${4:-1}"
+}
+
+test_usage() {
+  expect "usage: ship needs --slot" 2 "--slot is required" -- "$W2E" ship --to -
+  expect "usage: unknown token in --subject" 2 "unknown token" -- \
+    "$W2E" ship --slot s --to nats://127.0.0.1:1 --subject 'events.{nope}'
+  expect "usage: empty --subject" 2 "it is empty" -- "$W2E" ship --slot s --to nats://127.0.0.1:1 --subject ''
+  expect "usage: empty subject token" 2 "empty token" -- "$W2E" ship --slot s --to nats://127.0.0.1:1 --subject 'a..{type}'
+  expect "usage: wildcard in --subject" 2 "'\*', '>'" -- "$W2E" ship --slot s --to nats://127.0.0.1:1 --subject 'a.*'
+  expect "usage: unknown flag" 2 "unknown option '--frobnicate'" -- "$W2E" ship --frobnicate
+  expect "usage: flag given twice" 2 "given twice" -- "$W2E" ship --slot a --slot b --to -
+  expect "usage: bad --max-inflight" 2 "--max-inflight" -- "$W2E" ship --slot s --to - --max-inflight 0
+  expect "usage: bad duration" 2 "invalid duration" -- "$W2E" ship --slot s --to - --status-interval soon
+  expect "usage: unknown --to" 2 "unknown target" -- "$W2E" ship --slot s --to kafka://x
+  expect "usage: -o format is ship's" 2 "set by wal2events ship" -- "$W2E" ship --slot s --to - -o format=json
+  expect "usage: --subject needs nats" 2 "only applies to --to nats" -- "$W2E" ship --slot s --to - --subject 'x.{type}'
+  local flag missing=""
+  "$W2E" ship --help >"$WORK/help.txt"
+  for flag in --dbname --slot --create-slot --option --to --payload --subject --stream --create-stream \
+    --dup-window --max-inflight --max-inflight-bytes --ack-timeout --retry-max --status-interval \
+    --progress-interval --shutdown-timeout --metrics --help "Exit status"; do
+    grep -q -- "$flag" "$WORK/help.txt" || missing="$missing $flag"
+  done
+  [ -z "$missing" ] && ok "usage: ship --help lists every flag and the exit statuses" ||
+    fail "usage: ship --help lists every flag" "missing:$missing"
+  "$W2E" tail --help >"$WORK/help.txt"
+  missing=""
+  for flag in --dbname --slot --create-slot --confirm --option --payload --status-interval \
+    --progress-interval --shutdown-timeout --metrics --help "Exit status"; do
+    grep -q -- "$flag" "$WORK/help.txt" || missing="$missing $flag"
+  done
+  [ -z "$missing" ] && ok "usage: tail --help lists every flag" || fail "usage: tail --help" "missing:$missing"
+}
+
+test_start_errors() {
+  local port
+  port=$(w2e_free_port)
+  expect "start: wrong conninfo" 3 "cannot connect to PostgreSQL" -- \
+    "$W2E" ship --dbname "host=127.0.0.1 port=$port user=postgres" --slot s --to -
+  expect "start: missing slot without --create-slot" 3 'replication slot "nope" does not exist (add --create-slot' -- \
+    "$W2E" ship --slot nope --to -
+  sql "SELECT pg_create_logical_replication_slot('td', 'test_decoding')" >/dev/null
+  expect "start: slot of another plugin" 3 "uses plugin test_decoding, not wal2events" -- "$W2E" ship --slot td --to -
+  sql "SELECT pg_drop_replication_slot('td')" >/dev/null
+  sql "SELECT pg_create_physical_replication_slot('phys')" >/dev/null
+  expect "start: physical slot" 3 "is a physical slot" -- "$W2E" ship --slot phys --to -
+  sql "SELECT pg_drop_replication_slot('phys')" >/dev/null
+  if sql "SHOW output_plugin_libraries" >/dev/null 2>&1; then
+    sql "ALTER SYSTEM SET output_plugin_libraries = 'pgoutput, test_decoding'" && sql "SELECT pg_reload_conf()" >/dev/null
+    sleep 0.5
+    expect "start: plugin not allowed by output_plugin_libraries" 3 "add wal2events to output_plugin_libraries" -- \
+      "$W2E" ship --slot notallowed --create-slot --to -
+    sql "ALTER SYSTEM RESET output_plugin_libraries" && sql "SELECT pg_reload_conf()" >/dev/null
+    sleep 0.5
+  else
+    ok "start: plugin not allowed (skipped: this server has no output_plugin_libraries)"
+  fi
+  new_slot errs
+  expect "start: unreachable hub" 4 "cannot connect to NATS at nats://127.0.0.1:$port" -- \
+    "$W2E" ship --slot errs --to "nats://127.0.0.1:$port"
+  local plain_port
+  plain_port=$(w2e_free_port)
+  nats-server -a 127.0.0.1 -p "$plain_port" >"$WORK/plain-nats.log" 2>&1 &
+  OTHER_PIDS+=($!)
+  wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$plain_port"
+  expect "start: hub without JetStream" 4 "start nats-server with -js" -- \
+    "$W2E" ship --slot errs --to "nats://127.0.0.1:$plain_port"
+  expect "start: missing stream without --create-stream" 4 "does not exist (create it with --create-stream NOPE)" -- \
+    "$W2E" ship --slot errs --to "$NATS" --stream NOPE
+  expect "start: no stream for the subjects" 4 "no JetStream stream stores subjects nowhere.*" -- \
+    "$W2E" ship --slot errs --to "$NATS" --subject 'nowhere.{type}'
+  "$JS" create "$NATS" OTHER 'other.>'
+  expect "start: stream that does not cover the subjects" 4 "does not store subjects errs.*" -- \
+    "$W2E" ship --slot errs --to "$NATS" --stream OTHER --subject 'errs.{type}'
+  "$JS" create "$NATS" FOREIGN 'foreign.>' && "$JS" publish "$NATS" foreign.x 'not an event'
+  expect "start: stream written by someone else" 4 "was not written by wal2events ship" -- \
+    "$W2E" ship --slot errs --to "$NATS" --stream FOREIGN --subject 'foreign.{type}'
+  expect "start: --metrics not on loopback" 2 "loopback only" -- \
+    "$W2E" ship --slot errs --to - --metrics 10.1.2.3:9187
+  ship_bg "$WORK/busy.log" --slot errs --to -
+  wait_until 10 sql_is t "SELECT active FROM pg_replication_slots WHERE slot_name = 'errs'"
+  expect "start: slot in use by another client" 3 "another client is reading the slot" -- "$W2E" ship --slot errs --to -
+  ship_stop
+}
+
+# Rows, updates (key changes too), deletes, domain events, a rollback and a
+# transaction large enough to be chunked (max-events=50).
+e2e_workload() {
+  sql "CREATE TABLE items (id int PRIMARY KEY, name text, qty int, price numeric(10,2), tags jsonb)"
+  local i
+  for i in $(seq 0 39); do
+    sql "INSERT INTO items SELECT g, 'item ' || g, g % 10, g * 1.25, jsonb_build_object('g', g)
+         FROM generate_series($((i * 25 + 1)), $(((i + 1) * 25))) g"
+  done
+  sql "UPDATE items SET qty = qty + 1, tags = NULL WHERE id % 3 = 0"
+  sql "UPDATE items SET id = id + 100000 WHERE id % 50 = 0"
+  sql "DELETE FROM items WHERE id % 7 = 0"
+  sql "BEGIN; INSERT INTO items VALUES (5001, 'emitted', 1, 9.99, '[]');
+       SELECT wal2events.emit('order-placed', '5001', '{\"total\": 9.99}', '{\"source\": \"test\"}'); COMMIT" >/dev/null
+  sql "BEGIN; INSERT INTO items VALUES (6001, 'rolled back', 1, 1, NULL); ROLLBACK"
+  sql "UPDATE items SET name = name || ' (again)' WHERE id BETWEEN 1 AND 400"
+}
+
+test_e2e() {
+  local port vg="" rows="$WORK/items.rows" metrics
+  new_slot e2e
+  port=$(w2e_free_port)
+  if [ "${VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
+    vg="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --log-file=$WORK/valgrind.log"
+  fi
+  SHIP_WRAPPER=$vg ship_bg "$WORK/e2e.log" --slot e2e --to "$NATS" --create-stream E2E --subject 'e2e.{type}' \
+    -o max-events=50 --metrics "127.0.0.1:$port" --progress-interval 1s
+  e2e_workload
+  check "e2e: the slot is confirmed up to the end of the WAL" wait_confirmed e2e 120
+  metrics=$(exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3)
+  check "e2e: /metrics serves Prometheus text" grep -q '^wal2events_events_acknowledged_total [1-9]' <<<"$metrics"
+  grep -q 'events/s, .* acknowledged, confirmed ' "$WORK/e2e.log" && ok "e2e: progress lines on stderr" ||
+    fail "e2e: progress lines on stderr" "$(tail -n 3 "$WORK/e2e.log")"
+  ship_stop INT
+  [ "$SHIP_STATUS" = 0 ] && ok "e2e: SIGINT stops with exit status 0${vg:+ (under valgrind)}" ||
+    fail "e2e: exit status" "$SHIP_STATUS; $(tail -n 20 "$WORK/valgrind.log" 2>/dev/null)"
+  if [ -n "$vg" ]; then
+    grep -q "ERROR SUMMARY: 0 errors" "$WORK/valgrind.log" && ok "e2e: valgrind: no error, no leak" ||
+      fail "e2e: valgrind" "$(grep -E 'ERROR SUMMARY|definitely|indirectly' "$WORK/valgrind.log")"
+  fi
+  verify e2e e2e E2E 1000
+  sql "SELECT json_build_object('id', id, 'name', name, 'qty', qty, 'price', price::text, 'tags', tags) FROM items" >"$rows"
+  check "e2e: replaying the events gives the table's rows" $CHECK rows "$WORK/e2e.dump" items "$rows"
+  check "e2e: messages carry the headers" grep -q '"W2e-Commit-Lsn":"[0-9A-F]*/[0-9A-F]*".*"Content-Type":"application/x-protobuf; proto=wal2events.v1.EventEnvelope"\|"Content-Type":"application/x-protobuf; proto=wal2events.v1.EventEnvelope".*"W2e-Commit-Lsn"' "$WORK/e2e.dump"
+  check "e2e: subjects follow the template" grep -q '"subject":"e2e.items-updated"' "$WORK/e2e.dump"
+}
+
+test_json_subjects() {
+  new_slot cdc
+  sql 'CREATE TABLE "odd.name tbl" (id int PRIMARY KEY, v text)'
+  ship_bg "$WORK/cdc.log" --slot cdc --to "$NATS" --create-stream CDC --payload json \
+    --subject 'cdc.{database}.{schema}.{table}.{partition_key}'
+  sql "INSERT INTO \"odd.name tbl\" VALUES (1, 'a'), (2, 'b')"
+  sql "SELECT wal2events.emit('ping', 'k.1 *>', '{}')" >/dev/null
+  check "json: caught up" wait_confirmed cdc 30
+  ship_stop
+  verify json cdc CDC 3
+  check "json: a dotted, spaced table name is one subject token" \
+    grep -q '"subject":"cdc.postgres.public.odd_name_tbl.1"' "$WORK/cdc.dump"
+  check "json: empty tokens become '_' and '.', ' ', '*', '>' in values '_'" \
+    grep -q '"subject":"cdc.postgres._._.k_1___"' "$WORK/cdc.dump"
+  check "json: Content-Type application/json" grep -q '"Content-Type":"application/json"' "$WORK/cdc.dump"
+}
+
+test_file() {
+  local f=$WORK/events.bin
+  new_slot file1
+  sql "CREATE TABLE f (id bigint PRIMARY KEY, k int, v text)"
+  workload f 0 20 500 0.05 &
+  local wl=$!
+  ship_bg "$WORK/file.log" --slot file1 --to "file:$f"
+  sleep 0.7
+  ship_stop KILL
+  printf '\342\220\003ab' >>"$f"   # a frame cut short, as a crash in mid-write leaves it
+  wait $wl
+  ship_bg "$WORK/file.log" --slot file1 --to "file:$f"
+  check "file: caught up after a kill -9" wait_confirmed file1 60
+  ship_stop
+  grep -q "removed an incomplete last record" "$WORK/file.log" && ok "file: a cut last record is truncated" ||
+    fail "file: a cut last record is truncated" "$(tail -n 3 "$WORK/file.log")"
+  "$JS" file "$f" >"$WORK/file1.dump" && truth file1_truth "$WORK/file1.truth"
+  check "file: framed envelopes, every event exactly once" \
+    $CHECK stream "$WORK/file1.dump" --truth "$WORK/file1.truth" --min 10000
+  new_slot file2
+  sql "INSERT INTO f SELECT g, 0, 'json' FROM generate_series(100001, 100100) g"
+  ship_bg "$WORK/file.log" --slot file2 --to "file:$WORK/events.jsonl" --payload json
+  check "file json: caught up" wait_confirmed file2 30
+  ship_stop
+  ship_bg "$WORK/file.log" --slot file2 --to "file:$WORK/events.jsonl" --payload json
+  sleep 1
+  ship_stop
+  python3 -c 'import json,sys; [print(json.dumps({"envelope": json.loads(l)})) for l in open(sys.argv[1])]' \
+    "$WORK/events.jsonl" >"$WORK/file2.dump"
+  truth file2_truth "$WORK/file2.truth"
+  check "file json: one line per event, exactly once across restarts" \
+    $CHECK stream "$WORK/file2.dump" --truth "$WORK/file2.truth" --min 100
+}
+
+test_tail() {
+  sql "CREATE TABLE tl (id int PRIMARY KEY, v text)"
+  "$W2E" tail >"$WORK/tail.out" 2>"$WORK/tail.err" &
+  local pid=$!
+  wait_until 10 sql_is 1 "SELECT count(*) FROM pg_replication_slots WHERE temporary"
+  sql "INSERT INTO tl VALUES (1, 'a'); INSERT INTO tl VALUES (2, 'b'); INSERT INTO tl VALUES (3, 'c')"
+  wait_until 10 lines_at_least 3 "$WORK/tail.out"
+  kill -INT $pid
+  wait $pid
+  local st=$?
+  [ $st = 0 ] && ok "tail: SIGINT stops with exit status 0" || fail "tail: exit status" "$st $(cat "$WORK/tail.err")"
+  check "tail: one JSON line per event" python3 -c '
+import json,sys
+ls=[json.loads(l) for l in open(sys.argv[1])]
+assert [l["new"]["id"] for l in ls]==[1,2,3], ls' "$WORK/tail.out"
+  check "tail: its temporary slot is gone" test "$(sql "SELECT count(*) FROM pg_replication_slots WHERE temporary")" = 0
+  new_slot watched
+  local before
+  before=$(confirmed_flush watched)
+  sql "INSERT INTO tl VALUES (4, 'd')"
+  "$W2E" tail --slot watched >"$WORK/tail2.out" 2>>"$WORK/tail.err" &
+  pid=$!
+  wait_until 10 lines_at_least 1 "$WORK/tail2.out"
+  sleep 0.5
+  kill -INT $pid
+  wait $pid
+  check "tail --slot: prints the slot's events" grep -q '"id":4' "$WORK/tail2.out"
+  check "tail --slot: leaves the slot's position alone" test "$(confirmed_flush watched)" = "$before"
+}
+
+test_idle() {
+  new_slot idle1
+  sql "CREATE TABLE noise (id int)"
+  ship_bg "$WORK/idle.log" --slot idle1 --to "$NATS" --create-stream IDLE --subject 'idle.{type}' \
+    -o exclude-tables=public.noise --status-interval 1s
+  local i
+  for i in $(seq 1 100); do echo "INSERT INTO noise VALUES ($i);"; done | psql -X -q >/dev/null
+  check "idle: writes only to excluded tables still advance confirmed_flush_lsn" wait_confirmed idle1 60
+  ship_stop
+  check "idle: nothing was published" test "$("$JS" info "$NATS" IDLE | python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])')" = 0
+}
+
+test_claim() {
+  new_slot big1
+  sql "CREATE TABLE docs (id int PRIMARY KEY, body text)"
+  sql "ALTER TABLE docs ALTER body SET STORAGE EXTERNAL"
+  ship_bg "$WORK/big.log" --slot big1 --to "$NATS" --create-stream BIG --subject 'big.{type}'
+  sql "INSERT INTO docs VALUES (1, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 655360) g))"
+  sql "INSERT INTO docs VALUES (2, 'after the big one')"
+  check "claim: a 20 MB row neither stalls nor blocks the next events" wait_confirmed big1 60
+  ship_stop
+  verify claim big1 BIG 2
+  local want
+  want=$(sql "SELECT md5(body) || ' ' || length(body) FROM docs WHERE id = 1")
+  check "claim: the body read back through the claim check equals the row" python3 -c '
+import json,sys,hashlib
+for l in open(sys.argv[1]):
+    d=json.loads(l)
+    if d.get("envelope",{}).get("new",{}).get("id")==1:
+        b=d["envelope"]["new"]["body"]
+        got=hashlib.md5(b.encode()).hexdigest()+" "+str(len(b))
+        assert got==sys.argv[2], (got, sys.argv[2])
+        assert int(d["headers"]["W2e-Claim-Chunks"])>=20
+        sys.exit(0)
+sys.exit("no event for row 1")' "$WORK/big1.dump" "$want"
+  check "claim: every message fits the 1 MB max payload" python3 -c '
+import json,sys
+assert all(json.loads(l)["size"] <= 1048576 for l in open(sys.argv[1]))' "$WORK/big1.dump"
+}
+
+test_crash() {
+  local rounds=$WORK/crash.rounds round
+  new_slot crash1
+  sql "CREATE TABLE c (id bigint PRIMARY KEY, k int, v text)"
+  : >"$rounds"
+  workload c 0 100 1000 0.03 &
+  local wl=$!
+  for round in 1 2 3 4 5; do
+    ship_bg "$WORK/crash.log" --slot crash1 --to "$NATS" --create-stream CRASH --subject 'crash.{table}'
+    sleep "0.$((RANDOM % 8 + 2))"
+    ship_stop KILL
+    sleep 0.3
+    echo "$(confirmed_flush crash1) $("$JS" info "$NATS" CRASH | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')" >>"$rounds"
+  done
+  wait $wl
+  ship_bg "$WORK/crash.log" --slot crash1 --to "$NATS" --create-stream CRASH --subject 'crash.{table}'
+  check "crash: catches up after 5 kill -9" wait_confirmed crash1 120
+  ship_stop
+  verify crash crash1 CRASH 100000
+  check "crash: confirmed_flush_lsn never covered an unacknowledged event" \
+    $CHECK confirmed "$WORK/crash1.dump" "$rounds"
+}
+
+test_outage() {
+  new_slot out1
+  sql "CREATE TABLE o (id bigint PRIMARY KEY, k int, v text)"
+  ship_bg "$WORK/outage.log" --slot out1 --to "$NATS" --create-stream OUTAGE --subject 'outage.{table}' \
+    --ack-timeout 2s --retry-max 2s --status-interval 2s
+  workload o 0 60 1000 0.1 &
+  local wl=$! pid_before pid_after
+  sleep 1.5
+  pid_before=$(sql "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'out1'")
+  kill -STOP "$NATS_PID"   # frozen: acknowledgements time out
+  sleep 4
+  kill -CONT "$NATS_PID"
+  sleep 1
+  kill -9 "$NATS_PID"      # gone, with messages in flight
+  wait "$NATS_PID" 2>/dev/null
+  NATS_PID=
+  sleep 11
+  pid_after=$(sql "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'out1'")
+  start_nats
+  wait $wl
+  check "outage: catches up after a frozen and a killed hub (11 s down)" wait_confirmed out1 120
+  ship_stop
+  verify outage out1 OUTAGE 60000
+  check "outage: the replication connection stayed up while the hub was down" test "$pid_before" = "$pid_after"
+  grep -q "holding new events" "$WORK/outage.log" && ok "outage: the hub failure is logged" ||
+    fail "outage: the hub failure is logged" "$(tail -n 5 "$WORK/outage.log")"
+}
+
+test_pg_restart() {
+  new_slot pgr1
+  sql "CREATE TABLE r (id bigint PRIMARY KEY, k int, v text)"
+  ship_bg "$WORK/pgr.log" --slot pgr1 --to "$NATS" --create-stream PGR --subject 'pgr.{table}'
+  workload r 0 40 1000 0.05 &
+  local wl=$!
+  sleep 1
+  restart_postgres fast
+  sleep 1.5
+  restart_postgres immediate
+  wait $wl
+  workload r 100 10 1000
+  check "pg restart: catches up after a fast and an immediate restart" wait_confirmed pgr1 120
+  ship_stop
+  verify "pg restart" pgr1 PGR 10000
+  check "pg restart: reconnected twice" test "$(grep -c 'reconnected to PostgreSQL' "$WORK/pgr.log")" -ge 2
+}
+
+test_dedup() {
+  new_slot dd1
+  sql "CREATE TABLE d (id bigint PRIMARY KEY, k int, v text)"
+  workload d 0 60 1000 0.05 &
+  local wl=$! n exercised=0 c last
+  for n in 1 2 3; do
+    ship_bg "$WORK/dedup.log" --slot dd1 --to "$NATS" --create-stream DEDUP --dup-window 1s --subject 'dedup.{table}'
+    sleep 1.2
+    ship_stop KILL
+    sleep 0.3
+    c=$(confirmed_flush dd1)
+    dump DEDUP "$WORK/dd.partial"
+    last=$(tail -n 1 "$WORK/dd.partial" | python3 -c 'import json,sys; print(json.load(sys.stdin)["envelope"]["commit_lsn"])')
+    [ "$(sql "SELECT '$c'::pg_lsn < '$last'::pg_lsn")" = t ] && exercised=1
+    sleep 1.5     # longer than the stream's duplicate window
+  done
+  wait $wl
+  check "dedup: the stream was created with a 1 s duplicate window" \
+    test "$("$JS" info "$NATS" DEDUP | python3 -c 'import json,sys; print(json.load(sys.stdin)["dup_window_ms"])')" = 1000
+  ship_bg "$WORK/dedup.log" --slot dd1 --to "$NATS" --stream DEDUP --subject 'dedup.{table}'
+  check "dedup: caught up" wait_confirmed dd1 120
+  ship_stop
+  [ $exercised = 1 ] && ok "dedup: restarts found events stored but not confirmed" ||
+    fail "dedup: restarts found events stored but not confirmed" "the kills never left such events"
+  verify "dedup: after downtimes longer than the duplicate window" dd1 DEDUP 60000
+}
+
+test_sigterm() {
+  new_slot term1
+  sql "CREATE TABLE s (id bigint PRIMARY KEY, k int, v text)"
+  workload s 0 30 1000 0.02 &
+  local wl=$!
+  ship_bg "$WORK/term.log" --slot term1 --to "$NATS" --create-stream TERM --subject 'term.{table}'
+  sleep 1
+  ship_stop TERM
+  [ "$SHIP_STATUS" = 0 ] && ok "sigterm: exit status 0 under load" || fail "sigterm: exit status" "$SHIP_STATUS"
+  echo "$(confirmed_flush term1) $("$JS" info "$NATS" TERM | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')" >"$WORK/term.rounds"
+  wait $wl
+  ship_bg "$WORK/term.log" --slot term1 --to "$NATS" --stream TERM --subject 'term.{table}'
+  check "sigterm: resumes" wait_confirmed term1 60
+  ship_stop
+  verify sigterm term1 TERM 30000
+  check "sigterm: what was confirmed at exit was stored" $CHECK confirmed "$WORK/term1.dump" "$WORK/term.rounds"
+}
+
+test_rejecting() {
+  new_slot rej1
+  sql "CREATE TABLE j (id int PRIMARY KEY)"
+  ship_bg "$WORK/rej.log" --slot rej1 --to "$NATS" --create-stream REJECT --subject 'rej.{table}' --retry-max 1s --ack-timeout 2s
+  sql "INSERT INTO j SELECT generate_series(1, 10)"
+  wait_confirmed rej1 30
+  "$JS" delete "$NATS" REJECT
+  local before
+  before=$(confirmed_flush rej1)
+  sql "INSERT INTO j SELECT generate_series(11, 20)"
+  sleep 4
+  check "rejecting: nothing is confirmed while the hub rejects" test "$(confirmed_flush rej1)" = "$before"
+  check "rejecting: the shipper keeps running" kill -0 "$SHIP_PID"
+  "$JS" create "$NATS" REJECT 'rej.>'
+  check "rejecting: resumes once the stream is back" wait_confirmed rej1 30
+  ship_stop
+  dump REJECT "$WORK/rej.dump"
+  check "rejecting: the events written meanwhile arrive, once each" python3 -c '
+import json,sys
+ids=[json.loads(l)["envelope"]["new"]["id"] for l in open(sys.argv[1])]
+assert sorted(ids)==list(range(11,21)), ids' "$WORK/rej.dump"
+}
+
+ALL=(usage start_errors e2e json_subjects file tail idle claim crash outage pg_restart dedup sigterm rejecting)
+TESTS=("$@")
+[ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
+
+if ! build >"$WORK/build.log" 2>&1; then
+  tail -n 20 "$WORK/build.log"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+start_postgres && start_nats && sql "CREATE EXTENSION wal2events" ||
+  { echo "cannot start PostgreSQL or nats-server"; echo "0 passed, 1 failed"; exit 1; }
+for t in "${TESTS[@]}"; do
+  echo "== $t"
+  "test_$t"
+  # every test's slots go: their WAL and their replication slot count
+  sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active" >/dev/null
+done
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
