@@ -7,6 +7,7 @@
 #   regress  pg_regress suites (sql/, expected/) on a temporary instance
 #   isolation  isolation specs (tests/specs) on a temporary instance
 #   tap      TAP tests (tests/t) with PostgreSQL::Test::Cluster
+#   ship     `wal2events ship`/`tail` against a real PostgreSQL and nats-server -js
 # Usage: scripts/test.sh [suite ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,7 @@ root=$(pwd)
 scripts/install-deps.sh || exit 2
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz regress isolation tap)
+[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz regress isolation tap ship)
 
 echo "== build"
 make -s -j"$(nproc)" && make -s install >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -97,6 +98,20 @@ run_tap() {
   fi
 }
 
+# The ship suite starts its own PostgreSQL (as postgres) and nats-server
+# (on loopback) and must run as root; it counts its own checks.
+run_ship() {
+  "$root/tests/ship/run.sh" > "$work/ship.log" 2>&1; local rc=$?
+  grep -E '\.\.\. |ok |FAIL' "$work/ship.log" | tail -n 200
+  local line; line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/ship.log" | tail -n1)
+  if [ -n "$line" ]; then
+    count "$(echo "$line" | awk '{print $1}')" "$(echo "$line" | awk '{print $3}')"
+  fi
+  if [ $rc -ne 0 ] && { [ -z "$line" ] || [ "$(echo "$line" | awk '{print $3}')" = 0 ]; }; then
+    tail -n 40 "$work/ship.log"; count 0 1
+  fi
+}
+
 for suite in "${suites[@]}"; do
   echo "== $suite"
   case $suite in
@@ -105,7 +120,8 @@ for suite in "${suites[@]}"; do
     regress) run_regress ;;
     isolation) run_isolation ;;
     tap) run_tap ;;
-    *) echo "unknown suite: $suite (unit, fuzz, regress, isolation, tap)"; count 0 1 ;;
+    ship) run_ship ;;
+    *) echo "unknown suite: $suite (unit, fuzz, regress, isolation, tap, ship)"; count 0 1 ;;
   esac
 done
 

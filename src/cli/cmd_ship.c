@@ -108,8 +108,7 @@ start(Shipper *sh, const ShipOptions *opts)
 static void
 finish(Shipper *sh)
 {
-	if (sh->txn != NULL)
-		w2e_transaction_free(sh->txn, NULL);
+	arena_free_all(&sh->arena);
 	repl_close(&sh->repl);
 	if (sh->sink != NULL)
 		sh->sink->ops->close(sh->sink);
@@ -138,6 +137,7 @@ run_command(int argc, char **argv)
 	sh.opts = &opts;
 	metrics_open(&sh.metrics, NULL, NULL, 0);	/* closed until start() */
 	envelope_init(&sh.envelope);
+	arena_init(&sh.arena);
 	if (install_signals() != 0)
 	{
 		cli_error(opts.command, "cannot create a pipe for signals");

@@ -32,34 +32,49 @@ envelope_free(Envelope *e)
 	e->tag_ptrs = NULL;
 }
 
-/* A domain event's tags, as the envelope's own map entries. */
+/* Make room for n tags. */
+static int
+reserve_tags(Envelope *e, size_t n)
+{
+	if (n <= e->tag_cap)
+		return 0;
+	free(e->tag_entries);
+	free(e->tag_ptrs);
+	e->tag_entries = malloc(n * sizeof(TagsEntry));
+	e->tag_ptrs = malloc(n * sizeof(TagsEntry *));
+	e->tag_cap = e->tag_entries != NULL && e->tag_ptrs != NULL ? n : 0;
+	return e->tag_cap == 0 ? -1 : 0;
+}
+
+/*
+ * The event's tags (a domain event's own, or a row change's route tags) as
+ * the envelope's map entries: the same strings, another entry type.
+ */
 static int
 copy_tags(Envelope *e, const W2eEvent *event)
 {
-	const Wal2events__V1__DomainEvent *domain = event->domain;
 	TagsEntry	init = WAL2EVENTS__V1__EVENT_ENVELOPE__TAGS_ENTRY__INIT;
+	size_t		n = 0;
 	size_t		i;
 
-	if (event->body_case != WAL2EVENTS__V1__EVENT__BODY_DOMAIN || domain->n_tags == 0)
+	if (event->body_case == WAL2EVENTS__V1__EVENT__BODY_DOMAIN)
+		n = event->domain->n_tags;
+	else if (event->body_case == WAL2EVENTS__V1__EVENT__BODY_ROW)
+		n = event->row->n_tags;
+	if (n == 0)
 		return 0;
-	if (domain->n_tags > e->tag_cap)
+	if (reserve_tags(e, n) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
 	{
-		free(e->tag_entries);
-		free(e->tag_ptrs);
-		e->tag_entries = malloc(domain->n_tags * sizeof(TagsEntry));
-		e->tag_ptrs = malloc(domain->n_tags * sizeof(TagsEntry *));
-		e->tag_cap = e->tag_entries != NULL && e->tag_ptrs != NULL ? domain->n_tags : 0;
-		if (e->tag_cap == 0)
-			return -1;
-	}
-	for (i = 0; i < domain->n_tags; i++)
-	{
+		int			domain = event->body_case == WAL2EVENTS__V1__EVENT__BODY_DOMAIN;
+
 		e->tag_entries[i] = init;
-		e->tag_entries[i].key = domain->tags[i]->key;
-		e->tag_entries[i].value = domain->tags[i]->value;
+		e->tag_entries[i].key = domain ? event->domain->tags[i]->key : event->row->tags[i]->key;
+		e->tag_entries[i].value = domain ? event->domain->tags[i]->value : event->row->tags[i]->value;
 		e->tag_ptrs[i] = &e->tag_entries[i];
 	}
-	e->env.n_tags = domain->n_tags;
+	e->env.n_tags = n;
 	e->env.tags = e->tag_ptrs;
 	return 0;
 }
@@ -88,7 +103,9 @@ fill(Envelope *e, const W2eTransaction *txn, const W2eEvent *event)
 	e->env = init;
 	e->event = *event;
 	w2e_event_id(e->id, txn->system_identifier, txn->commit_lsn, event->position);
-	e->env.id = e->id;
+	/* an outbox row's own id is the event id (see the contract) */
+	e->env.id = event->id_override != NULL && event->id_override[0] != '\0' ?
+		event->id_override : e->id;
 	e->env.type = event->type;
 	e->env.partition_key = event->partition_key;
 	e->env.commit_time = txn->commit_time;
@@ -120,7 +137,7 @@ encode_protobuf(Envelope *e, W2eError *err)
 
 		if (grown == NULL)
 		{
-			snprintf(err->message, sizeof(err->message), "out of memory encoding event %s", e->id);
+			snprintf(err->message, sizeof(err->message), "out of memory encoding event %s", e->env.id);
 			return -1;
 		}
 		free(e->packed);
@@ -139,7 +156,7 @@ envelope_build(Envelope *e, const W2eTransaction *txn, const W2eEvent *event,
 	fill(e, txn, event);
 	if (copy_tags(e, event) != 0)
 	{
-		snprintf(err->message, sizeof(err->message), "out of memory building event %s", e->id);
+		snprintf(err->message, sizeof(err->message), "out of memory building event %s", e->env.id);
 		return -1;
 	}
 	if (format != PAYLOAD_JSON)

@@ -21,7 +21,7 @@ typedef struct Envelope
 	W2eEvent	event;
 	W2eRowChange row;
 	W2eRelation *relations[1];
-	char		id[W2E_EVENT_ID_MAX];
+	char		id[W2E_EVENT_ID_MAX];	/* the log-derived id (env.id may be an override) */
 	Wal2events__V1__EventEnvelope__TagsEntry *tag_entries;
 	Wal2events__V1__EventEnvelope__TagsEntry **tag_ptrs;
 	size_t		tag_cap;

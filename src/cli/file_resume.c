@@ -48,13 +48,17 @@ last_envelope_key(int fd, off_t off, uint64_t len, MsgKey *key)
 {
 	uint8_t    *data = malloc(len > 0 ? len : 1);
 	W2eEventEnvelope *env = NULL;
-	uint64_t	sysid;
 	int			rc = -1;
 
 	if (data != NULL && pread(fd, data, len, off) == (ssize_t) len)
 		env = wal2events__v1__event_envelope__unpack(NULL, len, data);
 	if (env != NULL)
-		rc = msg_id_parse(env->id, &sysid, key);
+	{
+		key->commit_lsn = env->commit_lsn;
+		key->position = env->position;
+		key->part = KEY_PART_EVENT;
+		rc = 0;
+	}
 	if (env != NULL)
 		wal2events__v1__event_envelope__free_unpacked(env, NULL);
 	free(data);
@@ -99,22 +103,38 @@ resume_protobuf(int fd, const char *path, off_t size, int *have_tail, MsgKey *ta
 	return 0;
 }
 
-/* The id of the JSON line at off: {"id":"<id>",... */
+/*
+ * The key of the JSON line at off, from its "commit_lsn" and "position"
+ * members. They come before the event's body, and a quote inside a string
+ * value is escaped, so the first `,"commit_lsn":"` is the member itself.
+ */
 static int
 line_key(int fd, off_t off, MsgKey *key)
 {
-	char		head[160];
+	char		head[65536];	/* id, type and partition key come first */
 	ssize_t		n = pread(fd, head, sizeof(head) - 1, off);
+	char	   *lsn;
+	char	   *pos;
 	char	   *quote;
-	uint64_t	sysid;
+	static const char lsn_member[] = ",\"commit_lsn\":\"";
+	static const char pos_member[] = ",\"position\":";
 
-	if (n < 8)
+	if (n < 2 || head[0] != '{')
 		return -1;
 	head[n] = '\0';
-	if (strncmp(head, "{\"id\":\"", 7) != 0 || (quote = strchr(head + 7, '"')) == NULL)
+	lsn = strstr(head, lsn_member);
+	pos = strstr(head, pos_member);
+	if (lsn == NULL || pos == NULL)
+		return -1;
+	lsn += sizeof(lsn_member) - 1;
+	if ((quote = strchr(lsn, '"')) == NULL)
 		return -1;
 	*quote = '\0';
-	return msg_id_parse(head + 7, &sysid, key);
+	if (lsn_parse(lsn, &key->commit_lsn) != 0)
+		return -1;
+	key->position = (uint32_t) strtoul(pos + sizeof(pos_member) - 1, NULL, 10);
+	key->part = KEY_PART_EVENT;
+	return 0;
 }
 
 static int

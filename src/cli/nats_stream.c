@@ -31,6 +31,18 @@ stream_missing(natsStatus s, jsErrCode jerr)
 	return s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr;
 }
 
+/* Does the stream store every subject of both patterns? */
+int
+nats_stream_covers(const StreamSetup *setup, const char *pattern)
+{
+	int			i;
+
+	for (i = 0; i < setup->n_subjects; i++)
+		if (subject_covers(setup->subjects[i], pattern))
+			return 1;
+	return 0;
+}
+
 /* Does the stream's subject list cover both patterns? */
 static int
 covers_all(const jsStreamConfig *cfg, char patterns[2][256], const char **missing)
@@ -161,6 +173,7 @@ nats_stream_setup(jsCtx *js, const ShipOptions *opts, StreamSetup *setup,
 	const char *missing;
 	char		have[512];
 	int			rc;
+	int			i;
 
 	if (subject_patterns(opts->subject, patterns) < 0)
 	{
@@ -181,28 +194,50 @@ nats_stream_setup(jsCtx *js, const ShipOptions *opts, StreamSetup *setup,
 		return -1;
 	}
 	snprintf(setup->name, sizeof(setup->name), "%s", si->Config->Name);
+	setup->n_subjects = 0;
+	for (i = 0; i < si->Config->SubjectsLen && i < STREAM_MAX_SUBJECTS; i++)
+		snprintf(setup->subjects[setup->n_subjects++], sizeof(setup->subjects[0]), "%s",
+				 si->Config->Subjects[i]);
 	setup->max_msg_size = si->Config->MaxMsgSize > 0 ? si->Config->MaxMsgSize : -1;
 	setup->dup_window_ms = si->Config->Duplicates / 1000000;
 	jsStreamInfo_Destroy(si);
 	return 0;
 }
 
-/* Whose is this message? */
+static const char *
+header(natsMsg *msg, const char *key)
+{
+	const char *value = NULL;
+
+	return natsMsgHeader_Get(msg, key, &value) == NATS_OK ? value : NULL;
+}
+
+/*
+ * Whose is this message? Ours when it says so in the headers every message
+ * of ours has: the system identifier and database it was shipped from, and
+ * its place in the log (commit LSN, position, and the chunk for a claim
+ * check). The Nats-Msg-Id cannot tell: an outbox event's id is its own.
+ */
 static void
 classify(natsMsg *msg, const SinkSource *source, StreamTail *tail)
 {
-	const char *id = NULL;
-	const char *database = NULL;
-	uint64_t	sysid;
+	const char *id = header(msg, "Nats-Msg-Id");
+	const char *sysid = header(msg, "W2e-System-Identifier");
+	const char *database = header(msg, "W2e-Database");
+	const char *lsn = header(msg, "W2e-Commit-Lsn");
+	const char *position = header(msg, "W2e-Position");
+	const char *chunk = header(msg, "W2e-Claim-Chunk");
 
 	tail->state = TAIL_FOREIGN;
-	if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) != NATS_OK ||
-		natsMsgHeader_Get(msg, "W2e-Database", &database) != NATS_OK)
+	snprintf(tail->id, sizeof(tail->id), "%s", id != NULL ? id : "");
+	if (id == NULL || sysid == NULL || database == NULL || position == NULL ||
+		lsn_parse(lsn, &tail->key.commit_lsn) != 0 ||
+		strtoull(sysid, NULL, 10) != source->system_identifier ||
+		strcmp(database, source->database) != 0)
 		return;
-	snprintf(tail->id, sizeof(tail->id), "%s", id);
-	if (msg_id_parse(id, &sysid, &tail->key) == 0 && sysid == source->system_identifier &&
-		strcmp(database, source->database) == 0)
-		tail->state = TAIL_OURS;
+	tail->key.position = (uint32_t) strtoul(position, NULL, 10);
+	tail->key.part = chunk != NULL ? (uint32_t) strtoul(chunk, NULL, 10) : KEY_PART_EVENT;
+	tail->state = TAIL_OURS;
 }
 
 int

@@ -12,9 +12,13 @@
 #include "ship.h"
 #include "sink.h"
 
+#define STREAM_MAX_SUBJECTS 16
+
 typedef struct StreamSetup
 {
 	char		name[256];
+	char		subjects[STREAM_MAX_SUBJECTS][256]; /* its subject filters */
+	int			n_subjects;
 	int64_t		max_msg_size;	/* the stream's limit, or -1 */
 	int64_t		dup_window_ms;
 } StreamSetup;
@@ -26,6 +30,9 @@ typedef struct StreamSetup
  */
 extern int	nats_stream_setup(jsCtx *js, const ShipOptions *opts, StreamSetup *setup,
 							  char *error, size_t error_size);
+
+/* 1 when one of the stream's subject filters covers pattern. */
+extern int	nats_stream_covers(const StreamSetup *setup, const char *pattern);
 
 typedef enum TailState
 {
@@ -44,9 +51,9 @@ typedef struct StreamTail
 
 /*
  * Read the stream's newest message and say whose it is: ours when its
- * Nats-Msg-Id is one of our ids (msg_id_parse) with our system identifier
- * and its W2e-Database header is our database. 0, or -1 with error set when
- * the hub could not be asked (retry later).
+ * W2e-System-Identifier and W2e-Database headers are ours; then its key
+ * comes from W2e-Commit-Lsn, W2e-Position and W2e-Claim-Chunk. 0, or -1
+ * with error set when the hub could not be asked (retry later).
  */
 extern int	nats_stream_tail(jsCtx *js, const char *stream, const SinkSource *source,
 							 StreamTail *tail, char *error, size_t error_size);

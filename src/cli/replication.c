@@ -121,16 +121,14 @@ identify(Replication *r)
 	return 0;
 }
 
-/* "16/B374D848" -> 64-bit LSN; 0 for NULL or garbage. */
+/* A pg_lsn column: 0 when NULL. */
 static uint64_t
-parse_lsn(const char *text)
+lsn_value(const char *text)
 {
-	unsigned int hi;
-	unsigned int lo;
+	uint64_t	lsn = 0;
 
-	if (text == NULL || sscanf(text, "%X/%X", &hi, &lo) != 2)
-		return 0;
-	return ((uint64_t) hi << 32) | lo;
+	lsn_parse(text, &lsn);
+	return lsn;
 }
 
 /* Run a command that returns no rows; 0, or -1 with the server's message in line. */
@@ -185,7 +183,7 @@ create_slot(Replication *r, int temporary)
 	if (rc != 0)
 		result_error(res, r->conn, line, sizeof(line));
 	else
-		r->start_lsn = parse_lsn(PQgetvalue(res, 0, 1));
+		r->start_lsn = lsn_value(PQgetvalue(res, 0, 1));
 	PQclear(res);
 	if (rc != 0)
 		return plugin_error(r, "cannot create replication slot", line);
@@ -254,7 +252,7 @@ prepare_slot(Replication *r, const ShipOptions *opts)
 		return -1;
 	}
 	if (found)
-		r->start_lsn = parse_lsn(PQgetvalue(res, 0, 3));
+		r->start_lsn = lsn_value(PQgetvalue(res, 0, 3));
 	PQclear(res);
 	if (found)
 		return 0;

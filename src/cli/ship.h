@@ -3,18 +3,24 @@
  *    What the files of `wal2events ship` and `wal2events tail` share: the
  *    command line, exit statuses, message keys, clocks and logging.
  *
- * The pieces, one file each:
+ * The pieces, one job each:
  *   ship_options.c   command line of ship and tail, and their --help
  *   cmd_ship.c       the two commands: set up, run, tear down
  *   ship_loop.c      the main loop: read PostgreSQL, hand events to the
  *                    sink, confirm, keep the connection alive
  *   replication.c    libpq replication protocol (slot, CopyBoth, status)
+ *   arena.c          memory of the Transaction message being handed
  *   delivery.c       which tickets are acknowledged -> the flush LSN
  *   envelope.c       Transaction event -> EventEnvelope bytes
- *   sink.h           the interface every sink implements
- *   sink_nats.c, nats_stream.c, subject.c   NATS JetStream sink
- *   sink_file.c      file: and stdout sinks
- *   metrics.c        counters, progress line, Prometheus endpoint
+ *   sink.h, sink.c   the interface every sink implements, and opening one
+ *   sink_nats.c      NATS JetStream sink: start-up checks, window, recovery
+ *   nats_message.c   an event as JetStream messages: subject, headers, claim check
+ *   nats_acks.c      publish acknowledgements and the messages in flight
+ *   nats_stream.c    the stream: find, create, check, read its newest message
+ *   subject.c        subject templates
+ *   sink_file.c, file_resume.c   file: and stdout sinks; resuming a file
+ *   metrics.c        progress line and Prometheus endpoint
+ *   ship_util.c      keys, LSNs, clocks, log lines, backoff
  */
 #ifndef WAL2EVENTS_SHIP_H
 #define WAL2EVENTS_SHIP_H
@@ -109,16 +115,13 @@ typedef struct MsgKey
 } MsgKey;
 
 #define KEY_PART_EVENT UINT32_MAX
-#define MSG_ID_MAX 96			/* an event or claim-chunk id, with room */
+#define MSG_ID_MAX 256			/* a Nats-Msg-Id: event id, or "<id>/claim/<n>" */
+#define EVENT_ID_HEADER_MAX 200 /* longer outbox ids: the log-derived id instead */
 
 extern int	msg_key_compare(const MsgKey *a, const MsgKey *b);
 
-/*
- * Parse a message id: "<sysid>/<commit_lsn hex16>/<position>" (an event) or
- * "<sysid>/<commit_lsn hex16>/<position>/claim/<n>" (chunk n of its claim
- * check). Returns 0, or -1 when id is not one of ours.
- */
-extern int	msg_id_parse(const char *id, uint64_t *system_identifier, MsgKey *key);
+/* "16/B374D848" -> LSN. 0, or -1 when text is not an LSN. */
+extern int	lsn_parse(const char *text, uint64_t *lsn);
 
 /* Monotonic milliseconds, and wall-clock microseconds since 1970. */
 extern int64_t ship_now_ms(void);

@@ -91,6 +91,14 @@ reconnect_if_due(Shipper *sh, int64_t now)
 	return 0;
 }
 
+/* Done with the current message: its memory goes back to the arena. */
+static void
+drop_message(Shipper *sh)
+{
+	sh->txn = NULL;
+	arena_reset(&sh->arena);
+}
+
 /* Hand the next event of the current message (or skip it: redelivered). */
 static int
 hand_next_event(Shipper *sh)
@@ -112,10 +120,7 @@ hand_next_event(Shipper *sh)
 	else
 		sh->counters.events_skipped++;
 	if (sh->next_event == sh->txn->n_events)
-	{
-		w2e_transaction_free(sh->txn, NULL);
-		sh->txn = NULL;
-	}
+		drop_message(sh);
 	return 0;
 }
 
@@ -130,7 +135,7 @@ take_message(Shipper *sh, const ReplMessage *msg)
 	char		line[400];
 
 	if (w2e_unframe(msg->data, msg->len, &bare, &len, &err) != 0 ||
-		(sh->txn = w2e_transaction_parse(bare, len, NULL, &err)) == NULL)
+		(sh->txn = w2e_transaction_parse(bare, len, &sh->arena.allocator, &err)) == NULL)
 	{
 		snprintf(line, sizeof(line), "malformed message from the plugin at %X/%X: %s",
 				 (unsigned) (msg->wal_start >> 32), (unsigned) msg->wal_start, err.message);
@@ -145,8 +150,7 @@ take_message(Shipper *sh, const ReplMessage *msg)
 	if (r == 0 || sh->txn->n_events == 0)
 	{
 		sh->counters.events_skipped += r == 0 ? sh->txn->n_events : 0;
-		w2e_transaction_free(sh->txn, NULL);
-		sh->txn = NULL;
+		drop_message(sh);
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <signal.h>
 
+#include "arena.h"
 #include "delivery.h"
 #include "envelope.h"
 #include "metrics.h"
@@ -28,7 +29,8 @@ typedef struct Shipper
 	Metrics		metrics;
 	MetricsSnapshot counters;	/* the loop's own counters (sink stats added on read) */
 
-	W2eTransaction *txn;		/* the message being handed, or NULL */
+	Arena		arena;			/* the current message's memory */
+	W2eTransaction *txn;		/* the message being handed (in arena), or NULL */
 	size_t		next_event;
 
 	int64_t		last_status_ms;

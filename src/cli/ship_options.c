@@ -62,6 +62,8 @@ static const OptSpec specs[] = {
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 
+static void help_exit_statuses(void);
+
 static void
 help_ship(void)
 {
@@ -117,17 +119,24 @@ help_ship(void)
 		   "                                    address (GET /metrics)\n"
 		   "  -h, --help                  show this help\n"
 		   "\n"
-		   "Durations: 500ms, 10s, 2m, 1h (a bare number is seconds). Sizes: 512KB, 64MB.\n"
-		   "\n"
+		   "Durations: 500ms, 10s, 2m, 1h (a bare number is seconds). Sizes: 512KB, 64MB.\n");
+	help_exit_statuses();
+}
+
+static void
+help_exit_statuses(void)
+{
+	printf("\n"
 		   "Exit status:\n"
 		   "  0  stopped by SIGINT/SIGTERM, everything acknowledged was confirmed\n"
 		   "  1  runtime failure (malformed message from the plugin, write error, out of\n"
-		   "     memory)\n"
+		   "     memory, an invalid route subject template)\n"
 		   "  2  bad command line (unknown flag, bad value, bad subject template)\n"
 		   "  3  PostgreSQL: cannot connect, slot missing (use --create-slot), slot of\n"
 		   "     another plugin or database, plugin not installed or not allowed\n"
 		   "  4  event hub: unreachable at start, JetStream not enabled, no stream for\n"
-		   "     the subjects, stream written by another publisher\n"
+		   "     the subjects, stream written by another publisher, a route subject\n"
+		   "     the stream does not store\n"
 		   "  5  stopped by a signal but the shutdown timeout passed with events still\n"
 		   "     unacknowledged (they are sent again on the next start)\n");
 }
@@ -139,10 +148,10 @@ help_tail(void)
 		   "\n"
 		   "Print events as they are committed, one JSON line (EventEnvelope) per event,\n"
 		   "for a person watching. Without --slot, tail reads a temporary slot created\n"
-		   "for it, which starts at the current end of the WAL and vanishes when tail\n"
-		   "exits. With --slot it reads that slot from its confirmed position and does\n"
-		   "not move it (the slot keeps its events for the real consumer) unless\n"
-		   "--confirm is given.\n"
+		   "for it, which starts at the current end of the WAL, is confirmed as events\n"
+		   "are printed and vanishes when tail exits. With --slot it reads that slot\n"
+		   "from its confirmed position and does not move it (the slot keeps its\n"
+		   "events for the real consumer) unless --confirm is given.\n"
 		   "\n"
 		   "Options:\n"
 		   "  -d, --dbname=CONNINFO       connection string or database name (default: the\n"
@@ -420,6 +429,8 @@ check_combination(ShipOptions *opts, const int *seen)
 		USAGE_ERROR("--to is required (nats://HOST:PORT, file:PATH or -)");
 	if (!ship)
 		opts->sink = SINK_STDOUT;
+	if (!ship && opts->slot == NULL)
+		opts->confirm = 1;		/* tail's own temporary slot: retain no WAL */
 	if (opts->create_slot && opts->slot == NULL)
 		USAGE_ERROR("--create-slot needs --slot NAME");
 	if (opts->sink != SINK_NATS)

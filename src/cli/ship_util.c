@@ -1,6 +1,6 @@
 /*
  * ship_util.c
- *    Small things every part of `ship` uses: message keys and ids, clocks,
+ *    Small things every part of `ship` uses: message keys, LSNs, clocks,
  *    the runtime log line and capped exponential backoff.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -28,57 +28,16 @@ msg_key_compare(const MsgKey *a, const MsgKey *b)
 	return 0;
 }
 
-/* Digits only, no sign, no overflow: *end set past them. */
-static int
-parse_u64(const char *s, int base, uint64_t *out, const char **end)
-{
-	uint64_t	v = 0;
-	const char *p = s;
-
-	for (;; p++)
-	{
-		int			d;
-
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			d = *p - 'A' + 10;
-		else
-			break;
-		if (v > (UINT64_MAX - (uint64_t) d) / (uint64_t) base)
-			return -1;
-		v = v * (uint64_t) base + (uint64_t) d;
-	}
-	if (p == s)
-		return -1;
-	*out = v;
-	*end = p;
-	return 0;
-}
-
 int
-msg_id_parse(const char *id, uint64_t *system_identifier, MsgKey *key)
+lsn_parse(const char *text, uint64_t *lsn)
 {
-	const char *p;
-	uint64_t	lsn;
-	uint64_t	pos;
-	uint64_t	part;
+	unsigned int hi;
+	unsigned int lo;
+	int			n = 0;
 
-	if (id == NULL || parse_u64(id, 10, system_identifier, &p) != 0 || *p != '/')
+	if (text == NULL || sscanf(text, "%X/%X%n", &hi, &lo, &n) != 2 || text[n] != '\0')
 		return -1;
-	if (parse_u64(p + 1, 16, &lsn, &p) != 0 || *p != '/')
-		return -1;
-	if (parse_u64(p + 1, 10, &pos, &p) != 0 || pos > UINT32_MAX)
-		return -1;
-	key->commit_lsn = lsn;
-	key->position = (uint32_t) pos;
-	key->part = KEY_PART_EVENT;
-	if (*p == '\0')
-		return 0;
-	if (strncmp(p, "/claim/", 7) != 0 || parse_u64(p + 7, 10, &part, &p) != 0 ||
-		*p != '\0' || part >= KEY_PART_EVENT)
-		return -1;
-	key->part = (uint32_t) part;
+	*lsn = ((uint64_t) hi << 32) | lo;
 	return 0;
 }
 

@@ -65,7 +65,7 @@ struct Sink
 	SinkStats	stats;
 	int			have_tail;		/* set by open: the newest message stored */
 	MsgKey		tail;
-	char		error[512];
+	char		error[1024];
 	int			error_status;
 };
 

@@ -110,8 +110,11 @@ nats_publish(Sink *sink, const Envelope *ev, uint64_t ticket)
 
 	if (nats_publish_event(ns, ev, ticket) != 0)
 	{
-		snprintf(sink->error, sizeof(sink->error), "out of memory publishing event %s", ev->id);
-		sink->error_status = CLI_EXIT_FAILURE;
+		if (sink->error[0] == '\0')
+		{
+			snprintf(sink->error, sizeof(sink->error), "out of memory publishing event %s", ev->env.id);
+			sink->error_status = CLI_EXIT_FAILURE;
+		}
 		return -1;
 	}
 	return 0;
@@ -195,6 +198,7 @@ nats_close(Sink *sink)
 	w2e_buffer_free(&ns->subject);
 	w2e_buffer_free(&ns->claim_subject);
 	w2e_buffer_free(&ns->scratch);
+	free(ns->route_template);
 	free(ns);
 }
 
@@ -237,6 +241,7 @@ set_options(NatsSink *ns)
 		s = natsOptions_SetPingInterval(o, PING_INTERVAL_MS);
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxPingsOut(o, 3);
+
 	if (s == NATS_OK)
 		s = natsOptions_SetDisconnectedCB(o, on_disconnected, ns);
 	if (s == NATS_OK)
@@ -325,12 +330,14 @@ sink_nats_open(const ShipOptions *opts, const SinkSource *source,
 	}
 	ns->base.ops = &nats_ops;
 	ns->opts = opts;
-	snprintf(ns->database, sizeof(ns->database), "%s", source->database);
-	ns->source.system_identifier = source->system_identifier;
-	ns->source.database = ns->database;
 	w2e_buffer_init(&ns->subject, NULL);
 	w2e_buffer_init(&ns->claim_subject, NULL);
 	w2e_buffer_init(&ns->scratch, NULL);
+	snprintf(ns->database, sizeof(ns->database), "%s", nats_header_value(ns, source->database));
+	snprintf(ns->system_identifier, sizeof(ns->system_identifier), "%llu",
+			 (unsigned long long) source->system_identifier);
+	ns->source.system_identifier = source->system_identifier;
+	ns->source.database = ns->database;
 	backoff_init(&ns->backoff, RETRY_FIRST_MS, opts->retry_max_ms);
 	jsPubOptions_Init(&ns->pubopts);
 	ns->pubopts.MaxWait = opts->ack_timeout_ms;

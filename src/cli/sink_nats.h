@@ -74,8 +74,10 @@ typedef struct NatsSink
 {
 	Sink		base;
 	const ShipOptions *opts;
-	SinkSource	source;
-	char		database[128];
+	SinkSource	source;			/* database: the header form, as stored */
+	char		database[400];	/* W2e-Database: percent-encoded */
+	char		system_identifier[24];	/* W2e-System-Identifier */
+	char	   *route_template;	/* the last route subject template checked */
 
 	natsOptions *nopts;
 	natsConnection *nc;
@@ -122,6 +124,7 @@ extern void nats_mark_stored(NatsSink *ns, const MsgKey *through);
 extern int	nats_any_pending(NatsSink *ns);
 
 /* nats_message.c */
+extern const char *nats_header_value(NatsSink *ns, const char *value);
 extern int	nats_publish_event(NatsSink *ns, const Envelope *ev, uint64_t ticket);
 extern int	nats_send(NatsSink *ns, Entry *e, natsMsg *msg);
 

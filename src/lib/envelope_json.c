@@ -6,7 +6,9 @@
  * Shape (members in this order, optional ones only when they apply):
  *
  *   {"id":"<sysid>/<commit_lsn %016X>/<position>","type":"orders-created",
- *    "partition_key":"1","commit_lsn":"0/16B3F28",
+ *    "partition_key":"1",
+ *    "subject":"shop.{type}",                   -- only when the route has one
+ *    "commit_lsn":"0/16B3F28",
  *    "commit_time":"2026-11-26T21:00:00.123456Z","database":"db",
  *    "system_identifier":"7312895063207461234","xid":744,"position":0,
  *    "lsn":"0/16B3E00",
@@ -54,8 +56,13 @@ append_header(W2eBuffer *out, const W2eEventEnvelope *env, const W2eEvent *event
 		w2e_buffer_append_str(out, ",\"type\":") != 0 ||
 		w2e_json_append_cstring(out, event->type) != 0 ||
 		w2e_buffer_append_str(out, ",\"partition_key\":") != 0 ||
-		w2e_json_append_cstring(out, event->partition_key) != 0 ||
-		append_lsn_member(out, "commit_lsn", env->commit_lsn) != 0 ||
+		w2e_json_append_cstring(out, event->partition_key) != 0)
+		return -1;
+	if (W2E_STR(event->subject)[0] != '\0' &&
+		(w2e_buffer_append_str(out, ",\"subject\":") != 0 ||
+		 w2e_json_append_cstring(out, event->subject) != 0))
+		return -1;
+	if (append_lsn_member(out, "commit_lsn", env->commit_lsn) != 0 ||
 		append_commit_time(out, env) != 0 ||
 		w2e_buffer_append_str(out, ",\"database\":") != 0 ||
 		w2e_json_append_cstring(out, env->database) != 0 ||

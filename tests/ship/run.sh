@@ -4,7 +4,7 @@
 #
 #   tests/ship/run.sh [TEST ...]     (as root; default: every test)
 #
-# Tests: usage start_errors e2e json_subjects file tail idle claim crash
+# Tests: unit usage start_errors e2e json_subjects file tail idle claim crash
 # outage pg_restart dedup sigterm rejecting. Each shipper test uses its own
 # slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
@@ -31,11 +31,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
+CFLAGS_TEST="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter"
 build() {
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
-    cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
-      -I"$ROOT/src/lib" -I"$ROOT/src/gen" -o "$JS" "$ROOT/tests/ship/js_dump.c" \
-      "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lm
+    cc $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -o "$JS" "$ROOT/tests/ship/js_dump.c" \
+      "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lm &&
+    cc $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$WORK/ship_unit" \
+      "$ROOT/tests/ship/ship_unit.c" "$ROOT/src/cli/subject.c" "$ROOT/src/cli/delivery.c" \
+      "$ROOT/src/cli/ship_util.c" "$ROOT/src/lib/buffer.c" -lprotobuf-c
+}
+
+# subject templates and delivery tracking, in C (tests/ship/ship_unit.c)
+test_unit() {
+  local out line
+  out=$("$WORK/ship_unit" 2>&1)
+  echo "$out" | grep -v ' \.\.\. ok$' | grep -v '^[0-9]* passed' || true
+  line=$(echo "$out" | tail -n 1)
+  PASSED=$((PASSED + $(echo "$line" | cut -d' ' -f1)))
+  FAILED=$((FAILED + $(echo "$line" | cut -d' ' -f3)))
+  echo "unit: $line"
 }
 
 # new_slot NAME: a ship slot and a "truth" slot at the same position
@@ -191,13 +205,31 @@ test_e2e() {
 test_json_subjects() {
   new_slot cdc
   sql 'CREATE TABLE "odd.name tbl" (id int PRIMARY KEY, v text)'
+  sql "CREATE TABLE routed (id int PRIMARY KEY); SELECT wal2events.route('routed', subject => 'cdc.routed.{type}')" >/dev/null
+  sql "CREATE TABLE outbox (id uuid PRIMARY KEY, aggregateid text, type text, payload jsonb);
+       SELECT wal2events.route('outbox', outbox => true)" >/dev/null
   ship_bg "$WORK/cdc.log" --slot cdc --to "$NATS" --create-stream CDC --payload json \
     --subject 'cdc.{database}.{schema}.{table}.{partition_key}'
   sql "INSERT INTO \"odd.name tbl\" VALUES (1, 'a'), (2, 'b')"
   sql "SELECT wal2events.emit('ping', 'k.1 *>', '{}')" >/dev/null
+  sql "INSERT INTO routed VALUES (7)"
+  sql "INSERT INTO outbox VALUES ('6b0f7a52-0d6c-4f5e-9d1e-5c8e8f7d0001', 'order-1', 'order-shipped', '{\"n\": 1}')"
   check "json: caught up" wait_confirmed cdc 30
   ship_stop
-  verify json cdc CDC 3
+  sql "INSERT INTO outbox VALUES ('6b0f7a52-0d6c-4f5e-9d1e-5c8e8f7d0002', 'order-2', 'order-shipped', '{\"n\": 2}')"
+  ship_bg "$WORK/cdc.log" --slot cdc --to "$NATS" --stream CDC --payload json \
+    --subject 'cdc.{database}.{schema}.{table}.{partition_key}'
+  check "json: resumes after an outbox event (its own id)" wait_confirmed cdc 30
+  ship_stop
+  verify json cdc CDC 6
+  check "json: a route's subject template is used" grep -q '"subject":"cdc.routed.routed-created"' "$WORK/cdc.dump"
+  check "json: an outbox row's id is the Nats-Msg-Id" \
+    grep -q '"Nats-Msg-Id":"6b0f7a52-0d6c-4f5e-9d1e-5c8e8f7d0002"' "$WORK/cdc.dump"
+  new_slot elsewhere
+  sql "CREATE TABLE astray (id int PRIMARY KEY); SELECT wal2events.route('astray', subject => 'elsewhere.{type}')" >/dev/null
+  sql "INSERT INTO astray VALUES (1)"
+  ONE_LINE=0 expect "json: a route subject the stream does not store stops the shipper" 4 "which JetStream stream CDC does not store" -- \
+    timeout 20 "$W2E" ship --slot elsewhere --to "$NATS" --stream CDC --subject 'cdc.{table}' 
   check "json: a dotted, spaced table name is one subject token" \
     grep -q '"subject":"cdc.postgres.public.odd_name_tbl.1"' "$WORK/cdc.dump"
   check "json: empty tokens become '_' and '.', ' ', '*', '>' in values '_'" \
@@ -446,7 +478,7 @@ ids=[json.loads(l)["envelope"]["new"]["id"] for l in open(sys.argv[1])]
 assert sorted(ids)==list(range(11,21)), ids' "$WORK/rej.dump"
 }
 
-ALL=(usage start_errors e2e json_subjects file tail idle claim crash outage pg_restart dedup sigterm rejecting)
+ALL=(unit usage start_errors e2e json_subjects file tail idle claim crash outage pg_restart dedup sigterm rejecting)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
