@@ -49,19 +49,26 @@ $(GEN): proto/wal2events.proto
 	protoc-c --proto_path=proto --c_out=src/gen proto/wal2events.proto
 $(OBJS): src/gen/wal2events.pb-c.h $(wildcard src/plugin/*.h src/lib/*.h)
 
-# The CLI and its unit tests are plain C11 programs, built by their own
-# Makefile from the same library sources.
-all: cli
+# The CLI, its unit tests and the client library for C consumers
+# (libwal2events, with header and pkg-config file) are plain C11, built by
+# their own Makefiles from the same library sources.
+all: cli clientlib
 cli: $(GEN)
 	$(MAKE) -C src/cli
-install: install-cli
+clientlib: $(GEN)
+	$(MAKE) -C src/lib
+install: install-cli install-clientlib
 install-cli: cli
 	$(MAKE) -C src/cli install
-clean: clean-cli
+install-clientlib: clientlib
+	$(MAKE) -C src/lib install
+clean: clean-cli clean-clientlib
 clean-cli:
 	$(MAKE) -C src/cli clean
+clean-clientlib:
+	$(MAKE) -C src/lib clean
 
-.PHONY: cli install-cli clean-cli
+.PHONY: cli clientlib install-cli install-clientlib clean-cli clean-clientlib
 
 # One target per suite (pgxs's installcheck runs them all at once).
 installcheck-regress:

@@ -43,6 +43,12 @@ run_unit() {
     count "$(echo "$line" | awk '{print $1}')" "$(echo "$line" | awk '{print $3}')"
   fi
   [ $rc -eq 0 ] || { [ -n "$line" ] && [ "$(echo "$line" | awk '{print $3}')" != 0 ] || count 0 1; }
+  # a consumer built from the installed library, header and pkg-config file
+  if as_postgres make -s -C "$work/src/lib" check-installed > "$work/installed.log" 2>&1; then
+    echo "consumer built against the installed libwal2events ... ok"; count 1 0
+  else
+    cat "$work/installed.log"; echo "consumer built against the installed libwal2events ... FAILED"; count 0 1
+  fi
   # the same tests and the CLI once more under valgrind: any leak or error fails
   if as_postgres make -s -C "$work/src/cli" check-valgrind > "$work/valgrind.log" 2>&1; then
     echo "unit tests and decode under valgrind ... ok"; count 1 0
