@@ -1,70 +1,196 @@
 #!/usr/bin/env bash
-# The main job on an embedded default: a throwaway PostgreSQL cluster, the
-# wal2events extension, a small orders service workload, and the events it
-# produces arriving through a logical replication slot, shown as JSON.
-# Installs what is missing, builds and installs wal2events (needs root),
-# cleans up when done.
+# The main job end to end, on an embedded default: an orders service writes
+# to its tables as usual, `wal2events ship` turns every committed
+# transaction into domain events on NATS JetStream, and `wal2events
+# consume` reads them back from the hub.
+#
+#   scripts/demo.sh        (as root, on Debian 12; about 20 s with a fresh build)
+#
+# Installs the Debian packages it misses, builds and installs wal2events,
+# starts a throwaway PostgreSQL (as the postgres user) and a throwaway
+# nats-server -js, both on free loopback ports in a temporary directory,
+# runs the workload, checks that exactly the expected events arrived and
+# that the shipper stops cleanly on SIGTERM, and removes everything when
+# done (also when interrupted). Exit status 0 when every check passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 . scripts/cluster.sh
 
 [ "$(id -u)" = 0 ] || { echo "demo.sh: run as root (it installs packages and the extension)" >&2; exit 2; }
 scripts/install-deps.sh
 echo "== building and installing wal2events"
-make -s -j"$(nproc)" && make -s install >/dev/null
+make -s -j"$(nproc)" >/dev/null && make -s install >/dev/null
+W2E=$root/src/cli/wal2events
 
-dir=$(mktemp -d /tmp/wal2events-demo.XXXXXX)
-port=$(w2e_free_port)
-cleanup() { [ -n "${recv_pid:-}" ] && kill "$recv_pid" 2>/dev/null; w2e_cluster_stop "$dir"; rm -rf "$dir"; }
+demo_dir=$(mktemp -d /tmp/wal2events-demo.XXXXXX)
+chmod 755 "$demo_dir"
+ship_pid='' nats_pid='' consume_pid=''
+exec 3>&1 4>&2		# the terminal, for cleanup: a signal may stop a command with redirections
+cleanup() {
+  local status=$?
+  set +e
+  exec 1>&3 2>&4
+  if [ -n "$consume_pid" ]; then kill "$consume_pid" 2>/dev/null; wait "$consume_pid" 2>/dev/null; fi
+  [ -z "$ship_pid" ] || kill -9 "$ship_pid" 2>/dev/null
+  if [ -n "$nats_pid" ]; then kill "$nats_pid" 2>/dev/null; wait "$nats_pid" 2>/dev/null; fi
+  w2e_cluster_stop "$demo_dir/pg"
+  rm -rf "$demo_dir"
+  if [ $status = 0 ]; then
+    echo "== done: every check passed; the throwaway servers and their files are gone"
+  else
+    echo "== demo FAILED (exit status $status); the throwaway servers and their files are gone" >&2
+  fi
+}
 trap cleanup EXIT
-echo "== starting a throwaway PostgreSQL on 127.0.0.1:$port"
-w2e_cluster_start "$dir" "$port"
-psql_() { as_postgres psql -X -q -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+trap 'exit 130' INT TERM
 
-psql_ <<'SQL'
+die() {
+  echo "demo.sh: $*" >&2
+  for log in "$demo_dir/ship.log" "$demo_dir/consume.log"; do
+    [ -s "$log" ] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }
+  done
+  exit 1
+}
+
+# wait_lines N FILE: until FILE has N lines (15 s at most)
+wait_lines() {
+  local i
+  for i in $(seq 1 150); do
+    [ "$(grep -c . "$2" 2>/dev/null)" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  die "expected $1 events on the hub, $(grep -c . "$2") arrived within 15 s"
+}
+
+pg_port=$(w2e_free_port)
+echo "== starting a throwaway PostgreSQL on 127.0.0.1:$pg_port"
+w2e_cluster_start "$demo_dir/pg" "$pg_port"
+export PGHOST=127.0.0.1 PGPORT=$pg_port PGUSER=postgres PGDATABASE=postgres
+psql_() { psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+nats_port=$(w2e_free_port)
+nats=nats://127.0.0.1:$nats_port
+echo "== starting a throwaway NATS JetStream server on 127.0.0.1:$nats_port"
+nats-server -js -a 127.0.0.1 -p "$nats_port" -sd "$demo_dir/jetstream" >"$demo_dir/nats.log" 2>&1 3>&- 4>&- &
+nats_pid=$!
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$nats_port") 2>/dev/null && break
+  kill -0 "$nats_pid" 2>/dev/null || die "nats-server did not start: $(tail -n 3 "$demo_dir/nats.log")"
+  sleep 0.1
+done
+
+echo "== the orders service: its tables, and routes that turn them into domain events"
+cat <<'SQL' | tee "$demo_dir/schema.sql" | sed 's/^/   /'
 CREATE EXTENSION wal2events;
 CREATE TABLE orders (
-    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    customer text NOT NULL,
-    total numeric(12,2) NOT NULL,
-    status text NOT NULL DEFAULT 'placed',
-    placed_at timestamptz NOT NULL DEFAULT now()
+    id           bigint PRIMARY KEY,
+    customer     text NOT NULL,
+    email        text NOT NULL,           -- personal data: never leaves the database
+    total        numeric(12,2) NOT NULL,
+    status       text NOT NULL DEFAULT 'placed',
+    cancelled_at timestamptz              -- set: the order is cancelled
 );
-SELECT 'slot created' FROM pg_create_logical_replication_slot('demo', 'wal2events');
+ALTER TABLE orders REPLICA IDENTITY FULL; -- soft deletes compare with the old row
+CREATE TABLE order_lines (
+    order_id bigint NOT NULL REFERENCES orders,
+    line     int NOT NULL,
+    sku      text NOT NULL,
+    qty      int NOT NULL,
+    PRIMARY KEY (order_id, line)
+);
+SELECT wal2events.route('orders', entity => 'order', exclude => '{email}',
+                        soft_delete => 'cancelled_at', deleted => 'order-cancelled',
+                        subject => 'shop.orders.{type}', tags => '{"service": "orders"}');
+SELECT wal2events.route('order_lines', entity => 'order-line', partition_key => '{order_id}',
+                        subject => 'shop.orders.{type}');
 SQL
+psql_ -f "$demo_dir/schema.sql" >/dev/null
 
-echo "== streaming the slot with pg_recvlogical (format=json)"
-pg_recvlogical -h 127.0.0.1 -p "$port" -U postgres -d postgres --slot demo \
-  --no-loop --start -o format=json -f "$dir/events.jsonl" &
-recv_pid=$!
-
-echo "== the orders service at work"
-psql_ <<'SQL'
--- an order placed: the row and a domain event, in one transaction
-BEGIN;
-WITH o AS (INSERT INTO orders (customer, total) VALUES ('ada', 42.50) RETURNING id, total)
-SELECT wal2events.emit('order-placed', o.id::text,
-                       jsonb_build_object('order_id', o.id, 'total', o.total),
-                       '{"source": "demo"}') FROM o;
-COMMIT;
-BEGIN;
-WITH o AS (INSERT INTO orders (customer, total) VALUES ('grace', 19.99) RETURNING id, total)
-SELECT wal2events.emit('order-placed', o.id::text,
-                       jsonb_build_object('order_id', o.id, 'total', o.total)) FROM o;
-COMMIT;
-UPDATE orders SET status = 'paid' WHERE customer = 'ada';
--- a rolled-back transaction leaves nothing
-BEGIN; UPDATE orders SET status = 'lost'; ROLLBACK;
-DELETE FROM orders WHERE customer = 'grace';
-SQL
-
-# wait until the stream has caught up with the workload (4 transactions)
-for _ in $(seq 1 50); do
-  [ -f "$dir/events.jsonl" ] && [ "$(wc -l < "$dir/events.jsonl")" -ge 4 ] && break
-  sleep 0.2
+ship_cmd=("$W2E" ship --dbname "host=127.0.0.1 port=$pg_port user=postgres dbname=postgres"
+  --slot shop --create-slot --to "$nats" --create-stream SHOP --subject 'shop.{type}'
+  --progress-interval 0)
+echo "== starting the shipper in the background"
+echo "   wal2events ship --dbname 'host=127.0.0.1 port=$pg_port user=postgres dbname=postgres' \\"
+echo "                   --slot shop --create-slot --to $nats --create-stream SHOP --subject 'shop.{type}'"
+"${ship_cmd[@]}" >"$demo_dir/ship.out" 2>"$demo_dir/ship.log" 3>&- 4>&- &
+ship_pid=$!
+for _ in $(seq 1 100); do
+  grep -q "shipping to JetStream" "$demo_dir/ship.log" && break
+  kill -0 "$ship_pid" 2>/dev/null || die "wal2events ship stopped at start"
+  sleep 0.1
 done
-echo "== events that arrived (one line per committed transaction)"
-cat "$dir/events.jsonl"
-n=$(wc -l < "$dir/events.jsonl")
-echo "== $n transactions arrived"
-[ "$n" -eq 4 ]
+grep -q "shipping to JetStream" "$demo_dir/ship.log" || die "wal2events ship did not start within 10 s"
+sed 's/^[^ ]* /   /' "$demo_dir/ship.log"
+
+expected=10
+echo "== the orders service at work; the events arrive on the hub as they are shipped"
+echo "   (app> what the application does; hub> what \`wal2events consume --follow\` prints)"
+: >"$demo_dir/arrived.jsonl"
+# --follow: print events as they arrive; --count: stop after the expected number
+"$W2E" consume --from "$nats" --stream SHOP --follow --count "$expected" 2>"$demo_dir/consume.log" 3>&- 4>&- \
+  > >(tee "$demo_dir/arrived.jsonl" | sed -u 's/^/   hub> /') &
+consume_pid=$!
+
+step() { echo "   app> $1"; psql_ -c "$2" >/dev/null; wait_lines "$3" "$demo_dir/arrived.jsonl"; sleep 0.2; }
+step "order 1001 placed by ada: the order, its 2 lines and an order-placed event, in one transaction" "
+BEGIN;
+INSERT INTO orders (id, customer, email, total) VALUES (1001, 'ada', 'ada@example.com', 42.50);
+INSERT INTO order_lines VALUES (1001, 1, 'book-123', 2), (1001, 2, 'pen-9', 1);
+SELECT wal2events.emit('order-placed', '1001', '{\"order_id\": 1001, \"total\": 42.50, \"lines\": 2}');
+COMMIT;" 4
+step "order 1002 placed by grace: 1 line, and its order-placed event" "
+BEGIN;
+INSERT INTO orders (id, customer, email, total) VALUES (1002, 'grace', 'grace@example.com', 19.99);
+INSERT INTO order_lines VALUES (1002, 1, 'mug-7', 1);
+SELECT wal2events.emit('order-placed', '1002', '{\"order_id\": 1002, \"total\": 19.99, \"lines\": 1}');
+COMMIT;" 7
+step "order 1001 paid" "UPDATE orders SET status = 'paid' WHERE id = 1001" 8
+step "order 1002: one more mug" "UPDATE order_lines SET qty = 2 WHERE order_id = 1002 AND line = 1" 9
+echo "   app> an update of order 1001, rolled back: no event"
+psql_ -c "BEGIN; UPDATE orders SET status = 'lost' WHERE id = 1001; ROLLBACK;" >/dev/null
+step "order 1002 cancelled (a soft delete: cancelled_at is set)" \
+  "UPDATE orders SET cancelled_at = now() WHERE id = 1002" "$expected"
+wait "$consume_pid" || die "wal2events consume --follow failed: $(cat "$demo_dir/consume.log")"
+consume_pid=''
+
+echo "== what the hub holds: wal2events consume --from $nats --stream SHOP"
+"$W2E" consume --from "$nats" --stream SHOP >"$demo_dir/stored.jsonl" 2>"$demo_dir/consume.log" ||
+  die "wal2events consume failed: $(cat "$demo_dir/consume.log")"
+python3 - "$demo_dir/stored.jsonl" "$expected" <<'PY' || die "the hub does not hold the expected events"
+import collections, json, sys
+events = [json.loads(line) for line in open(sys.argv[1])]
+print("   %d events, in commit order:" % len(events))
+for e in events:
+    what = e.get("table") and "%s %s" % (e["table"], e["operation"]) or "wal2events.emit()"
+    print("     %-20s key %-6s %-20s %s" % (e["type"], e["partition_key"], what, e["id"]))
+types = collections.Counter(e["type"] for e in events)
+want = {"order-created": 2, "order-line-created": 3, "order-placed": 2, "order-updated": 1,
+        "order-line-updated": 1, "order-cancelled": 1}
+assert len(events) == int(sys.argv[2]), "expected %s events, found %d" % (sys.argv[2], len(events))
+assert types == want, "event types %s, expected %s" % (dict(types), want)
+assert len(set(e["id"] for e in events)) == len(events), "an event id twice"
+lsn = lambda t: tuple(int(h, 16) for h in t.split("/"))
+order = [(lsn(e["commit_lsn"]), e["position"]) for e in events]
+assert order == sorted(order), "events out of commit order"
+assert not any("@example.com" in json.dumps(e) or "email" in json.dumps(e) for e in events), \
+    "the e-mail column reached the hub"
+print("   ok: %d events, each once, in commit order; the e-mail column is in none of them" % len(events))
+PY
+n_orders=$("$W2E" consume --from "$nats" --stream SHOP --subject 'shop.orders.>' | grep -c . || true)
+n_events=$("$W2E" consume --from "$nats" --stream SHOP --subject 'shop.*' | grep -c . || true)
+echo "   by subject (consume --subject): shop.orders.> $n_orders events (the routes'), shop.* $n_events (emit()'s, on --subject shop.{type})"
+[ "$n_orders" = 8 ] && [ "$n_events" = 2 ] || die "expected 8 events on shop.orders.> and 2 on shop.*"
+
+echo "== stopping the shipper with SIGTERM"
+kill -TERM "$ship_pid"
+status=0
+wait "$ship_pid" || status=$?
+ship_pid=''
+sed 's/^[^ ]* /   /' "$demo_dir/ship.log" | grep -v "created\|shipping to" || true
+[ $status = 0 ] || die "wal2events ship exited with status $status, expected 0"
+last=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["commit_lsn"])' "$demo_dir/stored.jsonl")
+confirmed=$(psql_ -At -c "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'shop'")
+[ "$(psql_ -At -c "SELECT '$confirmed'::pg_lsn >= '$last'::pg_lsn")" = t ] ||
+  die "the slot is confirmed up to $confirmed only, the last event's commit is at $last"
+echo "   ok: exit status 0; the slot is confirmed up to $confirmed, past the last event's commit ($last)"

@@ -12,7 +12,11 @@
 # each ship run publishes into a fresh stream. Times are wall clock from
 # start until the slot's confirmed position reaches the end of the
 # backlog (ship) or pg_recvlogical --endpos exits (floor). Prints the
-# medians, events/s and the ratio.
+# medians, events/s and the ratio, the CPU seconds the shipper, nats-server
+# and the walsender used per ship run, and the hub's own ceiling:
+# bench/ship/hub_ceiling.c publishing EVENTS messages of the same shape
+# (subject, headers, body size) into a fresh stream of the same server,
+# with every message acknowledged and with one in 64 (as the shipper asks).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 EVENTS=${1:-1000000}
@@ -24,6 +28,8 @@ chmod 755 "$WORK"
 trap 'stop_nats; w2e_cluster_stop "$WORK/pg"; rm -rf "$WORK"' EXIT
 
 make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null || exit 1
+HUB=$WORK/hub_ceiling
+cc -std=c11 -O2 -o "$HUB" "$ROOT/bench/ship/hub_ceiling.c" || exit 1
 start_postgres && start_nats || exit 1
 sql "ALTER SYSTEM SET max_wal_size = '4GB'" && sql "SELECT pg_reload_conf()" >/dev/null
 
@@ -41,6 +47,8 @@ END=$(sql "SELECT pg_current_wal_insert_lsn()")
 echo "backlog: $EVENTS events, $(sql "SELECT pg_size_pretty('$END'::pg_lsn - '0/0'::pg_lsn)") of WAL"
 
 now() { date +%s.%N; }
+HZ=$(getconf CLK_TCK)
+cpu_of() { awk -v hz="$HZ" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 floor_run() {
   local s e
   s=$(now)
@@ -49,22 +57,27 @@ floor_run() {
   awk -v e="$e" -v s="$s" 'BEGIN { print e - s }'
 }
 ship_run() {
-  local s e
+  local s e n0 wal_pid="" ship_cpu nats_cpu wal_cpu
+  n0=$(cpu_of "$NATS_PID")
   s=$(now)
   "$W2E" ship --dbname "$DBURL" --slot "ship$1" --to "$NATS" --create-stream "BENCH$1" \
     --subject "bench$1.{table}" --progress-interval 0 2>"$WORK/ship$1.log" &
   SHIP_PID=$!
   until sql_is t "SELECT confirmed_flush_lsn >= '$END' FROM pg_replication_slots WHERE slot_name = 'ship$1'"; do
+    [ -n "$wal_pid" ] || wal_pid=$(sql "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'ship$1'")
     sleep 0.05
   done
   e=$(now)
+  ship_cpu=$(cpu_of "$SHIP_PID")
+  nats_cpu=$(awk -v a="$n0" -v b="$(cpu_of "$NATS_PID")" 'BEGIN { printf "%.2f", b - a }')
+  wal_cpu=$(cpu_of "$wal_pid")
+  echo "ship run $1: CPU seconds: shipper $ship_cpu, nats-server $nats_cpu, walsender $wal_cpu" >>"$WORK/cpu.txt"
   ship_stop
-  [ "$("$JS" info "$NATS" "BENCH$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])')" = "$EVENTS" ] ||
+  [ "$("$HUB" 127.0.0.1 "$NATS_PORT" "BENCH$1" messages)" = "$EVENTS" ] ||
     { echo "ship run $1: the stream does not hold $EVENTS messages" >&2; return 1; }
+  "$HUB" 127.0.0.1 "$NATS_PORT" "BENCH$1" delete
   awk -v e="$e" -v s="$s" 'BEGIN { print e - s }'
 }
-cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -I"$ROOT/src/lib" -I"$ROOT/src/gen" -o "$JS" \
-  "$ROOT/tests/ship/js_dump.c" "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lm || exit 1
 
 floors=() ships=()
 for r in $(seq 1 "$RUNS"); do
@@ -84,3 +97,12 @@ awk -v n="$EVENTS" -v f="$mf" -v s="$ms" 'BEGIN {
   printf "| wal2events ship -> JetStream (file storage, acked) | %.2f s | %.0f |\n", s, n / s
   printf "ratio ship / floor: %.1f\n", s / f
 }'
+echo
+cat "$WORK/cpu.txt"
+# the hub alone: same server, same message shape, the cheapest publisher
+for every in 1 64; do
+  n0=$(cpu_of "$NATS_PID")
+  out=$("$HUB" 127.0.0.1 "$NATS_PORT" CEILING "$EVENTS" --body 232 --ack-every "$every") || exit 1
+  echo "hub ceiling, acknowledgement every $every message(s): $out, nats-server $(awk -v a="$n0" -v b="$(cpu_of "$NATS_PID")" 'BEGIN { printf "%.2f", b - a }') CPU seconds"
+  "$HUB" 127.0.0.1 "$NATS_PORT" CEILING delete
+done

@@ -1,12 +1,13 @@
 /*
  * cli.h
  *    What the wal2events command's source files share: exit statuses, the
- *    subcommand table's shape, error reporting and the framed-input reader.
+ *    subcommand table's shape, error reporting, the framed-input reader and
+ *    reading back the envelopes `ship` writes.
  *
- * Adding a subcommand (`ship` and `tail` are next): write cmd_<name>.c with
- * an `int cmd_<name>(int argc, char **argv)` that takes argv[0] = "<name>"
- * and returns an exit status below, declare it here and add a row to the
- * table in main.c. Nothing else needs to change.
+ * Adding a subcommand: write cmd_<name>.c with an `int cmd_<name>(int argc,
+ * char **argv)` that takes argv[0] = "<name>" and returns an exit status
+ * below, declare it here and add a row to the table in main.c. Nothing else
+ * needs to change.
  */
 #ifndef WAL2EVENTS_CLI_H
 #define WAL2EVENTS_CLI_H
@@ -14,9 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wal2events.h"
+
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAILURE 1		/* malformed input, unreadable file, write error */
 #define CLI_EXIT_USAGE 2		/* bad command line */
+#define CLI_EXIT_HUB 4			/* event hub: unreachable, no JetStream, no stream
+								 * (the same status as ship's SHIP_EXIT_HUB) */
 
 typedef struct CliCommand
 {
@@ -27,6 +32,7 @@ typedef struct CliCommand
 
 /* Subcommands. */
 extern int	cmd_decode(int argc, char **argv);
+extern int	cmd_consume(int argc, char **argv);	/* cmd_consume.c */
 extern int	cmd_ship(int argc, char **argv);	/* cmd_ship.c: ship and tail */
 extern int	cmd_tail(int argc, char **argv);
 
@@ -66,5 +72,16 @@ extern int	frame_reader_next(FrameReader *reader, const uint8_t **message,
 							  size_t *message_len, uint64_t *frame_offset,
 							  char *error, size_t error_size);
 extern void frame_reader_free(FrameReader *reader);
+
+/*
+ * envelope_read.c: one EventEnvelope, as `wal2events ship` writes it, as one
+ * line of JSON (no newline) appended to out. protobuf: the bare message,
+ * rendered by w2e_envelope_to_json(); json: the line ship wrote, checked
+ * and compacted. 0, or -1 with err set (out is left as it was).
+ */
+extern int	envelope_protobuf_to_json(const uint8_t *data, size_t len, W2eBuffer *out,
+									  W2eError *err);
+extern int	envelope_json_line(const uint8_t *data, size_t len, W2eBuffer *out,
+							   W2eError *err);
 
 #endif							/* WAL2EVENTS_CLI_H */

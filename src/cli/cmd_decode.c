@@ -1,13 +1,17 @@
 /*
  * cmd_decode.c
- *    `wal2events decode [--bare] [FILE|-]`: messages in, JSON lines out.
+ *    `wal2events decode [--bare] [--envelope] [FILE|-]`: messages in, JSON
+ *    lines out.
  *
  * The input is what the plugin writes with framing=delimited, typically a
  * file from `pg_recvlogical -f`, or a pipe from it while it runs; with
  * --bare it is one message with no framing (framing=none). Every message
- * becomes one line of w2e_transaction_to_json(). The first malformed
- * message stops the command with its byte offset, after the lines of the
- * messages before it have been written.
+ * becomes one line of w2e_transaction_to_json(). With --envelope the
+ * messages are EventEnvelopes, one per event, as `wal2events ship --to
+ * file:PATH` writes them (the same framing), and every one becomes a line of
+ * w2e_envelope_to_json(). The first malformed message stops the command
+ * with its byte offset, after the lines of the messages before it have been
+ * written.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -25,13 +29,14 @@
 typedef struct DecodeOptions
 {
 	int			bare;
+	int			envelope;		/* EventEnvelopes (ship's file: sink), not Transactions */
 	const char *path;			/* NULL or "-": standard input */
 } DecodeOptions;
 
 static void
 help(void)
 {
-	printf("Usage: wal2events decode [--bare] [FILE|-]\n"
+	printf("Usage: wal2events decode [--bare] [--envelope] [FILE|-]\n"
 		   "\n"
 		   "Print each Transaction message in FILE (default: standard input) as one\n"
 		   "line of JSON. The input is what the wal2events plugin writes with\n"
@@ -40,8 +45,13 @@ help(void)
 		   "are skipped.\n"
 		   "\n"
 		   "Options:\n"
+		   "  --envelope  the messages are EventEnvelopes, one per event, as written by\n"
+		   "              `wal2events ship --to file:PATH` (the default --payload\n"
+		   "              protobuf; same framing): print each as one JSON line, the\n"
+		   "              same line `ship --payload json` and `consume` print\n"
 		   "  --bare      the input is exactly one message without framing\n"
-		   "              (framing=none, or a bytea from pg_logical_slot_*_binary_changes)\n"
+		   "              (framing=none, a bytea from pg_logical_slot_*_binary_changes,\n"
+		   "              or with --envelope the body of one message on the hub)\n"
 		   "  -h, --help  show this help\n"
 		   "\n"
 		   "Exit status: 0 on success, 1 when the input is malformed or cannot be\n"
@@ -67,6 +77,8 @@ parse_options(int argc, char **argv, DecodeOptions *opts, int *status)
 		}
 		if (!only_paths && strcmp(arg, "--bare") == 0)
 			opts->bare = 1;
+		else if (!only_paths && strcmp(arg, "--envelope") == 0)
+			opts->envelope = 1;
 		else if (!only_paths && strcmp(arg, "--") == 0)
 			only_paths = 1;
 		else if (!only_paths && arg[0] == '-' && arg[1] != '\0')
@@ -87,28 +99,56 @@ parse_options(int argc, char **argv, DecodeOptions *opts, int *status)
 	return 1;
 }
 
-/* Parse one message and write its JSON line; line is reused between calls. */
-static int
-print_message(const uint8_t *message, size_t len, uint64_t offset, W2eBuffer *line)
+/*
+ * What a message that is not a Transaction looks like: an EventEnvelope
+ * starts with its id (field 1, a string: 0x0A), a Transaction with its xid
+ * or commit LSN (varints: 0x08, 0x10).
+ */
+static const char *
+transaction_hint(const uint8_t *message, size_t len)
 {
-	W2eError	err;
+	if (len > 0 && message[0] == 0x0A)
+		return " (this looks like an EventEnvelope from `wal2events ship --to file:`: add --envelope)";
+	return "";
+}
+
+/* A Transaction as one line of JSON. */
+static int
+transaction_json(const uint8_t *message, size_t len, W2eBuffer *line, W2eError *err)
+{
 	W2eTransaction *txn;
 	int			r;
 
-	txn = w2e_transaction_parse(message, len, NULL, &err);
+	txn = w2e_transaction_parse(message, len, NULL, err);
 	if (txn == NULL)
+		return -1;
+	r = w2e_transaction_to_json(txn, line, err);
+	w2e_transaction_free(txn, NULL);
+	return r;
+}
+
+/* Parse one message and write its JSON line; line is reused between calls. */
+static int
+print_message(const uint8_t *message, size_t len, uint64_t offset, int envelope,
+			  W2eBuffer *line)
+{
+	W2eError	err;
+	int			r;
+
+	w2e_buffer_reset(line);
+	r = envelope ? envelope_protobuf_to_json(message, len, line, &err)
+		: transaction_json(message, len, line, &err);
+	if (r != 0)
 	{
-		cli_error(COMMAND, "message at byte offset %llu: %s",
-				  (unsigned long long) offset, err.message);
+		cli_error(COMMAND, "message at byte offset %llu: %s%s",
+				  (unsigned long long) offset, err.message,
+				  envelope ? "" : transaction_hint(message, len));
 		return CLI_EXIT_FAILURE;
 	}
-	w2e_buffer_reset(line);
-	r = w2e_transaction_to_json(txn, line, &err);
-	w2e_transaction_free(txn, NULL);
-	if (r != 0 || w2e_buffer_append(line, "\n", 1) != 0)
+	if (w2e_buffer_append(line, "\n", 1) != 0)
 	{
-		cli_error(COMMAND, "message at byte offset %llu: %s",
-				  (unsigned long long) offset, r != 0 ? err.message : "out of memory");
+		cli_error(COMMAND, "message at byte offset %llu: out of memory",
+				  (unsigned long long) offset);
 		return CLI_EXIT_FAILURE;
 	}
 	if (fwrite(line->data, 1, line->len, stdout) != line->len)
@@ -125,8 +165,21 @@ flush_stdout(void *ctx)
 	fflush(stdout);
 }
 
+/*
+ * The frame reader's guess for input that starts with '{' is about the
+ * plugin's format=json; for envelopes it is ship's --payload json.
+ */
+static void
+envelope_frame_error(char *error, size_t size)
+{
+	char	   *hint = strstr(error, " (this looks like JSON");
+
+	if (hint != NULL)
+		snprintf(hint, size - (size_t) (hint - error), " (this looks like JSON lines, as `ship --payload json` writes them: they need no decoding)");
+}
+
 static int
-decode_frames(int fd, W2eBuffer *line)
+decode_frames(int fd, int envelope, W2eBuffer *line)
 {
 	FrameReader reader;
 	char		error[512];
@@ -148,11 +201,13 @@ decode_frames(int fd, W2eBuffer *line)
 	{
 		if (r < 0)
 		{
+			if (envelope)
+				envelope_frame_error(error, sizeof(error));
 			cli_error(COMMAND, "%s", error);
 			status = CLI_EXIT_FAILURE;
 		}
 		else
-			status = print_message(message, len, offset, line);
+			status = print_message(message, len, offset, envelope, line);
 	}
 	frame_reader_free(&reader);
 	return status;
@@ -160,7 +215,7 @@ decode_frames(int fd, W2eBuffer *line)
 
 /* --bare: the whole input is one message. */
 static int
-decode_bare(int fd, W2eBuffer *line)
+decode_bare(int fd, int envelope, W2eBuffer *line)
 {
 	W2eBuffer	input;
 	uint8_t		chunk[65536];
@@ -190,7 +245,7 @@ decode_bare(int fd, W2eBuffer *line)
 		status = CLI_EXIT_FAILURE;
 	}
 	else
-		status = print_message((const uint8_t *) input.data, input.len, 0, line);
+		status = print_message((const uint8_t *) input.data, input.len, 0, envelope, line);
 	w2e_buffer_free(&input);
 	return status;
 }
@@ -198,7 +253,7 @@ decode_bare(int fd, W2eBuffer *line)
 int
 cmd_decode(int argc, char **argv)
 {
-	DecodeOptions opts = {0, NULL};
+	DecodeOptions opts = {0, 0, NULL};
 	W2eBuffer	line;
 	int			fd = STDIN_FILENO;
 	int			status = CLI_EXIT_OK;
@@ -215,7 +270,8 @@ cmd_decode(int argc, char **argv)
 		}
 	}
 	w2e_buffer_init(&line, NULL);
-	status = opts.bare ? decode_bare(fd, &line) : decode_frames(fd, &line);
+	status = opts.bare ? decode_bare(fd, opts.envelope, &line)
+		: decode_frames(fd, opts.envelope, &line);
 	w2e_buffer_free(&line);
 	if (fd != STDIN_FILENO)
 		close(fd);

@@ -23,6 +23,9 @@ envelope_init(Envelope *e)
 void
 envelope_free(Envelope *e)
 {
+	free(e->raw_events);
+	free(e->raw_relations);
+	e->raw_events = e->raw_relations = NULL;
 	free(e->tag_entries);
 	free(e->tag_ptrs);
 	w2e_buffer_free(&e->json);
@@ -95,6 +98,41 @@ attach_relation(Envelope *e, const W2eTransaction *txn)
 	e->env.table = rel->table;
 }
 
+/* Decimal v at p: its length. */
+static size_t
+put_decimal(char *p, uint64_t v)
+{
+	char		tmp[24];
+	size_t		n = 0,
+				i;
+
+	do
+		tmp[n++] = (char) ('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* w2e_event_id(), its "<system id>/<commit LSN>/" formatted once per transaction. */
+static void
+event_id(Envelope *e, const W2eTransaction *txn, uint32_t position)
+{
+	size_t		n;
+
+	if (e->id_prefix_len == 0 || e->id_prefix_sysid != txn->system_identifier ||
+		e->id_prefix_lsn != txn->commit_lsn)
+	{
+		w2e_event_id(e->id_prefix, txn->system_identifier, txn->commit_lsn, 0);
+		e->id_prefix_len = strlen(e->id_prefix) - 1;	/* without the "0" */
+		e->id_prefix_sysid = txn->system_identifier;
+		e->id_prefix_lsn = txn->commit_lsn;
+	}
+	memcpy(e->id, e->id_prefix, e->id_prefix_len);
+	n = put_decimal(e->id + e->id_prefix_len, position);
+	e->id[e->id_prefix_len + n] = '\0';
+}
+
 static void
 fill(Envelope *e, const W2eTransaction *txn, const W2eEvent *event)
 {
@@ -102,7 +140,7 @@ fill(Envelope *e, const W2eTransaction *txn, const W2eEvent *event)
 
 	e->env = init;
 	e->event = *event;
-	w2e_event_id(e->id, txn->system_identifier, txn->commit_lsn, event->position);
+	event_id(e, txn, event->position);
 	/* an outbox row's own id is the event id (see the contract) */
 	e->env.id = event->id_override != NULL && event->id_override[0] != '\0' ?
 		event->id_override : e->id;
@@ -149,10 +187,327 @@ encode_protobuf(Envelope *e, W2eError *err)
 	return 0;
 }
 
-int
-envelope_build(Envelope *e, const W2eTransaction *txn, const W2eEvent *event,
-			   PayloadFormat format, W2eError *err)
+/* ---- protobuf from the message's own bytes ---- */
+
+#define WT_VARINT 0
+#define WT_FIXED64 1
+#define WT_LEN 2
+#define WT_FIXED32 5
+
+static int
+read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
+	uint64_t	r = 0;
+	int			shift;
+
+	for (shift = 0; shift < 64 && *p < end; shift += 7)
+	{
+		uint8_t		b = *(*p)++;
+
+		r |= (uint64_t) (b & 0x7F) << shift;
+		if ((b & 0x80) == 0)
+		{
+			*v = r;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Past one field's value; for a length-delimited one, its bytes in *span. -1 when malformed. */
+static int
+skip_value(const uint8_t **p, const uint8_t *end, uint64_t tag, EnvelopeSpan *span)
+{
+	uint64_t	v;
+
+	switch (tag & 7)
+	{
+		case WT_VARINT:
+			return read_varint(p, end, &v);
+		case WT_FIXED64:
+			if (end - *p < 8)
+				return -1;
+			*p += 8;
+			return 0;
+		case WT_FIXED32:
+			if (end - *p < 4)
+				return -1;
+			*p += 4;
+			return 0;
+		case WT_LEN:
+			if (read_varint(p, end, &v) != 0 || v > (uint64_t) (end - *p))
+				return -1;
+			if (span != NULL)
+			{
+				span->data = *p;
+				span->len = (size_t) v;
+			}
+			*p += v;
+			return 0;
+		default:
+			return -1;
+	}
+}
+
+static int
+push_span(EnvelopeSpan **spans, size_t *n, size_t *cap, const EnvelopeSpan *span)
+{
+	if (*n == *cap)
+	{
+		size_t		grown = *cap == 0 ? 1024 : *cap * 2;
+		EnvelopeSpan *p = realloc(*spans, grown * sizeof(EnvelopeSpan));
+
+		if (p == NULL)
+			return -1;
+		*spans = p;
+		*cap = grown;
+	}
+	(*spans)[(*n)++] = *span;
+	return 0;
+}
+
+void
+envelope_forget_message(Envelope *e)
+{
+	e->raw_ok = 0;
+	e->raw_txn = NULL;
+	e->n_raw_events = 0;
+	e->n_raw_relations = 0;
+}
+
+void
+envelope_set_message(Envelope *e, const uint8_t *data, size_t len, const W2eTransaction *txn)
+{
+	const uint8_t *p = data;
+	const uint8_t *end = data + len;
+
+	envelope_forget_message(e);
+	while (p < end)
+	{
+		uint64_t	tag;
+		EnvelopeSpan span = {NULL, 0};
+
+		if (read_varint(&p, end, &tag) != 0 || skip_value(&p, end, tag, &span) != 0)
+			return;
+		if (tag == (10 << 3 | WT_LEN) &&
+			push_span(&e->raw_events, &e->n_raw_events, &e->raw_events_cap, &span) != 0)
+			return;
+		if (tag == (11 << 3 | WT_LEN) &&
+			push_span(&e->raw_relations, &e->n_raw_relations, &e->raw_relations_cap, &span) != 0)
+			return;
+	}
+	e->raw_txn = txn;
+	e->raw_ok = e->n_raw_events == txn->n_events && e->n_raw_relations == txn->n_relations;
+}
+
+static uint8_t *
+put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80)
+	{
+		*p++ = (uint8_t) (v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t) v;
+	return p;
+}
+
+static size_t
+varint_size(uint64_t v)
+{
+	size_t		n = 1;
+
+	while (v >= 0x80)
+	{
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static uint8_t *
+put_tag(uint8_t *p, unsigned field, unsigned wire_type)
+{
+	return put_varint(p, (uint64_t) field << 3 | wire_type);
+}
+
+/* proto3: a zero number is not written */
+static uint8_t *
+put_number(uint8_t *p, unsigned field, uint64_t v)
+{
+	return v == 0 ? p : put_varint(put_tag(p, field, WT_VARINT), v);
+}
+
+static uint8_t *
+put_bytes(uint8_t *p, unsigned field, const void *data, size_t len)
+{
+	p = put_varint(put_tag(p, field, WT_LEN), len);
+	memcpy(p, data, len);
+	return p + len;
+}
+
+/* proto3: an empty string is not written */
+static uint8_t *
+put_string(uint8_t *p, unsigned field, const char *s)
+{
+	return s == NULL || s[0] == '\0' ? p : put_bytes(p, field, s, strlen(s));
+}
+
+static size_t
+string_room(const char *s)
+{
+	return s == NULL ? 0 : 11 + strlen(s);
+}
+
+/*
+ * The Event's bytes with its row change's `relation` (field 2 of RowChange,
+ * field 5 of Event) left out, at out (room for ev->len bytes: the result
+ * is never longer). The end of what was written, or NULL when malformed.
+ */
+static uint8_t *
+put_event_without_relation(uint8_t *out, const EnvelopeSpan *ev)
+{
+	const uint8_t *p = ev->data;
+	const uint8_t *end = ev->data + ev->len;
+
+	while (p < end)
+	{
+		const uint8_t *start = p;
+		uint64_t	tag;
+		EnvelopeSpan row = {NULL, 0};
+		const uint8_t *q;
+		size_t		dropped = 0;
+
+		if (read_varint(&p, end, &tag) != 0 || skip_value(&p, end, tag, &row) != 0)
+			return NULL;
+		if (tag != (5 << 3 | WT_LEN))
+		{
+			memcpy(out, start, (size_t) (p - start));
+			out += p - start;
+			continue;
+		}
+		for (q = row.data; q < row.data + row.len;)
+		{
+			const uint8_t *field = q;
+
+			if (read_varint(&q, row.data + row.len, &tag) != 0 ||
+				skip_value(&q, row.data + row.len, tag, NULL) != 0)
+				return NULL;
+			if (tag == (2 << 3 | WT_VARINT))
+				dropped += (size_t) (q - field);
+		}
+		out = put_varint(put_tag(out, 5, WT_LEN), row.len - dropped);
+		for (q = row.data; q < row.data + row.len;)
+		{
+			const uint8_t *field = q;
+
+			read_varint(&q, row.data + row.len, &tag);
+			skip_value(&q, row.data + row.len, tag, NULL);
+			if (tag != (2 << 3 | WT_VARINT))
+			{
+				memcpy(out, field, (size_t) (q - field));
+				out += q - field;
+			}
+		}
+	}
+	return out;
+}
+
+/* The envelope of txn->events[index] from the message's bytes: 1 done, 0 not possible, -1 out of memory. */
+static int
+encode_raw(Envelope *e, const W2eEvent *event, size_t index, W2eError *err)
+{
+	const W2eEventEnvelope *env = &e->env;
+	const EnvelopeSpan *ev = &e->raw_events[index];
+	const EnvelopeSpan *rel = NULL;
+	size_t		room;
+	size_t		i;
+	uint8_t    *p,
+			   *event_at,
+			   *event_end;
+
+	room = 200 + string_room(env->id) + string_room(env->type) + string_room(env->partition_key) +
+		string_room(env->database) + string_room(env->schema) + string_room(env->table) +
+		string_room(env->origin) + 11 + ev->len;
+	for (i = 0; i < env->n_tags; i++)
+		room += 33 + strlen(env->tags[i]->key) + strlen(env->tags[i]->value);
+	if (event->body_case == WAL2EVENTS__V1__EVENT__BODY_ROW)
+	{
+		rel = &e->raw_relations[event->row->relation];	/* in range: the parser checked */
+		room += 11 + rel->len;
+	}
+	if (room > e->packed_cap)
+	{
+		size_t		cap = room < 4096 ? 4096 : room + room / 4;
+		uint8_t    *grown = malloc(cap);
+
+		if (grown == NULL)
+		{
+			snprintf(err->message, sizeof(err->message), "out of memory encoding event %s", env->id);
+			return -1;
+		}
+		free(e->packed);
+		e->packed = grown;
+		e->packed_cap = cap;
+	}
+	p = e->packed;
+	p = put_string(p, 1, env->id);
+	p = put_string(p, 2, env->type);
+	p = put_string(p, 3, env->partition_key);
+	p = put_number(p, 4, (uint64_t) env->commit_time);
+	p = put_string(p, 5, env->database);
+	p = put_string(p, 6, env->schema);
+	p = put_string(p, 7, env->table);
+	p = put_number(p, 8, env->xid);
+	p = put_number(p, 9, env->commit_lsn);
+	p = put_number(p, 10, env->position);
+	for (i = 0; i < env->n_tags; i++)
+	{
+		const char *k = env->tags[i]->key;
+		const char *v = env->tags[i]->value;
+		size_t		kl = k != NULL ? strlen(k) : 0;
+		size_t		vl = v != NULL ? strlen(v) : 0;
+		size_t		entry = (kl > 0 ? 1 + varint_size(kl) + kl : 0) + (vl > 0 ? 1 + varint_size(vl) + vl : 0);
+
+		p = put_varint(put_tag(p, 11, WT_LEN), entry);
+		p = put_string(p, 1, k);
+		p = put_string(p, 2, v);
+	}
+	/* the event: its length is known once written; room for the longest length varint */
+	p = put_tag(p, 12, WT_LEN);
+	event_at = p + varint_size(ev->len);
+	event_end = put_event_without_relation(event_at, ev);
+	if (event_end == NULL)
+		return 0;
+	if (varint_size((uint64_t) (event_end - event_at)) != (size_t) (event_at - p))
+	{
+		size_t		len = (size_t) (event_end - event_at);
+		uint8_t    *moved = p + varint_size(len);
+
+		memmove(moved, event_at, len);
+		event_at = moved;
+		event_end = moved + len;
+	}
+	put_varint(p, (uint64_t) (event_end - event_at));
+	p = event_end;
+	if (rel != NULL)
+		p = put_bytes(p, 13, rel->data, rel->len);
+	p = put_number(p, 14, env->system_identifier);
+	p = put_string(p, 15, env->origin);
+	p = put_number(p, 16, env->non_transactional ? 1 : 0);
+	p = put_number(p, 17, env->origin_lsn);
+	e->len = (size_t) (p - e->packed);
+	e->data = e->packed;
+	return 1;
+}
+
+/* Build the envelope of event, txn->events[index] (SIZE_MAX: not known). */
+static int
+build(Envelope *e, const W2eTransaction *txn, const W2eEvent *event, size_t index,
+	  PayloadFormat format, W2eError *err)
+{
+	int			r;
+
 	fill(e, txn, event);
 	if (copy_tags(e, event) != 0)
 	{
@@ -160,11 +515,34 @@ envelope_build(Envelope *e, const W2eTransaction *txn, const W2eEvent *event,
 		return -1;
 	}
 	if (format != PAYLOAD_JSON)
+	{
+		if (e->raw_ok && e->raw_txn == txn && index < e->n_raw_events && (r = encode_raw(e, event, index, err)) != 0)
+			return r > 0 ? 0 : -1;
 		return encode_protobuf(e, err);
+	}
 	w2e_buffer_reset(&e->json);
 	if (w2e_envelope_to_json(&e->env, &e->json, err) != 0)
 		return -1;
 	e->data = (const uint8_t *) e->json.data;
 	e->len = e->json.len;
 	return 0;
+}
+
+int
+envelope_build(Envelope *e, const W2eTransaction *txn, const W2eEvent *event,
+			   PayloadFormat format, W2eError *err)
+{
+	size_t		i;
+
+	for (i = 0; i < txn->n_events; i++)
+		if (txn->events[i] == event)
+			break;
+	return build(e, txn, event, i < txn->n_events ? i : SIZE_MAX, format, err);
+}
+
+int
+envelope_build_at(Envelope *e, const W2eTransaction *txn, size_t index,
+				  PayloadFormat format, W2eError *err)
+{
+	return build(e, txn, txn->events[index], index, format, err);
 }

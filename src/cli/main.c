@@ -14,9 +14,10 @@
 #include "cli.h"
 #include "wal2events.h"
 
-/* Extension point: `ship` and `tail` get their rows here (see cli.h). */
+/* Extension point: every subcommand has a row here (see cli.h). */
 static const CliCommand commands[] = {
-	{"decode", "print framed Transaction messages as JSON lines", cmd_decode},
+	{"consume", "print the events a JetStream stream holds as JSON lines", cmd_consume},
+	{"decode", "print framed Transaction (or EventEnvelope) messages as JSON lines", cmd_decode},
 	{"ship", "stream a slot's events to NATS JetStream, a file or stdout", cmd_ship},
 	{"tail", "print a database's events as JSON lines as they commit", cmd_tail},
 };
@@ -44,7 +45,7 @@ usage(FILE *out)
 	fprintf(out,
 			"Usage: wal2events COMMAND [OPTIONS] [ARGS]\n"
 			"\n"
-			"Read what the wal2events output plugin writes.\n"
+			"Ship and read what the wal2events output plugin writes.\n"
 			"\n"
 			"Commands:\n");
 	for (i = 0; i < N_COMMANDS; i++)

@@ -29,6 +29,11 @@
  * whole envelope) and W2e-Claim-Subject. Because every message expects its
  * predecessor, the chunks are exactly the W2e-Claim-Chunks messages stored
  * right before the event in the stream; the body is their payloads joined.
+ *
+ * Header values never hold CR or LF (replaced by a space, as nats.c does).
+ * A message is built once into its entry (subject, header lines, body) and
+ * written from there, again after a failure, with the
+ * Nats-Expected-Last-Msg-Id of that moment.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -63,48 +68,155 @@ nats_header_value(NatsSink *ns, const char *value)
 	return out->data;
 }
 
+/* Room for n more bytes in e's buffer. */
 static int
-set_header(natsMsg *msg, const char *key, const char *value)
+entry_reserve(Entry *e, size_t n)
 {
-	return natsMsgHeader_Set(msg, key, value) == NATS_OK ? 0 : -1;
+	size_t		cap;
+	char	   *grown;
+
+	if (e->len + n <= e->cap)
+		return 0;
+	cap = e->cap < 1024 ? 1024 : e->cap;
+	while (cap < e->len + n)
+		cap *= 2;
+	grown = realloc(e->buf, cap);
+	if (grown == NULL)
+		return -1;
+	e->buf = grown;
+	e->cap = cap;
+	return 0;
 }
 
-/* Where the message sits in the log: what classify() in nats_stream.c reads back. */
-static int
-set_position_headers(NatsSink *ns, natsMsg *msg, const Envelope *ev)
+static char *
+put(char *p, const void *data, size_t len)
 {
-	char		lsn[W2E_LSN_MAX];
-	char		number[24];
+	memcpy(p, data, len);
+	return p + len;
+}
 
-	w2e_lsn_format(lsn, ev->env.commit_lsn);
-	snprintf(number, sizeof(number), "%u", (unsigned) ev->env.position);
-	return set_header(msg, "W2e-Commit-Lsn", lsn) != 0 ||
-		set_header(msg, "W2e-Position", number) != 0 ||
-		set_header(msg, "W2e-Database", ns->database) != 0 ||
-		set_header(msg, "W2e-System-Identifier", ns->system_identifier) != 0 ? -1 : 0;
+#define PUT_LIT(p, text) put((p), text, sizeof(text) - 1)
+
+/* Decimal v at p: its length. */
+static size_t
+put_decimal(char *p, uint64_t v)
+{
+	char		tmp[24];
+	size_t		n = 0,
+				i;
+
+	do
+		tmp[n++] = (char) ('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* "<key>: <value>\r\n", CR and LF in the value as spaces (key given with ": "). */
+static char *
+put_header(char *p, const char *key, size_t key_len, const char *value, size_t len)
+{
+	size_t		i;
+
+	p = put(p, key, key_len);
+	for (i = 0; i < len; i++)
+		*p++ = value[i] == '\r' || value[i] == '\n' ? ' ' : value[i];
+	return PUT_LIT(p, "\r\n");
+}
+
+#define PUT_HEADER(p, key, value, len) put_header((p), key ": ", sizeof(key ": ") - 1, (value), (len))
+
+/* "<key>: <value>\r\n" with '%' and control characters as %XX: at most 3 bytes per byte. */
+static char *
+put_header_encoded(char *p, const char *key, size_t key_len, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	p = put(p, key, key_len);
+	for (; value != NULL && *value != '\0'; value++)
+	{
+		unsigned char c = (unsigned char) *value;
+
+		if (c < 0x20 || c == 0x7F || c == '%')
+		{
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+		else
+			*p++ = (char) c;
+	}
+	return PUT_LIT(p, "\r\n");
+}
+
+#define PUT_ENCODED(p, key, value) put_header_encoded((p), key ": ", sizeof(key ": ") - 1, (value))
+
+/* Where the message sits in the log: what classify() in nats_stream.c reads back. */
+static char *
+put_position_headers(NatsSink *ns, char *p, const Envelope *ev)
+{
+	if (ns->lsn_text_of != ev->env.commit_lsn || ns->lsn_text_len == 0)
+	{
+		w2e_lsn_format(ns->lsn_text, ev->env.commit_lsn);
+		ns->lsn_text_len = strlen(ns->lsn_text);
+		ns->lsn_text_of = ev->env.commit_lsn;
+	}
+	p = PUT_HEADER(p, "W2e-Commit-Lsn", ns->lsn_text, ns->lsn_text_len);
+	p = PUT_LIT(p, "W2e-Position: ");
+	p += put_decimal(p, (uint32_t) ev->env.position);
+	p = PUT_LIT(p, "\r\n");
+	return put(p, ns->common_headers.data, ns->common_headers.len);
+}
+
+/* Room for the position headers. */
+static size_t
+position_headers_room(NatsSink *ns)
+{
+	return 100 + W2E_LSN_MAX + ns->common_headers.len;
 }
 
 /* The id the hub deduplicates on: the event id, unless an outbox id is too long. */
 static const char *
-event_msg_id(const Envelope *ev)
+event_msg_id(const Envelope *ev, size_t *len)
 {
-	return strlen(ev->env.id) <= EVENT_ID_HEADER_MAX ? ev->env.id : ev->id;
+	*len = strlen(ev->env.id);
+	if (*len <= EVENT_ID_HEADER_MAX)
+		return ev->env.id;
+	*len = strlen(ev->id);
+	return ev->id;
 }
 
-static int
-set_event_headers(NatsSink *ns, natsMsg *msg, const Envelope *ev)
+/* Nats-Msg-Id, first: the entry remembers where its value is. */
+static char *
+put_msg_id(Entry *e, char *p, const char *id, size_t len)
 {
-	char		number[24];
+	e->id_off = (size_t) (p - e->buf) + sizeof("Nats-Msg-Id: ") - 1;
+	e->id_len = len;
+	return PUT_HEADER(p, "Nats-Msg-Id", id, len);
+}
 
-	snprintf(number, sizeof(number), "%u", (unsigned) ev->env.xid);
-	if (set_header(msg, "Nats-Msg-Id", event_msg_id(ev)) != 0 ||
-		set_header(msg, "Content-Type", ns->opts->payload == PAYLOAD_JSON ?
-				   CONTENT_TYPE_JSON : CONTENT_TYPE_PROTOBUF) != 0 ||
-		set_header(msg, "W2e-Type", nats_header_value(ns, ev->env.type)) != 0 ||
-		set_header(msg, "W2e-Partition-Key", nats_header_value(ns, ev->env.partition_key)) != 0 ||
-		set_header(msg, "W2e-Xid", number) != 0)
-		return -1;
-	return set_position_headers(ns, msg, ev);
+/* Room for the event headers (percent-encoding triples a byte at most). */
+static size_t
+event_headers_room(NatsSink *ns, const Envelope *ev, size_t id_len)
+{
+	return 200 + sizeof(CONTENT_TYPE_PROTOBUF) + id_len + 3 * strlen(ev->env.type) +
+		3 * strlen(ev->env.partition_key) + position_headers_room(ns);
+}
+
+static char *
+put_event_headers(NatsSink *ns, Entry *e, char *p, const Envelope *ev, const char *id, size_t id_len)
+{
+	p = put_msg_id(e, p, id, id_len);
+	p = ns->opts->payload == PAYLOAD_JSON ?
+		PUT_LIT(p, "Content-Type: " CONTENT_TYPE_JSON "\r\n") :
+		PUT_LIT(p, "Content-Type: " CONTENT_TYPE_PROTOBUF "\r\n");
+	p = PUT_ENCODED(p, "W2e-Type", ev->env.type);
+	p = PUT_ENCODED(p, "W2e-Partition-Key", ev->env.partition_key);
+	p = PUT_LIT(p, "W2e-Xid: ");
+	p += put_decimal(p, (uint32_t) ev->env.xid);
+	p = PUT_LIT(p, "\r\n");
+	return put_position_headers(ns, p, ev);
 }
 
 /* Upper bound of the event message's header bytes. */
@@ -173,42 +285,103 @@ render_subject(NatsSink *ns, const Envelope *ev)
 	return -1;
 }
 
+static int
+out_of_memory(NatsSink *ns)
+{
+	snprintf(ns->base.error, sizeof(ns->base.error), "out of memory publishing to NATS");
+	ns->base.error_status = CLI_EXIT_FAILURE;
+	return -1;
+}
+
 /*
- * Send (or, while recovering, queue as failed) one message as the next
- * entry. Owns msg from here on.
+ * Write the newest message sent (see sink_nats.h): asking for an
+ * acknowledgement when last (nothing follows it for now) or when it is the
+ * ack_every-th since the last that asked. 0, or -1 (fatal, base.error set).
  */
 int
-nats_send(NatsSink *ns, Entry *e, natsMsg *msg)
+nats_write_deferred(NatsSink *ns, int last)
 {
-	natsStatus	s = NATS_OK;
+	Entry	   *e;
+	int			ask;
+	const char *body;
+	size_t		body_len;
+	size_t		total;
 
-	if (!ns->recovering)
+	if (!ns->deferred)
+		return 0;
+	ns->deferred = 0;
+	e = nats_entry_at(ns, (size_t) (ns->deferred_num - ns->popped));
+	if (e->state != ENTRY_PENDING || ns->wire.fd < 0)
+		return 0;				/* the connection went meanwhile: failed already */
+	body = e->buf + e->subject_len + e->headers_len;
+	body_len = e->len - e->subject_len - e->headers_len;
+	total = wire_header_size(ns->deferred_expects ? strlen(ns->deferred_expect) : 0, e->headers_len) +
+		body_len;
+	if ((int64_t) total > ns->wire.max_payload)
 	{
-		if (ns->have_chain && !ns->forgot_last)
-			s = natsMsgHeader_Set(msg, "Nats-Expected-Last-Msg-Id", ns->chain_id);
-		else
-			natsMsgHeader_Delete(msg, "Nats-Expected-Last-Msg-Id");
-		if (s == NATS_OK)
-			s = js_PublishMsgAsync(ns->js, &msg, &ns->pubopts);
-		if (s == NATS_OK)
-		{
-			e->state = ENTRY_PENDING;
-			ns->forgot_last = 0;
-			ns->have_chain = 1;
-			snprintf(ns->chain_id, sizeof(ns->chain_id), "%s", e->id);
-			ns->base.stats.published++;
-			return 0;
-		}
+		snprintf(ns->base.error, sizeof(ns->base.error),
+				 "message %.*s is %zu bytes, more than the NATS server's max_payload (%lld)",
+				 (int) e->id_len, e->buf + e->id_off, total, (long long) ns->wire.max_payload);
+		ns->base.error_status = SHIP_EXIT_HUB;
+		return -1;
 	}
-	e->state = ENTRY_FAILED;
-	e->msg = msg;
-	if (s != NATS_OK)
-		nats_enter_recovery(ns, natsStatus_GetText(s));
+	ask = last || ++ns->unasked >= ns->ack_every;
+	if (ask)
+	{
+		ns->unasked = 0;
+		e->deadline = ship_now_ms() + ns->opts->ack_timeout_ms;
+	}
+	if (wire_publish(&ns->wire, e->buf, e->subject_len, ask ? ns->deferred_num : WIRE_NO_REPLY,
+					 ns->deferred_expects ? ns->deferred_expect : NULL, strlen(ns->deferred_expect),
+					 e->buf + e->subject_len, e->headers_len, body, body_len) != 0)
+		return out_of_memory(ns);
+	if (ns->wire.fd < 0)
+		nats_connection_lost(ns, ns->wire.error);
 	return 0;
 }
 
+/*
+ * Send (or, while recovering, mark as failed) entry e, built: it follows
+ * the message sent before it. 0, or -1 (fatal).
+ */
+int
+nats_send(NatsSink *ns, Entry *e)
+{
+	e->deadline = 0;
+	if (!ns->recovering && ns->wire.fd < 0)
+		nats_enter_recovery(ns, "not connected to NATS");
+	if (ns->recovering)
+	{
+		e->state = ENTRY_FAILED;
+		return 0;
+	}
+	if (nats_write_deferred(ns, 0) != 0)
+		return -1;
+	if (ns->recovering)
+	{
+		e->state = ENTRY_FAILED;	/* the connection just went */
+		return 0;
+	}
+	e->state = ENTRY_PENDING;
+	ns->deferred = 1;
+	ns->deferred_num = ns->popped + ((size_t) (e - ns->ring) + ns->cap - ns->head) % ns->cap;
+	ns->deferred_expects = ns->have_chain && !ns->forgot_last;
+	if (ns->deferred_expects)
+		memcpy(ns->deferred_expect, ns->chain_id, strlen(ns->chain_id) + 1);
+	else
+		ns->deferred_expect[0] = '\0';
+	ns->forgot_last = 0;
+	ns->have_chain = 1;
+	memcpy(ns->chain_id, e->buf + e->id_off, e->id_len);
+	ns->chain_id[e->id_len] = '\0';
+	ns->base.stats.published++;
+	return 0;
+}
+
+/* A new entry holding the subject; room: bytes the headers and body take at most. */
 static Entry *
-new_entry(NatsSink *ns, uint64_t ticket, const MsgKey *key, const char *id, size_t size)
+new_entry(NatsSink *ns, uint64_t ticket, const MsgKey *key, const char *subject,
+		  size_t subject_len, size_t size, size_t room)
 {
 	Entry	   *e = nats_entry_push(ns);
 
@@ -216,10 +389,29 @@ new_entry(NatsSink *ns, uint64_t ticket, const MsgKey *key, const char *id, size
 		return NULL;
 	e->ticket = ticket;
 	e->key = *key;
-	snprintf(e->id, sizeof(e->id), "%s", id);
 	e->size = size;
+	e->state = ENTRY_PENDING;
+	e->deadline = 0;
+	e->len = 0;
+	e->id_off = e->id_len = 0;
 	ns->inflight_bytes += (int64_t) size;
+	if (entry_reserve(e, subject_len + room) != 0)
+	{
+		e->subject_len = e->headers_len = 0;
+		return NULL;
+	}
+	memcpy(e->buf, subject, subject_len);
+	e->len = e->subject_len = subject_len;
 	return e;
+}
+
+/* The header lines end at p: the body follows. */
+static void
+finish_entry(Entry *e, char *p, const void *body, size_t len)
+{
+	e->headers_len = (size_t) (p - e->buf) - e->subject_len;
+	memcpy(p, body, len);
+	e->len = (size_t) (p - e->buf) + len;
 }
 
 static int
@@ -229,27 +421,33 @@ publish_chunk(NatsSink *ns, const Envelope *ev, const char *subject, size_t n,
 	size_t		offset = n * chunk_size;
 	size_t		len = ev->len - offset < chunk_size ? ev->len - offset : chunk_size;
 	MsgKey		key = ev->key;
+	size_t		of_len;
+	const char *of = event_msg_id(ev, &of_len);
 	char		id[MSG_ID_MAX];
 	char		part[48];
-	natsMsg    *msg = NULL;
+	int			id_len,
+				part_len;
 	Entry	   *e;
+	char	   *p;
 
 	key.part = (uint32_t) n;
 	if (ns->have_start_tail && msg_key_compare(&key, &ns->start_tail) <= 0)
 		return 0;				/* stored before a restart */
-	snprintf(id, sizeof(id), "%s/claim/%zu", event_msg_id(ev), n);
-	snprintf(part, sizeof(part), "%zu/%zu", n, count);
-	if (natsMsg_Create(&msg, subject, NULL, (const char *) ev->data + offset, (int) len) != NATS_OK ||
-		set_header(msg, "Nats-Msg-Id", id) != 0 ||
-		set_header(msg, "W2e-Claim-Of", event_msg_id(ev)) != 0 ||
-		set_header(msg, "W2e-Claim-Chunk", part) != 0 ||
-		set_position_headers(ns, msg, ev) != 0 ||
-		(e = new_entry(ns, NO_TICKET, &key, id, len)) == NULL)
-	{
-		natsMsg_Destroy(msg);
-		return -1;
-	}
-	return nats_send(ns, e, msg);
+	id_len = snprintf(id, sizeof(id), "%s/claim/%zu", of, n);
+	part_len = snprintf(part, sizeof(part), "%zu/%zu", n, count);
+	if (id_len >= (int) sizeof(id))
+		id_len = (int) sizeof(id) - 1;
+	if ((e = new_entry(ns, NO_TICKET, &key, subject, strlen(subject), len,
+					   200 + (size_t) id_len + of_len + (size_t) part_len +
+					   position_headers_room(ns) + len)) == NULL)
+		return out_of_memory(ns);
+	p = e->buf + e->len;
+	p = put_msg_id(e, p, id, (size_t) id_len);
+	p = PUT_HEADER(p, "W2e-Claim-Of", of, of_len);
+	p = PUT_HEADER(p, "W2e-Claim-Chunk", part, (size_t) part_len);
+	p = put_position_headers(ns, p, ev);
+	finish_entry(e, p, ev->data + offset, len);
+	return nats_send(ns, e);
 }
 
 /* The chunks, then the event message with the claim headers. */
@@ -259,53 +457,49 @@ publish_claim(NatsSink *ns, const Envelope *ev, uint64_t ticket)
 	size_t		chunk_size = (size_t) ns->payload_limit - HEADER_ROOM;
 	size_t		count = (ev->len + chunk_size - 1) / chunk_size;
 	W2eBuffer  *claim = &ns->claim_subject;
-	char		number[24];
-	natsMsg    *msg = NULL;
+	size_t		id_len;
+	const char *id = event_msg_id(ev, &id_len);
 	Entry	   *e;
+	char	   *p;
 	size_t		n;
 
 	w2e_buffer_reset(claim);
 	if (w2e_buffer_append(claim, ns->subject.data, ns->subject.len) != 0 ||
 		w2e_buffer_append_str(claim, SUBJECT_CLAIM_SUFFIX) != 0)
-		return -1;
+		return out_of_memory(ns);
 	for (n = 0; n < count; n++)
 		if (publish_chunk(ns, ev, claim->data, n, count, chunk_size) != 0)
 			return -1;
-	if (natsMsg_Create(&msg, ns->subject.data, NULL, NULL, 0) != NATS_OK ||
-		set_event_headers(ns, msg, ev) != 0)
-		goto oom;
-	snprintf(number, sizeof(number), "%zu", count);
-	if (set_header(msg, "W2e-Claim-Chunks", number) != 0)
-		goto oom;
-	snprintf(number, sizeof(number), "%zu", ev->len);
-	if (set_header(msg, "W2e-Claim-Size", number) != 0 ||
-		set_header(msg, "W2e-Claim-Subject", claim->data) != 0 ||
-		(e = new_entry(ns, ticket, &ev->key, event_msg_id(ev), 256)) == NULL)
-		goto oom;
+	if ((e = new_entry(ns, ticket, &ev->key, ns->subject.data, ns->subject.len, 256,
+					   event_headers_room(ns, ev, id_len) + 200 + claim->len)) == NULL)
+		return out_of_memory(ns);
+	p = put_event_headers(ns, e, e->buf + e->len, ev, id, id_len);
+	p = PUT_LIT(p, "W2e-Claim-Chunks: ");
+	p += put_decimal(p, count);
+	p = PUT_LIT(p, "\r\nW2e-Claim-Size: ");
+	p += put_decimal(p, ev->len);
+	p = PUT_LIT(p, "\r\n");
+	p = PUT_HEADER(p, "W2e-Claim-Subject", claim->data, claim->len);
+	finish_entry(e, p, "", 0);
 	ns->base.stats.claims++;
-	return nats_send(ns, e, msg);
-
-oom:
-	natsMsg_Destroy(msg);
-	return -1;
+	return nats_send(ns, e);
 }
 
 int
 nats_publish_event(NatsSink *ns, const Envelope *ev, uint64_t ticket)
 {
-	natsMsg    *msg = NULL;
+	size_t		id_len;
+	const char *id;
 	Entry	   *e;
 
 	if (render_subject(ns, ev) != 0)
 		return -1;
 	if ((int64_t) (ev->len + event_header_size(ev)) > ns->payload_limit)
 		return publish_claim(ns, ev, ticket);
-	if (natsMsg_Create(&msg, ns->subject.data, NULL, (const char *) ev->data, (int) ev->len) != NATS_OK ||
-		set_event_headers(ns, msg, ev) != 0 ||
-		(e = new_entry(ns, ticket, &ev->key, event_msg_id(ev), ev->len)) == NULL)
-	{
-		natsMsg_Destroy(msg);
-		return -1;
-	}
-	return nats_send(ns, e, msg);
+	id = event_msg_id(ev, &id_len);
+	if ((e = new_entry(ns, ticket, &ev->key, ns->subject.data, ns->subject.len, ev->len,
+					   event_headers_room(ns, ev, id_len) + ev->len)) == NULL)
+		return out_of_memory(ns);
+	finish_entry(e, put_event_headers(ns, e, e->buf + e->len, ev, id, id_len), ev->data, ev->len);
+	return nats_send(ns, e);
 }

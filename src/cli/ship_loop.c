@@ -96,6 +96,7 @@ static void
 drop_message(Shipper *sh)
 {
 	sh->txn = NULL;
+	envelope_forget_message(&sh->envelope);
 	arena_reset(&sh->arena);
 }
 
@@ -103,14 +104,15 @@ drop_message(Shipper *sh)
 static int
 hand_next_event(Shipper *sh)
 {
-	const W2eEvent *event = sh->txn->events[sh->next_event++];
+	size_t		index = sh->next_event++;
+	const W2eEvent *event = sh->txn->events[index];
 	MsgKey		key = {sh->txn->commit_lsn, event->position, KEY_PART_EVENT};
 	W2eError	err;
 	uint64_t	ticket;
 
 	if (delivery_wants(&sh->delivery, &key))
 	{
-		if (envelope_build(&sh->envelope, sh->txn, event, sh->opts->payload, &err) != 0)
+		if (envelope_build_at(&sh->envelope, sh->txn, index, sh->opts->payload, &err) != 0)
 			return fatal(sh, CLI_EXIT_FAILURE, err.message);
 		ticket = delivery_hand(&sh->delivery, &key);
 		if (sh->sink->ops->publish(sh->sink, &sh->envelope, ticket) != 0)
@@ -124,7 +126,12 @@ hand_next_event(Shipper *sh)
 	return 0;
 }
 
-/* One plugin message: parse it and make it the current message. */
+/*
+ * One plugin message: parse it and make it the current message. Its bytes
+ * are copied into the arena first: envelopes copy events from them, and
+ * libpq's buffer goes with the connection, which may be lost and made
+ * again before the message's last event is handed.
+ */
 static int
 take_message(Shipper *sh, const ReplMessage *msg)
 {
@@ -133,8 +140,12 @@ take_message(Shipper *sh, const ReplMessage *msg)
 	W2eError	err;
 	int			r;
 	char		line[400];
+	uint8_t    *copy = sh->arena.allocator.alloc(sh->arena.allocator.ctx, msg->len > 0 ? msg->len : 1);
 
-	if (w2e_unframe(msg->data, msg->len, &bare, &len, &err) != 0 ||
+	if (copy == NULL)
+		return fatal(sh, CLI_EXIT_FAILURE, "out of memory");
+	memcpy(copy, msg->data, msg->len);
+	if (w2e_unframe(copy, msg->len, &bare, &len, &err) != 0 ||
 		(sh->txn = w2e_transaction_parse(bare, len, &sh->arena.allocator, &err)) == NULL)
 	{
 		snprintf(line, sizeof(line), "malformed message from the plugin at %X/%X: %s",
@@ -143,6 +154,7 @@ take_message(Shipper *sh, const ReplMessage *msg)
 	}
 	sh->counters.transactions++;
 	sh->next_event = 0;
+	envelope_set_message(&sh->envelope, bare, len, sh->txn);
 	r = delivery_begin_message(&sh->delivery, sh->txn->commit_lsn, sh->txn->commit_time,
 							   sh->txn->last_chunk || sh->txn->non_transactional);
 	if (r < 0)

@@ -8,7 +8,8 @@
  * loop stops reading PostgreSQL but keeps its connection alive); once
  * nothing is pending any more, and after a capped exponential backoff,
  * the stream's newest message tells what is stored and the rest is sent
- * again, in order.
+ * again, in order (after connecting the publishing connection again if it
+ * was lost).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -23,6 +24,8 @@
 #define PING_INTERVAL_MS 5000
 #define API_WAIT_MS 5000
 #define RETRY_FIRST_MS 250
+#define MAX_UNSENT ((size_t) 4 << 20)	/* queued and not written: take no more events */
+#define UNSENT_RETRY_MS 1
 
 static const SinkOps nats_ops;
 
@@ -49,6 +52,26 @@ retry_later(NatsSink *ns, int64_t now, const char *reason)
 	ship_log("event hub still unavailable: %s; retrying in %lld ms", reason, (long long) delay);
 }
 
+/* The publishing connection, to the server nats.c is connected to. */
+static int
+open_wire(NatsSink *ns, char *error, size_t size)
+{
+	char		url[1024];
+
+	if (natsConnection_GetConnectedUrl(ns->nc, url, sizeof(url)) != NATS_OK || url[0] == '\0')
+	{
+		snprintf(error, size, "not connected to NATS");
+		return -1;
+	}
+	if (wire_open(&ns->wire, url, ns->opts->target, CONNECT_TIMEOUT_MS) != 0)
+	{
+		snprintf(error, size, "%s", ns->wire.error);
+		return -1;
+	}
+	ns->unasked = 0;
+	return 0;
+}
+
 /* Where the stream ends says what is stored; send the rest again, in order. */
 static int
 recover(NatsSink *ns, int64_t now)
@@ -63,6 +86,11 @@ recover(NatsSink *ns, int64_t now)
 	if (natsConnection_Status(ns->nc) != NATS_CONN_STATUS_CONNECTED)
 	{
 		retry_later(ns, now, "not connected to NATS");
+		return 0;
+	}
+	if (ns->wire.fd < 0 && open_wire(ns, error, sizeof(error)) != 0)
+	{
+		retry_later(ns, now, error);
 		return 0;
 	}
 	if (nats_stream_tail(ns->js, ns->stream.name, &ns->source, &tail, error, sizeof(error)) != 0)
@@ -86,12 +114,11 @@ recover(NatsSink *ns, int64_t now)
 	for (k = 0; k < ns->count && !ns->recovering; k++)
 	{
 		Entry	   *e = nats_entry_at(ns, k);
-		natsMsg    *msg = e->msg;
 
 		if (e->state != ENTRY_FAILED)
 			continue;
-		e->msg = NULL;
-		nats_send(ns, e, msg);
+		if (nats_send(ns, e) != 0)
+			return -1;
 		resent++;
 	}
 	ns->base.stats.retries += resent;
@@ -125,10 +152,10 @@ nats_ready(Sink *sink)
 {
 	NatsSink   *ns = (NatsSink *) sink;
 
-	return !ns->recovering &&
-		natsConnection_Status(ns->nc) == NATS_CONN_STATUS_CONNECTED &&
+	return !ns->recovering && ns->wire.fd >= 0 &&
 		ns->count < (size_t) ns->opts->max_inflight &&
-		ns->inflight_bytes < ns->opts->max_inflight_bytes;
+		ns->inflight_bytes < ns->opts->max_inflight_bytes &&
+		wire_unsent(&ns->wire) < MAX_UNSENT;
 }
 
 static int
@@ -136,53 +163,60 @@ nats_poll(Sink *sink, int64_t now)
 {
 	NatsSink   *ns = (NatsSink *) sink;
 
-	if (nats_take_acks(ns) != 0)
-	{
-		snprintf(sink->error, sizeof(sink->error), "out of memory queueing acknowledgements");
-		sink->error_status = CLI_EXIT_FAILURE;
-		return -1;
-	}
+	nats_read_acks(ns);
+	if (ns->wire.fd >= 0 && wire_unsent(&ns->wire) > 0 && wire_flush(&ns->wire) != 0)
+		nats_connection_lost(ns, ns->wire.error);
+	if (ns->wire.fd >= 0)
+		nats_check_timeouts(ns, now);
+	nats_pop_stored(ns);
 	if (ns->recovering)
 		return recover(ns, now);
 	return 0;
 }
 
+/* Write what was sent; the newest message asks for an acknowledgement. */
 static int
 nats_flush(Sink *sink)
 {
-	return 0;					/* acknowledgements come by themselves */
+	NatsSink   *ns = (NatsSink *) sink;
+
+	if (nats_write_deferred(ns, 1) != 0)
+		return -1;
+	if (ns->wire.fd >= 0 && wire_flush(&ns->wire) != 0)
+		nats_connection_lost(ns, ns->wire.error);
+	return 0;
 }
 
 static int
 nats_wait_fd(Sink *sink)
 {
-	return ((NatsSink *) sink)->queue.wake[0];
+	return ((NatsSink *) sink)->wire.fd;
 }
 
 static int64_t
 nats_next_deadline(Sink *sink, int64_t now)
 {
 	NatsSink   *ns = (NatsSink *) sink;
+	int64_t		ack = nats_ack_deadline(ns);
+	int64_t		next = -1;
 
-	if (!ns->recovering)
-		return -1;
-	return ns->retry_at > now ? ns->retry_at - now : 0;
+	if (ns->recovering)
+		next = ns->retry_at > now ? ns->retry_at - now : 0;
+	if (ack > 0 && (next < 0 || ack - now < next))
+		next = ack > now ? ack - now : 0;
+	if (ns->wire.fd >= 0 && wire_unsent(&ns->wire) > 0 && (next < 0 || next > UNSENT_RETRY_MS))
+		next = UNSENT_RETRY_MS; /* the socket was full: try again soon */
+	return next;
 }
 
 static void
 nats_close(Sink *sink)
 {
 	NatsSink   *ns = (NatsSink *) sink;
-	natsMsgList pending;
-	size_t		k;
 
 	ns->closing = 1;
-	/* (nats.c 3.4 crashes here if nothing was ever published) */
-	if (ns->js != NULL && ns->base.stats.published > 0 &&
-		js_PublishAsyncGetPendingList(&pending, ns->js) == NATS_OK)
-		natsMsgList_Destroy(&pending);
-	for (k = 0; k < ns->count; k++)
-		natsMsg_Destroy(nats_entry_at(ns, k)->msg);
+	wire_free(&ns->wire);
+	nats_entries_free(ns);
 	if (ns->js != NULL)
 		jsCtx_Destroy(ns->js);
 	if (ns->nc != NULL)
@@ -193,8 +227,7 @@ nats_close(Sink *sink)
 	if (ns->nopts != NULL)
 		natsOptions_Destroy(ns->nopts);
 	nats_CloseAndWait(2000);	/* nats.c's threads are gone after this */
-	ack_queue_free(&ns->queue);
-	free(ns->ring);
+	w2e_buffer_free(&ns->common_headers);
 	w2e_buffer_free(&ns->subject);
 	w2e_buffer_free(&ns->claim_subject);
 	w2e_buffer_free(&ns->scratch);
@@ -268,9 +301,6 @@ connect_hub(NatsSink *ns, char *error, size_t size)
 	}
 	jsOptions_Init(&jo);
 	jo.Wait = API_WAIT_MS;
-	jo.PublishAsync.AckHandler = nats_on_ack;
-	jo.PublishAsync.AckHandlerClosure = ns;
-	jo.PublishAsync.MaxPending = ns->opts->max_inflight + 4096;
 	s = natsConnection_JetStream(&ns->js, ns->nc, &jo);
 	if (s == NATS_OK)
 		s = js_GetAccountInfo(&info, ns->js, NULL, &jerr);
@@ -318,18 +348,23 @@ Sink *
 sink_nats_open(const ShipOptions *opts, const SinkSource *source,
 			   char *error, size_t error_size, int *status)
 {
+	char		line[400];
 	NatsSink   *ns = calloc(1, sizeof(NatsSink));
 
 	*status = SHIP_EXIT_HUB;
-	if (ns == NULL || ack_queue_init(&ns->queue) != 0)
+	if (ns == NULL)
 	{
 		snprintf(error, error_size, "out of memory");
-		free(ns);
 		*status = CLI_EXIT_FAILURE;
 		return NULL;
 	}
 	ns->base.ops = &nats_ops;
 	ns->opts = opts;
+	wire_init(&ns->wire);
+	ns->ack_every = opts->max_inflight / 4 < ACK_EVERY ? (uint64_t) opts->max_inflight / 4 : ACK_EVERY;
+	if (ns->ack_every == 0)
+		ns->ack_every = 1;
+	w2e_buffer_init(&ns->common_headers, NULL);
 	w2e_buffer_init(&ns->subject, NULL);
 	w2e_buffer_init(&ns->claim_subject, NULL);
 	w2e_buffer_init(&ns->scratch, NULL);
@@ -339,12 +374,27 @@ sink_nats_open(const ShipOptions *opts, const SinkSource *source,
 	ns->source.system_identifier = source->system_identifier;
 	ns->source.database = ns->database;
 	backoff_init(&ns->backoff, RETRY_FIRST_MS, opts->retry_max_ms);
-	jsPubOptions_Init(&ns->pubopts);
-	ns->pubopts.MaxWait = opts->ack_timeout_ms;
+	if (w2e_buffer_append_str(&ns->common_headers, "W2e-Database: ") != 0 ||
+		w2e_buffer_append_str(&ns->common_headers, ns->database) != 0 ||
+		w2e_buffer_append_str(&ns->common_headers, "\r\nW2e-System-Identifier: ") != 0 ||
+		w2e_buffer_append_str(&ns->common_headers, ns->system_identifier) != 0 ||
+		w2e_buffer_append_str(&ns->common_headers, "\r\n") != 0)
+	{
+		snprintf(error, error_size, "out of memory");
+		*status = CLI_EXIT_FAILURE;
+		nats_close(&ns->base);
+		return NULL;
+	}
 	if (connect_hub(ns, error, error_size) != 0 ||
 		nats_stream_setup(ns->js, opts, &ns->stream, error, error_size) != 0 ||
 		find_tail(ns, error, error_size) != 0)
 	{
+		nats_close(&ns->base);
+		return NULL;
+	}
+	if (open_wire(ns, line, sizeof(line)) != 0)
+	{
+		snprintf(error, error_size, "cannot connect to NATS at %s: %s", opts->target, line);
 		nats_close(&ns->base);
 		return NULL;
 	}

@@ -1,15 +1,16 @@
 /*
  * js_dump.c
  *    Test helper: print every message of a JetStream stream as one JSON
- *    line, with its headers and, for events, the EventEnvelope rendered
- *    by libwal2events (claim checks resolved), so shell tests can compare
- *    what reached the hub with what was written to PostgreSQL.
+ *    line, with its headers and, for events, the EventEnvelope as
+ *    `wal2events consume` prints it (claim checks resolved: the reading is
+ *    src/cli/stream_reader.c's), so shell tests can compare what reached
+ *    the hub with what was written to PostgreSQL, chunks and headers
+ *    included. Also sets streams up for the tests.
  *
  *   js_dump dump nats://HOST:PORT STREAM     every message, as below
- *   js_dump info nats://HOST:PORT STREAM     {"exists":..,"messages":..,"last_seq":..}
+ *   js_dump info nats://HOST:PORT STREAM     {"exists":..,"messages":..,"last_seq":..,"consumers":..}
  *   js_dump create URL STREAM SUBJECT [DUP_WINDOW_MS] | delete URL STREAM
  *   js_dump publish URL SUBJECT DATA         a message that is not ours
- *   js_dump file PATH                        a file of framed EventEnvelopes
  *
  * Lines (in stream order):
  *   {"seq":N,"subject":"..","id":"<Nats-Msg-Id>","headers":{..},"size":N,
@@ -17,11 +18,13 @@
  *   {"seq":N,"subject":"..","id":"..","headers":{..},"size":N,"chunk":true}
  *                                                       a claim-check chunk
  * An event whose claim check cannot be resolved, or whose body does not
- * decode, gets "error":"..." instead of "envelope". Exit status 0, or 1
- * when the stream cannot be read.
- *
- * Reads with an ordered consumer on the stream's (single) subject filter.
+ * decode, gets "error":"..." instead of "envelope"; a message without a
+ * Nats-Msg-Id gets neither. Exit status 0, or 1 when the stream cannot be
+ * read. (A file of the file: sink is read with `wal2events decode
+ * --envelope`.)
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +32,7 @@
 #include <nats/nats.h>
 
 #include "internal.h"
-
-typedef struct Claim
-{
-	char		of[128];		/* event id the chunks belong to */
-	W2eBuffer	data;
-	int			chunks;
-} Claim;
+#include "stream_reader.h"
 
 static void
 put_string(const char *s)
@@ -74,176 +71,77 @@ put_headers(natsMsg *msg)
 	fputc('}', stdout);
 }
 
-static const char *
-header(natsMsg *msg, const char *key)
-{
-	const char *value = NULL;
-
-	return natsMsgHeader_Get(msg, key, &value) == NATS_OK ? value : NULL;
-}
-
-/* The envelope bytes as JSON: JSON bodies as they are, protobuf decoded. */
+/* One stored message as a line; an event's envelope (or why not) with it. */
 static void
-put_envelope(const char *content_type, const uint8_t *data, size_t len)
+dump_message(const StreamMessage *m, W2eBuffer *out)
 {
-	W2eEventEnvelope *env;
-	W2eBuffer	out;
-	W2eError	err;
+	char		error[600];
 
-	if (content_type != NULL && strcmp(content_type, "application/json") == 0)
-	{
-		fputs(",\"envelope\":", stdout);
-		fwrite(data, 1, len, stdout);
-		return;
-	}
-	env = wal2events__v1__event_envelope__unpack(NULL, len, data);
-	if (env == NULL)
-	{
-		fputs(",\"error\":\"not an EventEnvelope\"", stdout);
-		return;
-	}
-	w2e_buffer_init(&out, NULL);
-	if (w2e_envelope_to_json(env, &out, &err) == 0)
-		printf(",\"envelope\":%s", out.data);
-	else
-	{
-		fputs(",\"error\":", stdout);
-		put_string(err.message);
-	}
-	w2e_buffer_free(&out);
-	wal2events__v1__event_envelope__free_unpacked(env, NULL);
-}
-
-static void
-dump_message(natsMsg *msg, uint64_t seq, Claim *claim)
-{
-	const char *id = header(msg, "Nats-Msg-Id");
-	const char *claim_of = header(msg, "W2e-Claim-Of");
-	const char *chunks = header(msg, "W2e-Claim-Chunks");
-	const uint8_t *data = (const uint8_t *) natsMsg_GetData(msg);
-	size_t		len = (size_t) natsMsg_GetDataLength(msg);
-
-	printf("{\"seq\":%llu,\"subject\":", (unsigned long long) seq);
-	put_string(natsMsg_GetSubject(msg));
+	printf("{\"seq\":%llu,\"subject\":", (unsigned long long) m->seq);
+	put_string(natsMsg_GetSubject(m->msg));
 	fputs(",\"id\":", stdout);
-	put_string(id != NULL ? id : "");
-	put_headers(msg);
-	printf(",\"size\":%zu", len);
-	if (claim_of != NULL)
-	{
-		if (strcmp(claim->of, claim_of) != 0)
-		{
-			w2e_buffer_reset(&claim->data);
-			snprintf(claim->of, sizeof(claim->of), "%s", claim_of);
-			claim->chunks = 0;
-		}
-		w2e_buffer_append(&claim->data, data, len);
-		claim->chunks++;
+	put_string(m->id != NULL ? m->id : "");
+	put_headers(m->msg);
+	printf(",\"size\":%d", natsMsg_GetDataLength(m->msg));
+	if (m->is_chunk)
 		fputs(",\"chunk\":true", stdout);
-	}
-	else if (chunks != NULL)
+	else if (m->id != NULL)
 	{
-		if (id == NULL || strcmp(claim->of, id) != 0 || claim->chunks != atoi(chunks) ||
-			claim->data.len != strtoull(header(msg, "W2e-Claim-Size"), NULL, 10))
-			fputs(",\"error\":\"claim check does not resolve\"", stdout);
+		w2e_buffer_reset(out);
+		if (stream_message_json(m, STREAM_PAYLOAD_AUTO, out, error, sizeof(error)) == 0)
+			printf(",\"envelope\":%s", out->data);
 		else
-			put_envelope(header(msg, "Content-Type"), (const uint8_t *) claim->data.data,
-						 claim->data.len);
-		claim->of[0] = '\0';
+		{
+			fputs(",\"error\":", stdout);
+			put_string(error);
+		}
 	}
-	else if (id != NULL)
-		put_envelope(header(msg, "Content-Type"), data, len);
 	fputs("}\n", stdout);
 }
 
+/* Every message of the stream, chunks included, up to its end. */
 static int
-dump(jsCtx *js, const char *stream)
+dump(const char *url, const char *stream)
 {
-	jsStreamInfo *si = NULL;
-	jsSubOptions so;
-	natsSubscription *sub = NULL;
-	Claim		claim;
-	uint64_t	last;
-	natsStatus	s = js_GetStreamInfo(&si, js, stream, NULL, NULL);
-
-	if (s != NATS_OK || si->Config->SubjectsLen != 1)
-	{
-		fprintf(stderr, "js_dump: cannot read stream %s (it must have one subject filter)\n", stream);
-		return 1;
-	}
-	last = si->State.Msgs > 0 ? si->State.LastSeq : 0;
-	jsSubOptions_Init(&so);
-	so.Stream = stream;
-	so.Ordered = true;
-	memset(&claim, 0, sizeof(claim));
-	w2e_buffer_init(&claim.data, NULL);
-	if (last > 0)
-		s = js_SubscribeSync(&sub, js, si->Config->Subjects[0], NULL, &so, NULL);
-	while (s == NATS_OK && last > 0)
-	{
-		natsMsg    *msg = NULL;
-		jsMsgMetaData *meta = NULL;
-		uint64_t	seq;
-
-		s = natsSubscription_NextMsg(&msg, sub, 10000);
-		if (s != NATS_OK || natsMsg_GetMetaData(&meta, msg) != NATS_OK)
-			break;
-		seq = meta->Sequence.Stream;
-		jsMsgMetaData_Destroy(meta);
-		dump_message(msg, seq, &claim);
-		natsMsg_Destroy(msg);
-		if (seq >= last)
-			break;
-	}
-	if (sub != NULL)
-		natsSubscription_Destroy(sub);
-	jsStreamInfo_Destroy(si);
-	w2e_buffer_free(&claim.data);
-	if (s != NATS_OK)
-		fprintf(stderr, "js_dump: reading stream %s: %s\n", stream, natsStatus_GetText(s));
-	return s == NATS_OK ? 0 : 1;
-}
-
-/* A file of framed EventEnvelopes (file:PATH --payload protobuf), as lines. */
-static int
-dump_file(const char *path)
-{
-	FILE	   *f = fopen(path, "rb");
-	W2eBuffer	all;
-	char		block[65536];
-	size_t		n;
-	size_t		off = 0;
+	StreamReaderOptions ro;
+	StreamReader *r;
+	StreamMessage m;
+	W2eBuffer	out;
+	char		error[600];
 	int			rc = 0;
+	int			waited;
 
-	if (f == NULL)
+	memset(&ro, 0, sizeof(ro));
+	ro.url = url;
+	ro.stream = stream;
+	ro.chunks = 1;
+	r = stream_reader_open(&ro, error, sizeof(error));
+	if (r == NULL)
 	{
-		fprintf(stderr, "js_dump: cannot open %s\n", path);
+		fprintf(stderr, "js_dump: %s\n", error);
 		return 1;
 	}
-	w2e_buffer_init(&all, NULL);
-	while ((n = fread(block, 1, sizeof(block), f)) > 0)
-		w2e_buffer_append(&all, block, n);
-	fclose(f);
-	while (off < all.len)
+	w2e_buffer_init(&out, NULL);
+	for (waited = 0; rc == 0 && !stream_reader_drained(r);)
 	{
-		const uint8_t *payload;
-		size_t		len;
-		size_t		used;
-		W2eError	err;
+		int			got;
 
-		if (w2e_frame_next((const uint8_t *) all.data + off, all.len - off, &payload, &len,
-						   &used, &err) != W2E_FRAME_OK)
+		while ((got = stream_reader_next(r, 250, &m, error, sizeof(error))) > 0)
 		{
-			fprintf(stderr, "js_dump: %s: bad or cut frame at byte %zu\n", path, off);
-			rc = 1;
-			break;
+			waited = 0;
+			dump_message(&m, &out);
+			if (m.pending == 0)
+				break;
 		}
-		printf("{\"offset\":%zu,\"size\":%zu", off, len);
-		put_envelope(NULL, payload, len);
-		fputs("}\n", stdout);
-		off += used;
+		if (got < 0 || (got == 0 && (waited += 250) >= 20000))
+		{
+			fprintf(stderr, "js_dump: %s\n",
+					got < 0 ? error : "no message for 20 s before the end of the stream");
+			rc = 1;
+		}
 	}
-	w2e_buffer_free(&all);
+	w2e_buffer_free(&out);
+	stream_reader_close(r);
 	return rc;
 }
 
@@ -257,9 +155,10 @@ info(jsCtx *js, const char *stream)
 		printf("{\"exists\":false}\n");
 		return 0;
 	}
-	printf("{\"exists\":true,\"messages\":%llu,\"first_seq\":%llu,\"last_seq\":%llu,\"dup_window_ms\":%lld}\n",
+	printf("{\"exists\":true,\"messages\":%llu,\"first_seq\":%llu,\"last_seq\":%llu,\"dup_window_ms\":%lld,\"consumers\":%lld}\n",
 		   (unsigned long long) si->State.Msgs, (unsigned long long) si->State.FirstSeq,
-		   (unsigned long long) si->State.LastSeq, (long long) (si->Config->Duplicates / 1000000));
+		   (unsigned long long) si->State.LastSeq, (long long) (si->Config->Duplicates / 1000000),
+		   (long long) si->State.Consumers);
 	jsStreamInfo_Destroy(si);
 	return 0;
 }
@@ -288,8 +187,6 @@ create(jsCtx *js, const char *stream, const char *subject, const char *dup_ms)
 static int
 run(const char *cmd, jsCtx *js, int argc, char **argv)
 {
-	if (strcmp(cmd, "dump") == 0 && argc == 4)
-		return dump(js, argv[3]);
 	if (strcmp(cmd, "info") == 0 && argc == 4)
 		return info(js, argv[3]);
 	if (strcmp(cmd, "delete") == 0 && argc == 4)
@@ -309,16 +206,16 @@ main(int argc, char **argv)
 	jsCtx	   *js = NULL;
 	int			rc = 1;
 
-	if (argc == 3 && strcmp(argv[1], "file") == 0)
-		return dump_file(argv[2]);
 	if (argc < 4)
 	{
 		fprintf(stderr, "usage: js_dump dump|info|delete URL STREAM | create URL STREAM SUBJECT [DUP_MS]\n"
-				"       | publish URL SUBJECT DATA | file PATH\n");
+				"       | publish URL SUBJECT DATA\n");
 		return 2;
 	}
-	if (natsConnection_ConnectTo(&nc, argv[2]) == NATS_OK &&
-		natsConnection_JetStream(&js, nc, NULL) == NATS_OK)
+	if (strcmp(argv[1], "dump") == 0 && argc == 4)
+		rc = dump(argv[2], argv[3]);
+	else if (natsConnection_ConnectTo(&nc, argv[2]) == NATS_OK &&
+			 natsConnection_JetStream(&js, nc, NULL) == NATS_OK)
 		rc = run(argv[1], js, argc, argv);
 	else
 		fprintf(stderr, "js_dump: cannot connect to %s\n", argv[2]);

@@ -124,6 +124,12 @@ truth() { sql "SELECT wal2events.decode(data) FROM pg_logical_slot_peek_binary_c
 
 dump() { "$JS" dump "$NATS" "$1" >"$2"; }
 
+# envelopes IN OUT: JSON lines of envelopes (consume, decode --envelope,
+# ship --payload json) as check.py reads dumps: {"envelope": ...} per line
+envelopes() {
+  python3 -c 'import json,sys; [print(json.dumps({"envelope": json.loads(l)})) for l in open(sys.argv[1])]' "$1" >"$2"
+}
+
 # workload TABLE FIRST_BATCH BATCHES ROWS [PAUSE]: batches of inserts, one transaction each
 workload() {
   local table=$1 first=$2 batches=$3 rows=$4 pause=${5:-0} i

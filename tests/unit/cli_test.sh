@@ -90,6 +90,78 @@ expect "version" 0 "" -- "$BIN" --version
 grep -q "^wal2events [0-9]" "$T/out" && ok "version: printed" || fail "version: printed" "$(cat "$T/out")"
 expect "decode: a file named after an option, after --" 1 "cannot open '--bare'" -- "$BIN" decode -- --bare
 
+# EventEnvelopes, as `wal2events ship --to file:PATH` writes them: two
+# frames (a newline between them) of a minimal envelope each, id "a/0" and
+# "a/1", a domain event "ping"/"pong" keyed "k" with payload {}.
+ENV0='\012\003a/0\142\017\022\004ping\032\001k\062\004\012\002{}'
+ENV1='\012\003a/1\142\017\022\004pong\032\001k\062\004\012\002{}'
+printf "\342\026$ENV0\n\342\026$ENV1" >"$T/envelopes.bin"
+printf "$ENV1" >"$T/envelope.bare"
+LINE0='{"id":"a/0","type":"ping","partition_key":"k","commit_lsn":"0/0","commit_time":"1970-01-01T00:00:00Z","database":"","system_identifier":"0","xid":0,"position":0,"lsn":"0/0","payload":{},"tags":{}}'
+LINE1='{"id":"a/1","type":"pong","partition_key":"k","commit_lsn":"0/0","commit_time":"1970-01-01T00:00:00Z","database":"","system_identifier":"0","xid":0,"position":0,"lsn":"0/0","payload":{},"tags":{}}'
+printf '%s\n%s\n' "$LINE0" "$LINE1" >"$T/envelopes.jsonl"
+printf '%s\n' "$LINE1" >"$T/envelope.jsonl"
+
+expect "decode --envelope: framed envelopes" 0 "" -- "$BIN" decode --envelope "$T/envelopes.bin"
+same "decode --envelope: one JSON line per envelope" "$T/envelopes.jsonl"
+expect "decode --envelope: from standard input" 0 "" -- sh -c "'$BIN' decode --envelope < '$T/envelopes.bin'"
+same "decode --envelope: standard input gives the same lines" "$T/envelopes.jsonl"
+expect "decode --envelope --bare: one unframed envelope" 0 "" -- "$BIN" decode --bare --envelope "$T/envelope.bare"
+same "decode --envelope --bare: output" "$T/envelope.jsonl"
+expect "decode: envelopes without --envelope say to add it" 1 "add --envelope" -- "$BIN" decode "$T/envelopes.bin"
+expect "decode --envelope: Transactions are not envelopes" 1 "message at byte offset 0: not a valid EventEnvelope" \
+	-- "$BIN" decode --envelope "$S/stream.bin"
+expect "decode --envelope: JSON lines need no decoding" 1 "need no decoding" \
+	-- "$BIN" decode --envelope "$T/envelopes.jsonl"
+head -c 20 "$T/envelopes.bin" >"$T/cut.bin"
+expect "decode --envelope: truncated input" 1 "truncated input: it ends inside the frame at byte offset 0" \
+	-- "$BIN" decode --envelope "$T/cut.bin"
+# an envelope whose event has no body: inconsistent, refused by the renderer
+printf '\342\013\012\003a/0\142\004\022\002no' >"$T/nobody.bin"
+expect "decode --envelope: an event without a body" 1 "message at byte offset 0: envelope a/0" \
+	-- "$BIN" decode --envelope "$T/nobody.bin"
+if command -v python3 >/dev/null; then
+	# arrays nested far deeper than the limit, in a row change's new values
+	python3 -c '
+import sys
+def varint(n):
+    v=b""
+    while True:
+        b=n & 0x7F; n >>= 7
+        v+=bytes([b | (0x80 if n else 0)])
+        if not n: return v
+def ld(field, body):
+    return varint((field << 3) | 2) + varint(len(body)) + body
+value=b"\x08\x01"                       # Value{null: true}
+for _ in range(5000):
+    value=ld(17, ld(1, value))           # Value{array_value: Array{values: [value]}}
+event=ld(5, ld(3, value))                # Event{row: RowChange{new: [value]}}
+sys.stdout.buffer.write(ld(1, b"a/0") + ld(12, event))' >"$T/deep.bare"
+	expect "decode --envelope: deeply nested arrays are refused, not a crash" 1 "nested more than" \
+		-- "$BIN" decode --bare --envelope "$T/deep.bare"
+fi
+
+expect "usage: consume needs --from" 2 "--from is required" -- "$BIN" consume --stream S
+expect "usage: consume needs --stream" 2 "--stream is required" -- "$BIN" consume --from nats://127.0.0.1:1
+expect "usage: consume --from is nats://" 2 "invalid --from 'http://x'" -- "$BIN" consume --from http://x --stream S
+expect "usage: consume --new needs --follow" 2 "add --follow" -- "$BIN" consume --from nats://127.0.0.1:1 --stream S --new
+expect "usage: consume --from-start or --new" 2 "only one of --from-start and --new" \
+	-- "$BIN" consume --from nats://127.0.0.1:1 --stream S --from-start --new --follow
+expect "usage: consume bad filter" 2 "bad --subject filter 'a..b'" -- "$BIN" consume --from nats://127.0.0.1:1 --stream S --subject a..b
+expect "usage: consume '>' not last" 2 "'>' the last one" -- "$BIN" consume --from nats://127.0.0.1:1 --stream S --subject 'a.>.b'
+expect "usage: consume bad --count" 2 "invalid value '0' for --count" -- "$BIN" consume --from nats://127.0.0.1:1 --stream S --count 0
+expect "usage: consume bad --payload" 2 "unknown payload format 'xml'" -- "$BIN" consume --from nats://127.0.0.1:1 --stream S --payload xml
+expect "usage: consume bad stream name" 2 "invalid stream name 'a.b'" -- "$BIN" consume --from nats://127.0.0.1:1 --stream a.b
+expect "usage: consume flag given twice" 2 "--follow given twice" -- "$BIN" consume --follow --follow
+expect "usage: consume unknown flag" 2 "unknown option '--frob'" -- "$BIN" consume --frob
+expect "usage: consume takes no argument" 2 "unknown argument 'x'" -- "$BIN" consume x
+expect "help: consume --help" 0 "" -- "$BIN" consume --help
+grep -q "Usage: wal2events consume" "$T/out" && ok "help: consume usage" || fail "help: consume usage" "missing"
+grep -q "consume" "$T/out" && "$BIN" --help | grep -q "^  consume" && ok "help: lists consume" ||
+	fail "help: lists consume" "$("$BIN" --help)"
+expect "consume: nothing listens at --from" 4 "cannot connect to NATS at nats://127.0.0.1:1" \
+	-- "$BIN" consume --from nats://127.0.0.1:1 --stream S
+
 # A live stream: each line must come out while the writer is still open.
 mkfifo "$T/fifo"
 "$BIN" decode "$T/fifo" >"$T/live" 2>&1 &

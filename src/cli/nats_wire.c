@@ -1,0 +1,641 @@
+/*
+ * nats_wire.c
+ *    The NATS client protocol for the sink's publishing connection: see
+ *    nats_wire.h. Protocol lines handled: INFO (ignored after the first),
+ *    MSG and HMSG (replies), PING (answered), PONG, +OK, -ERR (the end).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nats_wire.h"
+#include "ship.h"
+
+#define HDR_LINE "NATS/1.0\r\n"
+#define HDR_LINE_LEN 10
+#define EXPECT_KEY "Nats-Expected-Last-Msg-Id: "
+#define EXPECT_KEY_LEN 27
+#define FLUSH_AT ((size_t) 256 * 1024)	/* queued bytes that make publish write */
+#define MAX_LINE ((size_t) 64 * 1024)	/* a protocol line longer than this: broken */
+
+void
+wire_init(NatsWire *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+}
+
+void
+wire_close(NatsWire *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	w->out_off = w->out_len = 0;
+	w->in_len = 0;
+}
+
+void
+wire_free(NatsWire *w)
+{
+	wire_close(w);
+	free(w->out);
+	free(w->in);
+	w->out = w->in = NULL;
+	w->out_cap = w->in_cap = 0;
+}
+
+static int
+broken(NatsWire *w, const char *what, const char *detail)
+{
+	snprintf(w->error, sizeof(w->error), "%.80s%s%.200s", what, detail[0] ? ": " : "", detail);
+	wire_close(w);
+	return -1;
+}
+
+/* Room for n more bytes in out. */
+static int
+out_reserve(NatsWire *w, size_t n)
+{
+	size_t		cap;
+	char	   *grown;
+
+	if (w->out_off > 0 && (w->out_off == w->out_len || w->out_len + n > w->out_cap))
+	{
+		memmove(w->out, w->out + w->out_off, w->out_len - w->out_off);
+		w->out_len -= w->out_off;
+		w->out_off = 0;
+	}
+	if (w->out_len + n <= w->out_cap)
+		return 0;
+	cap = w->out_cap < 65536 ? 65536 : w->out_cap;
+	while (cap < w->out_len + n)
+		cap *= 2;
+	grown = realloc(w->out, cap);
+	if (grown == NULL)
+		return -1;
+	w->out = grown;
+	w->out_cap = cap;
+	return 0;
+}
+
+static void
+out_put(NatsWire *w, const void *data, size_t len)
+{
+	memcpy(w->out + w->out_len, data, len);
+	w->out_len += len;
+}
+
+static int
+out_append(NatsWire *w, const void *data, size_t len)
+{
+	if (out_reserve(w, len) != 0)
+		return -1;
+	out_put(w, data, len);
+	return 0;
+}
+
+/* Decimal digits of v at the end of buf (size 24); returns the start. */
+static char *
+decimal(char *buf, uint64_t v)
+{
+	char	   *p = buf + 24;
+
+	do
+		*--p = (char) ('0' + v % 10);
+	while ((v /= 10) != 0);
+	return p;
+}
+
+size_t
+wire_header_size(size_t expect_len, size_t hdrs_len)
+{
+	return HDR_LINE_LEN + (expect_len > 0 ? EXPECT_KEY_LEN + expect_len + 2 : 0) + hdrs_len + 2;
+}
+
+size_t
+wire_unsent(const NatsWire *w)
+{
+	return w->out_len - w->out_off;
+}
+
+int
+wire_publish(NatsWire *w, const char *subject, size_t subject_len, uint64_t token,
+			 const char *expect_id, size_t expect_len,
+			 const char *hdrs, size_t hdrs_len, const char *body, size_t body_len)
+{
+	size_t		hdr_size = wire_header_size(expect_id != NULL ? expect_len : 0, hdrs_len);
+	char		num[24];
+	char	   *p;
+
+	if (out_reserve(w, 5 + subject_len + 1 + w->inbox_len + 24 + 1 + 24 + 1 + 24 + 2 +
+					hdr_size + body_len + 2) != 0)
+		return -1;
+	out_put(w, "HPUB ", 5);
+	out_put(w, subject, subject_len);
+	out_put(w, " ", 1);
+	if (token != WIRE_NO_REPLY)
+	{
+		out_put(w, w->inbox, w->inbox_len);
+		p = decimal(num, token);
+		out_put(w, p, (size_t) (num + 24 - p));
+		out_put(w, " ", 1);
+	}
+	p = decimal(num, hdr_size);
+	out_put(w, p, (size_t) (num + 24 - p));
+	out_put(w, " ", 1);
+	p = decimal(num, hdr_size + body_len);
+	out_put(w, p, (size_t) (num + 24 - p));
+	out_put(w, "\r\n" HDR_LINE, 2 + HDR_LINE_LEN);
+	if (expect_id != NULL)
+	{
+		out_put(w, EXPECT_KEY, EXPECT_KEY_LEN);
+		out_put(w, expect_id, expect_len);
+		out_put(w, "\r\n", 2);
+	}
+	out_put(w, hdrs, hdrs_len);
+	out_put(w, "\r\n", 2);
+	out_put(w, body, body_len);
+	out_put(w, "\r\n", 2);
+	if (wire_unsent(w) >= FLUSH_AT && w->fd >= 0)
+		wire_flush(w);			/* a failure shows as fd < 0 */
+	return 0;
+}
+
+int
+wire_flush(NatsWire *w)
+{
+	while (w->fd >= 0 && w->out_off < w->out_len)
+	{
+		ssize_t		n = send(w->fd, w->out + w->out_off, w->out_len - w->out_off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0)
+			return broken(w, "cannot write to NATS", strerror(errno));
+		w->out_off += (size_t) n;
+	}
+	if (w->fd < 0)
+		return -1;
+	if (w->out_off == w->out_len)
+		w->out_off = w->out_len = 0;
+	return 0;
+}
+
+/* Read into in; 1 when something came, 0 when nothing (EAGAIN), -1 on EOF or error. */
+static int
+read_some(NatsWire *w)
+{
+	ssize_t		n;
+
+	if (w->in_cap - w->in_len < 16384)
+	{
+		size_t		cap = w->in_cap < 65536 ? 65536 : w->in_cap * 2;
+		char	   *grown = realloc(w->in, cap);
+
+		if (grown == NULL)
+			return broken(w, "out of memory reading from NATS", "");
+		w->in = grown;
+		w->in_cap = cap;
+	}
+	n = recv(w->fd, w->in + w->in_len, w->in_cap - w->in_len, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	if (n < 0)
+		return broken(w, "lost the connection to NATS", strerror(errno));
+	if (n == 0)
+		return broken(w, "NATS closed the connection", "");
+	w->in_len += (size_t) n;
+	return 1;
+}
+
+/* Split a protocol line into at most max space-separated fields. */
+static int
+fields(char *line, char **f, int max)
+{
+	int			n = 0;
+	char	   *p = line;
+
+	while (*p != '\0' && n < max)
+	{
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (*p == '\0')
+			break;
+		f[n++] = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+	}
+	return n;
+}
+
+/* "NATS/1.0 503 ..." -> 503; "NATS/1.0\r\n..." -> 0 */
+static int
+header_status(const char *hdr, size_t len)
+{
+	int			status = 0;
+	size_t		i = HDR_LINE_LEN - 2;
+
+	if (len < i || memcmp(hdr, "NATS/1.0", i) != 0)
+		return 0;
+	while (i < len && hdr[i] == ' ')
+		i++;
+	while (i < len && hdr[i] >= '0' && hdr[i] <= '9')
+		status = status * 10 + (hdr[i++] - '0');
+	return status;
+}
+
+/*
+ * One MSG or HMSG whose line is f[0..n): 1 handled (consumed set), 0 the
+ * payload has not fully arrived, -1 malformed.
+ */
+static int
+message(NatsWire *w, char **f, int n, const char *payload, size_t avail, size_t *consumed,
+		WireReplyFn fn, void *ctx)
+{
+	int			headers = f[0][0] == 'H';
+	size_t		total,
+				hdr_len = 0;
+	const char *subject = f[1];
+	char	   *end;
+
+	if (n < (headers ? 5 : 4) || n > (headers ? 6 : 5))
+		return -1;
+	total = strtoul(f[n - 1], &end, 10);
+	if (*end != '\0')
+		return -1;
+	if (headers)
+	{
+		hdr_len = strtoul(f[n - 2], &end, 10);
+		if (*end != '\0' || hdr_len > total)
+			return -1;
+	}
+	if (avail < total + 2)
+		return 0;
+	*consumed = total + 2;
+	if (strncmp(subject, w->inbox, w->inbox_len) == 0)
+	{
+		uint64_t	token = strtoull(subject + w->inbox_len, &end, 10);
+
+		if (*end == '\0' && end != subject + w->inbox_len)
+			fn(ctx, token, headers ? header_status(payload, hdr_len) : 0,
+			   payload + hdr_len, total - hdr_len);
+	}
+	return 1;
+}
+
+int
+wire_read(NatsWire *w, WireReplyFn fn, void *ctx)
+{
+	int			r;
+
+	while (w->fd >= 0 && (r = read_some(w)) != 0)
+	{
+		size_t		pos = 0;
+
+		if (r < 0)
+			return -1;
+		for (;;)
+		{
+			char	   *start = w->in + pos;
+			char	   *eol = memchr(start, '\n', w->in_len - pos);
+			size_t		line_len;
+			char		line[1024];
+			char	   *f[6];
+			int			n;
+
+			if (eol == NULL)
+			{
+				if (w->in_len - pos > MAX_LINE)
+					return broken(w, "NATS sent a protocol line too long", "");
+				break;
+			}
+			line_len = (size_t) (eol - start);
+			if (line_len > 0 && start[line_len - 1] == '\r')
+				line_len--;
+			if (strncmp(start, "MSG ", 4) == 0 || strncmp(start, "HMSG ", 5) == 0)
+			{
+				size_t		consumed = 0;
+
+				if (line_len >= sizeof(line))
+					return broken(w, "NATS sent a message line too long", "");
+				memcpy(line, start, line_len);
+				line[line_len] = '\0';
+				n = fields(line, f, 6);
+				r = message(w, f, n, eol + 1, w->in_len - pos - (size_t) (eol + 1 - start),
+							&consumed, fn, ctx);
+				if (r < 0)
+					return broken(w, "NATS sent a malformed message line", "");
+				if (r == 0)
+					break;
+				pos += (size_t) (eol + 1 - start) + consumed;
+				if (w->fd < 0)
+					return -1;
+				continue;
+			}
+			if (strncmp(start, "PING", 4) == 0)
+			{
+				if (out_append(w, "PONG\r\n", 6) != 0)
+					return broken(w, "out of memory", "");
+			}
+			else if (strncmp(start, "-ERR", 4) == 0)
+			{
+				snprintf(line, sizeof(line), "%.*s", (int) (line_len > 5 ? line_len - 5 : 0), start + 5);
+				return broken(w, "NATS ended the connection", line);
+			}
+			/* INFO, PONG, +OK: nothing to do */
+			pos += (size_t) (eol + 1 - start);
+		}
+		memmove(w->in, w->in + pos, w->in_len - pos);
+		w->in_len -= pos;
+	}
+	if (w->fd < 0)
+		return -1;
+	return wire_unsent(w) > 0 ? wire_flush(w) : 0;
+}
+
+/* Wait until fd is ready for events or the deadline passes: 1 ready, 0 not. */
+static int
+wait_fd(int fd, short events, int64_t deadline)
+{
+	for (;;)
+	{
+		struct pollfd p = {fd, events, 0};
+		int64_t		left = deadline - ship_now_ms();
+		int			r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(&p, 1, (int) left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r > 0;
+	}
+}
+
+/* Read until in holds a complete line starting with one of the prefixes. */
+static int
+expect_line(NatsWire *w, const char *want, int64_t deadline, char *line, size_t size)
+{
+	for (;;)
+	{
+		char	   *eol;
+
+		while ((eol = memchr(w->in, '\n', w->in_len)) != NULL)
+		{
+			size_t		len = (size_t) (eol - w->in);
+			size_t		keep = len;
+
+			if (keep > 0 && w->in[keep - 1] == '\r')
+				keep--;
+			snprintf(line, size, "%.*s", (int) keep, w->in);
+			memmove(w->in, eol + 1, w->in_len - len - 1);
+			w->in_len -= len + 1;
+			if (strncmp(line, "-ERR", 4) == 0)
+				return broken(w, "NATS refused the connection", line + (keep > 5 ? 5 : keep));
+			if (strncmp(line, want, strlen(want)) == 0)
+				return 0;
+			if (strncmp(line, "PING", 4) == 0 && out_append(w, "PONG\r\n", 6) != 0)
+				return broken(w, "out of memory", "");
+		}
+		if (!wait_fd(w->fd, POLLIN, deadline))
+			return broken(w, "NATS did not answer in time", "");
+		if (read_some(w) < 0)
+			return -1;
+	}
+}
+
+/* Append s to out as the body of a JSON string. */
+static void
+json_string(char *out, size_t size, const char *s, size_t len)
+{
+	size_t		n = 0;
+	size_t		i;
+
+	for (i = 0; i < len && n + 7 < size; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == '"' || c == '\\')
+		{
+			out[n++] = '\\';
+			out[n++] = (char) c;
+		}
+		else if (c < 0x20)
+			n += (size_t) snprintf(out + n, size - n, "\\u%04x", c);
+		else
+			out[n++] = (char) c;
+	}
+	out[n] = '\0';
+}
+
+typedef struct Url
+{
+	char		host[256];
+	char		port[16];
+	char		user[256];
+	char		pass[256];
+	int			has_user;
+	int			has_pass;
+} Url;
+
+/* nats://[user[:pass]@]host[:port][,...]: the first server of the list. */
+static int
+parse_url(const char *url, Url *u)
+{
+	const char *p = strstr(url, "://");
+	const char *end,
+			   *at,
+			   *hp;
+	size_t		len;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(u->port, sizeof(u->port), "4222");
+	p = p != NULL ? p + 3 : url;
+	end = p + strcspn(p, ",/");
+	at = memchr(p, '@', (size_t) (end - p));
+	hp = p;
+	if (at != NULL)
+	{
+		const char *colon = memchr(p, ':', (size_t) (at - p));
+
+		u->has_user = 1;
+		len = (size_t) ((colon != NULL ? colon : at) - p);
+		snprintf(u->user, sizeof(u->user), "%.*s", (int) len, p);
+		if (colon != NULL)
+		{
+			u->has_pass = 1;
+			snprintf(u->pass, sizeof(u->pass), "%.*s", (int) (at - colon - 1), colon + 1);
+		}
+		hp = at + 1;
+	}
+	if (*hp == '[')
+	{
+		const char *close = memchr(hp, ']', (size_t) (end - hp));
+
+		if (close == NULL)
+			return -1;
+		snprintf(u->host, sizeof(u->host), "%.*s", (int) (close - hp - 1), hp + 1);
+		hp = close + 1;
+		if (hp < end && *hp == ':')
+			snprintf(u->port, sizeof(u->port), "%.*s", (int) (end - hp - 1), hp + 1);
+	}
+	else
+	{
+		const char *colon = memchr(hp, ':', (size_t) (end - hp));
+
+		len = (size_t) ((colon != NULL ? colon : end) - hp);
+		snprintf(u->host, sizeof(u->host), "%.*s", (int) len, hp);
+		if (colon != NULL)
+			snprintf(u->port, sizeof(u->port), "%.*s", (int) (end - colon - 1), colon + 1);
+	}
+	return u->host[0] != '\0' ? 0 : -1;
+}
+
+static int
+connect_tcp(NatsWire *w, const Url *u, int64_t deadline)
+{
+	struct addrinfo hints,
+			   *res = NULL,
+			   *ai;
+	int			r;
+	int			one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((r = getaddrinfo(u->host, u->port, &hints, &res)) != 0)
+		return broken(w, "cannot resolve the NATS server's address", gai_strerror(r));
+	for (ai = res; ai != NULL; ai = ai->ai_next)
+	{
+		int			fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		int			err = 0;
+		socklen_t	errlen = sizeof(err);
+
+		if (fd < 0)
+			continue;
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS)
+		{
+			err = errno;
+			close(fd);
+			snprintf(w->error, sizeof(w->error), "cannot connect to NATS: %s", strerror(err));
+			continue;
+		}
+		if (!wait_fd(fd, POLLOUT, deadline) ||
+			getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) != 0 || err != 0)
+		{
+			close(fd);
+			snprintf(w->error, sizeof(w->error), "cannot connect to NATS: %s",
+					 err != 0 ? strerror(err) : "timed out");
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		w->fd = fd;
+		break;
+	}
+	freeaddrinfo(res);
+	return w->fd >= 0 ? 0 : -1;
+}
+
+/* A fresh reply subject prefix: _INBOX.<22 random characters>. */
+static void
+new_inbox(NatsWire *w)
+{
+	static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	unsigned char rnd[22];
+	int			fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	size_t		i;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (i = 0; i < sizeof(rnd); i++)
+		rnd[i] = (unsigned char) (ts.tv_nsec >> (i % 4 * 8)) ^ (unsigned char) (getpid() >> (i % 2 * 8)) ^ (unsigned char) (i * 37);
+	if (fd >= 0)
+	{
+		if (read(fd, rnd, sizeof(rnd)) != (ssize_t) sizeof(rnd))
+		{
+			/* the time and pid above will do */
+		}
+		close(fd);
+	}
+	memcpy(w->inbox, "_INBOX.", 7);
+	for (i = 0; i < sizeof(rnd); i++)
+		w->inbox[7 + i] = alphabet[rnd[i] % 62];
+	w->inbox[7 + sizeof(rnd)] = '.';
+	w->inbox[8 + sizeof(rnd)] = '\0';
+	w->inbox_len = 8 + sizeof(rnd);
+}
+
+int
+wire_open(NatsWire *w, const char *url, const char *auth_url, int timeout_ms)
+{
+	int64_t		deadline = ship_now_ms() + timeout_ms;
+	Url			u,
+				auth;
+	char		line[4096];
+	char		connect[2048];
+	char		user[600],
+				pass[600];
+	const char *mp;
+	size_t		n;
+
+	wire_close(w);
+	w->error[0] = '\0';
+	if (parse_url(url, &u) != 0)
+		return broken(w, "cannot read the NATS server's address", url);
+	if (!u.has_user && auth_url != NULL && parse_url(auth_url, &auth) == 0 && auth.has_user)
+	{
+		memcpy(u.user, auth.user, sizeof(u.user));
+		memcpy(u.pass, auth.pass, sizeof(u.pass));
+		u.has_user = auth.has_user;
+		u.has_pass = auth.has_pass;
+	}
+	if (connect_tcp(w, &u, deadline) != 0)
+		return -1;
+	if (expect_line(w, "INFO ", deadline, line, sizeof(line)) != 0)
+		return -1;
+	if (strstr(line, "\"tls_required\":true") != NULL)
+		return broken(w, "the NATS server requires TLS", "wal2events ship speaks plain NATS only");
+	if (strstr(line, "\"headers\":true") == NULL)
+		return broken(w, "the NATS server does not support headers", "JetStream needs nats-server 2.2 or later");
+	mp = strstr(line, "\"max_payload\":");
+	w->max_payload = mp != NULL ? strtoll(mp + 14, NULL, 10) : 1024 * 1024;
+	json_string(user, sizeof(user), u.user, strlen(u.user));
+	json_string(pass, sizeof(pass), u.pass, strlen(u.pass));
+	n = (size_t) snprintf(connect, sizeof(connect),
+						  "CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"no_responders\":true,"
+						  "\"protocol\":1,\"lang\":\"C\",\"version\":\"wal2events\",\"name\":\"wal2events ship\"");
+	if (u.has_user && u.has_pass)
+		n += (size_t) snprintf(connect + n, sizeof(connect) - n, ",\"user\":\"%s\",\"pass\":\"%s\"", user, pass);
+	else if (u.has_user)
+		n += (size_t) snprintf(connect + n, sizeof(connect) - n, ",\"auth_token\":\"%s\"", user);
+	n += (size_t) snprintf(connect + n, sizeof(connect) - n, "}\r\n");
+	new_inbox(w);
+	if (out_append(w, connect, n) != 0 ||
+		out_append(w, "SUB ", 4) != 0 || out_append(w, w->inbox, w->inbox_len) != 0 ||
+		out_append(w, "* 1\r\nPING\r\n", 11) != 0)
+		return broken(w, "out of memory", "");
+	while (wire_unsent(w) > 0)
+	{
+		if (wire_flush(w) != 0)
+			return -1;
+		if (wire_unsent(w) > 0 && !wait_fd(w->fd, POLLOUT, deadline))
+			return broken(w, "NATS did not answer in time", "");
+	}
+	return expect_line(w, "PONG", deadline, line, sizeof(line));
+}

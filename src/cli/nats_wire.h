@@ -1,0 +1,91 @@
+/*
+ * nats_wire.h
+ *    The NATS sink's publishing connection: the NATS client protocol
+ *    written by hand on one non-blocking socket, driven by the main loop.
+ *
+ * Why not nats.c for this: its JetStream asynchronous publish allocates a
+ * message, a hash of headers, a pending-map entry and a timeout record per
+ * message, and hands every acknowledgement through two threads; at a few
+ * hundred thousand messages that was most of the shipper's CPU. Here a
+ * message is a few memcpy()s into an output buffer, written with one
+ * write() per turn of the loop; acknowledgements are read on the same
+ * thread. nats.c still makes the first connection (its errors, JetStream
+ * checks, the stream's setup and tail); this one follows it to the server
+ * it connected to.
+ *
+ * Supported: nats://[user[:password]@]host[:port] or a token
+ * (nats://token@host), no TLS. Anything unexpected (an -ERR, a closed
+ * socket, a read or write error) ends the connection: the sink then
+ * treats every message in flight as not stored and recovers.
+ */
+#ifndef WAL2EVENTS_NATS_WIRE_H
+#define WAL2EVENTS_NATS_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WIRE_NO_REPLY UINT64_MAX
+
+typedef struct NatsWire
+{
+	int			fd;				/* -1 when not connected */
+	char		inbox[48];		/* "_INBOX.<random>.": replies are inbox + token */
+	size_t		inbox_len;
+	char	   *out;			/* bytes to write: out[out_off .. out_len) */
+	size_t		out_off;
+	size_t		out_len;
+	size_t		out_cap;
+	char	   *in;				/* bytes read, not yet parsed */
+	size_t		in_len;
+	size_t		in_cap;
+	int64_t		max_payload;	/* from the server's INFO */
+	char		error[300];		/* why the connection ended */
+} NatsWire;
+
+/*
+ * A reply to one of our messages: token is what follows the inbox (the
+ * number given to wire_publish), status the status of a header-only reply
+ * ("NATS/1.0 503": no responders) or 0, body its payload.
+ */
+typedef void (*WireReplyFn) (void *ctx, uint64_t token, int status,
+							 const char *body, size_t len);
+
+extern void wire_init(NatsWire *w);
+
+/*
+ * Connect to url (nats://host:port) and subscribe to a fresh inbox; waits
+ * up to timeout_ms. Credentials come from url, or else from auth_url (the
+ * URL given to --to, which may list several servers). 0, or -1 with
+ * w->error.
+ */
+extern int	wire_open(NatsWire *w, const char *url, const char *auth_url, int timeout_ms);
+
+/* Close the socket (if open); keeps the buffers. */
+extern void wire_close(NatsWire *w);
+
+/* Free the buffers too. */
+extern void wire_free(NatsWire *w);
+
+/*
+ * Queue one message: HPUB subject [inbox.token] with the headers
+ * "NATS/1.0", then expect_id as Nats-Expected-Last-Msg-Id when not NULL,
+ * then the header lines hdrs (each "Key: value\r\n"), then the body.
+ * token WIRE_NO_REPLY: no reply wanted. 0, or -1 when out of memory.
+ */
+extern int	wire_publish(NatsWire *w, const char *subject, size_t subject_len, uint64_t token,
+						 const char *expect_id, size_t expect_len,
+						 const char *hdrs, size_t hdrs_len, const char *body, size_t body_len);
+
+/* Bytes of the header block wire_publish would send. */
+extern size_t wire_header_size(size_t expect_len, size_t hdrs_len);
+
+/* Write what the socket takes now. 0, or -1: the connection is gone (w->error). */
+extern int	wire_flush(NatsWire *w);
+
+/* Bytes queued and not yet written. */
+extern size_t wire_unsent(const NatsWire *w);
+
+/* Read what has arrived and hand each reply to fn. 0, or -1: the connection is gone. */
+extern int	wire_read(NatsWire *w, WireReplyFn fn, void *ctx);
+
+#endif							/* WAL2EVENTS_NATS_WIRE_H */

@@ -1,0 +1,516 @@
+/*
+ * stream_reader.c
+ *    An ordered consumer on a JetStream stream written by `wal2events
+ *    ship`, with claim checks resolved (see stream_reader.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stream_reader.h"
+
+#define CONNECT_TIMEOUT_MS 3000
+#define RECONNECT_WAIT_MS 500
+#define RECONNECTS_BEFORE_GIVING_UP 20	/* without reconnect_forever: about 10 s */
+#define API_WAIT_MS 5000
+#define CLAIM_ID_MAX 256
+
+struct StreamReader
+{
+	StreamReaderOptions opts;
+	natsOptions *nopts;
+	natsConnection *nc;
+	jsCtx	   *js;
+	natsSubscription *sub;
+	char		stream[256];
+	char		subjects[512];	/* the stream's subjects, for error messages */
+	natsMsg    *current;		/* the message returned last */
+	uint64_t	last_seq;		/* stream sequence of the last delivery, or where --new began */
+	uint64_t	last_consumer_seq;	/* consumer sequence of the last delivery */
+	int			caught_up;		/* the last delivery said nothing was pending */
+
+	/* the claim check being collected from delivered chunks */
+	char		claim_of[CLAIM_ID_MAX];
+	int			claim_count;
+	int			claim_next;		/* next chunk expected; -1: broken */
+	W2eBuffer	claim;
+};
+
+const char *
+stream_header(natsMsg *msg, const char *key)
+{
+	const char *value = NULL;
+
+	return natsMsgHeader_Get(msg, key, &value) == NATS_OK ? value : NULL;
+}
+
+/* nats.c's last error without its "(file.c:123): " prefix. */
+static const char *
+nats_error(natsStatus s)
+{
+	const char *text = nats_GetLastError(NULL);
+	const char *rest;
+
+	if (text == NULL || text[0] == '\0')
+		return natsStatus_GetText(s);
+	if (text[0] == '(' && (rest = strstr(text, "): ")) != NULL)
+		return rest + 3;
+	return text;
+}
+
+static void
+on_disconnected(natsConnection *nc, void *closure)
+{
+	StreamReader *r = closure;
+	char		line[400];
+
+	if (r->opts.log == NULL || natsConnection_IsClosed(nc))
+		return;
+	snprintf(line, sizeof(line), "lost the connection to NATS at %s; reconnecting", r->opts.url);
+	r->opts.log(line);
+}
+
+static void
+on_reconnected(natsConnection *nc, void *closure)
+{
+	StreamReader *r = closure;
+
+	if (r->opts.log != NULL)
+		r->opts.log("reconnected to NATS");
+}
+
+static natsStatus
+set_options(StreamReader *r)
+{
+	natsOptions *o = NULL;
+	natsStatus	s = natsOptions_Create(&o);
+
+	r->nopts = o;
+	if (s == NATS_OK)
+		s = natsOptions_SetURL(o, r->opts.url);
+	if (s == NATS_OK)
+		s = natsOptions_SetName(o, "wal2events consume");
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(o, CONNECT_TIMEOUT_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(o, r->opts.reconnect_forever ? -1 : RECONNECTS_BEFORE_GIVING_UP);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectWait(o, RECONNECT_WAIT_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetDisconnectedCB(o, on_disconnected, r);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectedCB(o, on_reconnected, r);
+	return s;
+}
+
+static void
+list_subjects(const jsStreamConfig *cfg, char *out, size_t size)
+{
+	size_t		n = 0;
+	int			i;
+
+	out[0] = '\0';
+	for (i = 0; i < cfg->SubjectsLen && n < size; i++)
+		n += (size_t) snprintf(out + n, size - n, "%s%s", i > 0 ? ", " : "", cfg->Subjects[i]);
+}
+
+/* "its streams: A, B" or "it has no stream", for a stream that is missing. */
+static void
+list_streams(jsCtx *js, char *out, size_t size)
+{
+	jsStreamNamesList *names = NULL;
+	size_t		n;
+	int			i;
+
+	if (js_StreamNames(&names, js, NULL, NULL) != NATS_OK || names == NULL || names->Count == 0)
+	{
+		snprintf(out, size, "the server has no stream");
+		if (names != NULL)
+			jsStreamNamesList_Destroy(names);
+		return;
+	}
+	n = (size_t) snprintf(out, size, "its streams: ");
+	for (i = 0; i < names->Count && n < size; i++)
+		n += (size_t) snprintf(out + n, size - n, "%s%s", i > 0 ? ", " : "", names->List[i]);
+	jsStreamNamesList_Destroy(names);
+}
+
+/* Connection, JetStream, the stream. */
+static int
+connect_hub(StreamReader *r, char *error, size_t size)
+{
+	jsOptions	jo;
+	jsAccountInfo *info = NULL;
+	jsStreamInfo *si = NULL;
+	jsErrCode	jerr = 0;
+	natsStatus	s = set_options(r);
+	char		streams[300];
+
+	if (s == NATS_OK)
+		s = natsConnection_Connect(&r->nc, r->nopts);
+	if (s != NATS_OK)
+	{
+		snprintf(error, size, "cannot connect to NATS at %s: %s (start nats-server -js there, or fix --from)",
+				 r->opts.url, natsStatus_GetText(s));
+		return -1;
+	}
+	jsOptions_Init(&jo);
+	jo.Wait = API_WAIT_MS;
+	s = natsConnection_JetStream(&r->js, r->nc, &jo);
+	if (s == NATS_OK)
+		s = js_GetAccountInfo(&info, r->js, NULL, &jerr);
+	if (info != NULL)
+		jsAccountInfo_Destroy(info);
+	if (s != NATS_OK)
+	{
+		snprintf(error, size, "JetStream is not available on the NATS server at %s: %s (start nats-server with -js)",
+				 r->opts.url, natsStatus_GetText(s));
+		return -1;
+	}
+	s = js_GetStreamInfo(&si, r->js, r->opts.stream, NULL, &jerr);
+	if (s == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr)
+	{
+		list_streams(r->js, streams, sizeof(streams));
+		snprintf(error, size, "JetStream stream %s does not exist on %s (%s; fix --stream)",
+				 r->opts.stream, r->opts.url, streams);
+		return -1;
+	}
+	if (s != NATS_OK)
+	{
+		snprintf(error, size, "cannot read JetStream stream %s: %s", r->opts.stream, nats_error(s));
+		return -1;
+	}
+	snprintf(r->stream, sizeof(r->stream), "%s", si->Config->Name);
+	/*
+	 * Only what comes after this, with deliver_new: nats.c re-creates an
+	 * ordered consumer after a reconnection from the last message it
+	 * delivered, from the stream's start when it delivered none.
+	 */
+	if (r->opts.deliver_new)
+		r->last_seq = si->State.LastSeq;
+	list_subjects(si->Config, r->subjects, sizeof(r->subjects));
+	jsStreamInfo_Destroy(si);
+	return 0;
+}
+
+StreamReader *
+stream_reader_open(const StreamReaderOptions *opts, char *error, size_t error_size)
+{
+	StreamReader *r = calloc(1, sizeof(StreamReader));
+	jsSubOptions so;
+	jsErrCode	jerr = 0;
+	natsStatus	s;
+
+	if (r == NULL)
+	{
+		snprintf(error, error_size, "out of memory");
+		return NULL;
+	}
+	r->opts = *opts;
+	w2e_buffer_init(&r->claim, NULL);
+	r->claim_next = -1;
+	if (connect_hub(r, error, error_size) != 0)
+	{
+		stream_reader_close(r);
+		return NULL;
+	}
+	jsSubOptions_Init(&so);
+	so.Stream = r->stream;
+	so.Ordered = true;
+	so.Config.DeliverPolicy = opts->deliver_new ? js_DeliverNew : js_DeliverAll;
+	s = js_SubscribeSync(&r->sub, r->js, opts->filter != NULL ? opts->filter : ">", NULL, &so, &jerr);
+	if (s != NATS_OK)
+	{
+		if (opts->filter != NULL)
+			snprintf(error, error_size,
+					 "cannot read JetStream stream %s with subject filter '%s': %s (the stream stores %s; fix --subject)",
+					 r->stream, opts->filter, nats_error(s), r->subjects);
+		else
+			snprintf(error, error_size, "cannot read JetStream stream %s: %s", r->stream, nats_error(s));
+		stream_reader_close(r);
+		return NULL;
+	}
+	/* large claim chunks: room for a few of them before the client says "slow" */
+	natsSubscription_SetPendingLimits(r->sub, 65536, 256 * 1024 * 1024);
+	return r;
+}
+
+void
+stream_reader_close(StreamReader *r)
+{
+	if (r == NULL)
+		return;
+	natsMsg_Destroy(r->current);
+	if (r->sub != NULL)
+	{
+		natsSubscription_Unsubscribe(r->sub);
+		natsSubscription_Destroy(r->sub);
+	}
+	if (r->js != NULL)
+		jsCtx_Destroy(r->js);
+	if (r->nc != NULL)
+	{
+		natsConnection_Close(r->nc);
+		natsConnection_Destroy(r->nc);
+	}
+	if (r->nopts != NULL)
+		natsOptions_Destroy(r->nopts);
+	w2e_buffer_free(&r->claim);
+	free(r);
+}
+
+/* "<n>/<count>" */
+static int
+parse_chunk(const char *text, int *n, int *count)
+{
+	char		tail;
+
+	return text != NULL && sscanf(text, "%d/%d%c", n, count, &tail) == 2 &&
+		*n >= 0 && *count > 0 && *n < *count ? 0 : -1;
+}
+
+/* A delivered chunk: collect it when it continues the claim check being collected. */
+static void
+collect_chunk(StreamReader *r, natsMsg *msg, const char *of)
+{
+	int			n;
+	int			count;
+	size_t		len = (size_t) natsMsg_GetDataLength(msg);
+
+	if (parse_chunk(stream_header(msg, "W2e-Claim-Chunk"), &n, &count) != 0)
+	{
+		r->claim_next = -1;
+		return;
+	}
+	if (n == 0)
+	{
+		w2e_buffer_reset(&r->claim);
+		snprintf(r->claim_of, sizeof(r->claim_of), "%s", of);
+		r->claim_count = count;
+		r->claim_next = 0;
+	}
+	if (r->claim_next != n || r->claim_count != count || strcmp(r->claim_of, of) != 0 ||
+		r->claim.len + len > W2E_MAX_MESSAGE_SIZE ||
+		w2e_buffer_append(&r->claim, natsMsg_GetData(msg), len) != 0)
+	{
+		r->claim_next = -1;
+		return;
+	}
+	r->claim_next++;
+}
+
+/* The chunks of the event at seq read by sequence: the count messages before it. */
+static int
+fetch_chunks(StreamReader *r, uint64_t seq, const char *id, int count, char *why, size_t size)
+{
+	int			i;
+
+	w2e_buffer_reset(&r->claim);
+	r->claim_next = -1;
+	if (seq <= (uint64_t) count)
+	{
+		snprintf(why, size, "its %d chunks would be stored before the stream's first message", count);
+		return -1;
+	}
+	for (i = 0; i < count; i++)
+	{
+		uint64_t	at = seq - (uint64_t) count + (uint64_t) i;
+		natsMsg    *chunk = NULL;
+		jsErrCode	jerr = 0;
+		natsStatus	s = js_GetMsg(&chunk, r->js, r->stream, at, NULL, &jerr);
+		const char *of;
+		int			n;
+		int			c;
+		size_t		len;
+
+		if (s != NATS_OK)
+		{
+			snprintf(why, size, "chunk %d of %d (sequence %llu) cannot be read: %s", i, count,
+					 (unsigned long long) at, nats_error(s));
+			return -1;
+		}
+		of = stream_header(chunk, "W2e-Claim-Of");
+		len = (size_t) natsMsg_GetDataLength(chunk);
+		if (of == NULL || strcmp(of, id) != 0 ||
+			parse_chunk(stream_header(chunk, "W2e-Claim-Chunk"), &n, &c) != 0 || n != i || c != count)
+		{
+			snprintf(why, size, "message %llu, where chunk %d of %d should be, is not that chunk",
+					 (unsigned long long) at, i, count);
+			natsMsg_Destroy(chunk);
+			return -1;
+		}
+		if (r->claim.len + len > W2E_MAX_MESSAGE_SIZE ||
+			w2e_buffer_append(&r->claim, natsMsg_GetData(chunk), len) != 0)
+		{
+			snprintf(why, size, "out of memory for its chunks");
+			natsMsg_Destroy(chunk);
+			return -1;
+		}
+		natsMsg_Destroy(chunk);
+	}
+	return 0;
+}
+
+/* An event message with W2e-Claim-Chunks: its body from the chunks. */
+static void
+resolve_claim(StreamReader *r, StreamMessage *m, const char *chunks)
+{
+	const char *size_text = stream_header(m->msg, "W2e-Claim-Size");
+	char		tail;
+	int			count;
+	unsigned long long size;
+
+	if (sscanf(chunks, "%d%c", &count, &tail) != 1 || count <= 0 || size_text == NULL ||
+		sscanf(size_text, "%llu%c", &size, &tail) != 1 || m->id == NULL)
+	{
+		snprintf(m->claim_error, sizeof(m->claim_error),
+				 "its claim-check headers are malformed (W2e-Claim-Chunks '%.20s', W2e-Claim-Size '%.20s')",
+				 chunks, size_text != NULL ? size_text : "");
+		return;
+	}
+	m->claim_chunks = count;
+	if (!(r->claim_next == count && r->claim_count == count && strcmp(r->claim_of, m->id) == 0) &&
+		fetch_chunks(r, m->seq, m->id, count, m->claim_error, sizeof(m->claim_error)) != 0)
+		return;
+	r->claim_next = -1;
+	if (r->claim.len != size)
+	{
+		snprintf(m->claim_error, sizeof(m->claim_error),
+				 "its %d chunks hold %zu bytes, W2e-Claim-Size says %llu", count, r->claim.len, size);
+		return;
+	}
+	m->body = (const uint8_t *) r->claim.data;
+	m->body_len = r->claim.len;
+}
+
+int
+stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
+				   char *error, size_t error_size)
+{
+	for (;;)
+	{
+		natsMsg    *msg = NULL;
+		jsMsgMetaData *meta = NULL;
+		natsStatus	s;
+		const char *of;
+		const char *chunks;
+
+		natsMsg_Destroy(r->current);
+		r->current = NULL;
+		s = natsSubscription_NextMsg(&msg, r->sub, timeout_ms);
+		if (s == NATS_TIMEOUT)
+		{
+			if (!natsConnection_IsClosed(r->nc))
+				return 0;
+			s = NATS_CONNECTION_CLOSED;
+		}
+		if (s == NATS_SLOW_CONSUMER)
+			continue;			/* the ordered consumer starts again after its gap */
+		if (s != NATS_OK)
+		{
+			snprintf(error, error_size, "reading JetStream stream %s at %s: %s%s", r->stream,
+					 r->opts.url, natsStatus_GetText(s),
+					 s == NATS_CONNECTION_CLOSED ? " (the connection to NATS is lost)" : "");
+			return -1;
+		}
+		if (natsMsg_GetMetaData(&meta, msg) != NATS_OK)
+		{
+			natsMsg_Destroy(msg);
+			continue;			/* not a stored message */
+		}
+		memset(m, 0, sizeof(*m));
+		m->msg = msg;
+		m->seq = meta->Sequence.Stream;
+		m->pending = meta->NumPending;
+		r->last_consumer_seq = meta->Sequence.Consumer;
+		r->caught_up = meta->NumPending == 0;
+		jsMsgMetaData_Destroy(meta);
+		r->current = msg;
+		if (m->seq <= r->last_seq)
+			continue;			/* delivered again by a re-created consumer */
+		r->last_seq = m->seq;
+		m->id = stream_header(msg, "Nats-Msg-Id");
+		of = stream_header(msg, "W2e-Claim-Of");
+		if (of != NULL)
+		{
+			collect_chunk(r, msg, of);
+			if (!r->opts.chunks)
+				continue;
+			m->is_chunk = 1;
+			return 1;
+		}
+		chunks = stream_header(msg, "W2e-Claim-Chunks");
+		if (chunks != NULL)
+			resolve_claim(r, m, chunks);
+		else
+		{
+			m->body = (const uint8_t *) natsMsg_GetData(msg);
+			m->body_len = (size_t) natsMsg_GetDataLength(msg);
+		}
+		return 1;
+	}
+}
+
+int
+stream_reader_drained(StreamReader *r)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode	jerr = 0;
+	int			drained;
+
+	if (r->caught_up)
+		return 1;
+	if (natsSubscription_GetConsumerInfo(&ci, r->sub, NULL, &jerr) != NATS_OK)
+		return 0;
+	drained = ci->NumPending == 0 && ci->Delivered.Consumer == r->last_consumer_seq;
+	jsConsumerInfo_Destroy(ci);
+	if (drained)
+		r->caught_up = 1;
+	return drained;
+}
+
+int
+stream_message_json(const StreamMessage *m, StreamPayload payload, W2eBuffer *out,
+					char *error, size_t error_size)
+{
+	const char *type = stream_header(m->msg, "Content-Type");
+	W2eError	err;
+	int			json;
+
+	if (m->claim_error[0] != '\0')
+	{
+		snprintf(error, error_size, "message %llu on %s (event %.200s): its claim check does not resolve: %s",
+				 (unsigned long long) m->seq, natsMsg_GetSubject(m->msg), m->id != NULL ? m->id : "", m->claim_error);
+		return -1;
+	}
+	if (payload == STREAM_PAYLOAD_AUTO)
+	{
+		if (type == NULL || strncmp(type, "application/x-protobuf", 22) == 0)
+			json = 0;
+		else if (strcmp(type, "application/json") == 0)
+			json = 1;
+		else
+		{
+			snprintf(error, error_size,
+					 "message %llu on %s has Content-Type '%.100s', neither application/x-protobuf nor application/json (--payload protobuf or json reads it anyway)",
+					 (unsigned long long) m->seq, natsMsg_GetSubject(m->msg), type);
+			return -1;
+		}
+	}
+	else
+		json = payload == STREAM_PAYLOAD_JSON;
+	if ((json ? envelope_json_line(m->body, m->body_len, out, &err)
+		 : envelope_protobuf_to_json(m->body, m->body_len, out, &err)) != 0)
+	{
+		snprintf(error, error_size, "message %llu on %s%s%.200s%s: %s (%s)",
+				 (unsigned long long) m->seq, natsMsg_GetSubject(m->msg),
+				 m->id != NULL ? " (id " : "", m->id != NULL ? m->id : "", m->id != NULL ? ")" : "",
+				 err.message,
+				 m->id == NULL ? "no Nats-Msg-Id: was it written by wal2events ship?"
+				 : json ? "read as --payload json" : "read as --payload protobuf");
+		return -1;
+	}
+	return 0;
+}
