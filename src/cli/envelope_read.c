@@ -19,27 +19,6 @@
 #define ENVELOPE_EVENT_FIELD 12			/* EventEnvelope.event */
 #define TRANSACTION_EVENTS_TAG 0x52		/* Transaction.events: field 10, length-delimited */
 
-/* A varint at p[*pos..len); 0 when malformed or cut short. */
-static int
-read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *value)
-{
-	uint64_t	v = 0;
-	int			shift;
-
-	for (shift = 0; shift < 64 && *pos < len; shift += 7)
-	{
-		uint8_t		b = p[(*pos)++];
-
-		v |= (uint64_t) (b & 0x7F) << shift;
-		if ((b & 0x80) == 0)
-		{
-			*value = v;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /*
  * w2e_wire_check_depth() walks a Transaction; an envelope's event is
  * checked as the one event of a Transaction made of it alone.
@@ -79,12 +58,12 @@ check_depth(const uint8_t *p, size_t len, W2eError *err)
 
 	while (pos < len)
 	{
-		if (!read_varint(p, len, &pos, &tag))
+		if (!w2e_read_varint(p, len, &pos, &tag))
 			return 0;
 		switch (tag & 7)
 		{
 			case 0:
-				if (!read_varint(p, len, &pos, &n))
+				if (!w2e_read_varint(p, len, &pos, &n))
 					return 0;
 				continue;
 			case 1:
@@ -94,7 +73,7 @@ check_depth(const uint8_t *p, size_t len, W2eError *err)
 				n = 4;
 				break;
 			case 2:
-				if (!read_varint(p, len, &pos, &n))
+				if (!w2e_read_varint(p, len, &pos, &n))
 					return 0;
 				break;
 			default:

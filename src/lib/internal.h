@@ -47,6 +47,9 @@ typedef Wal2events__V1__Array W2eArray;
 /* A NULL string in a hand-built message reads as "". */
 #define W2E_STR(s) ((s) != NULL ? (s) : "")
 
+/* wire_depth.c: a base-128 varint at p[*pos..len); 0 when malformed or cut short */
+extern int	w2e_read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *value);
+
 /* error.c */
 extern void w2e_set_error(W2eError *err, const char *fmt,...) W2E_PRINTF(2, 3);
 extern void w2e_prefix_error(W2eError *err, const char *fmt,...) W2E_PRINTF(2, 3);

@@ -47,8 +47,8 @@ child_kind(WireKind kind, uint64_t field)
 }
 
 /* A varint at p[*pos..len); 0 when malformed or cut short. */
-static int
-read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *value)
+int
+w2e_read_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *value)
 {
 	uint64_t	v = 0;
 	int			shift;
@@ -76,7 +76,7 @@ skip_field(const uint8_t *p, size_t len, size_t *pos, int wire_type)
 	switch (wire_type)
 	{
 		case 0:
-			return read_varint(p, len, pos, &n);
+			return w2e_read_varint(p, len, pos, &n);
 		case 1:
 			n = 8;
 			break;
@@ -107,7 +107,7 @@ scan(const uint8_t *p, size_t len, WireKind kind, int depth, W2eError *err)
 	}
 	while (pos < len)
 	{
-		if (!read_varint(p, len, &pos, &tag))
+		if (!w2e_read_varint(p, len, &pos, &tag))
 			return 0;
 		if ((tag & 7) != 2)
 		{
@@ -115,7 +115,7 @@ scan(const uint8_t *p, size_t len, WireKind kind, int depth, W2eError *err)
 				return 0;
 			continue;
 		}
-		if (!read_varint(p, len, &pos, &n) || n > len - pos)
+		if (!w2e_read_varint(p, len, &pos, &n) || n > len - pos)
 			return 0;
 		child = child_kind(kind, tag >> 3);
 		if (child != WIRE_LEAF && scan(p + pos, (size_t) n, child, depth, err) != 0)
