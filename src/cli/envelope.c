@@ -98,22 +98,6 @@ attach_relation(Envelope *e, const W2eTransaction *txn)
 	e->env.table = rel->table;
 }
 
-/* Decimal v at p: its length. */
-static size_t
-put_decimal(char *p, uint64_t v)
-{
-	char		tmp[24];
-	size_t		n = 0,
-				i;
-
-	do
-		tmp[n++] = (char) ('0' + v % 10);
-	while ((v /= 10) != 0);
-	for (i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* w2e_event_id(), its "<system id>/<commit LSN>/" formatted once per transaction. */
 static void
 event_id(Envelope *e, const W2eTransaction *txn, uint32_t position)
@@ -129,7 +113,7 @@ event_id(Envelope *e, const W2eTransaction *txn, uint32_t position)
 		e->id_prefix_lsn = txn->commit_lsn;
 	}
 	memcpy(e->id, e->id_prefix, e->id_prefix_len);
-	n = put_decimal(e->id + e->id_prefix_len, position);
+	n = ship_put_decimal(e->id + e->id_prefix_len, position);
 	e->id[e->id_prefix_len + n] = '\0';
 }
 

@@ -97,22 +97,6 @@ put(char *p, const void *data, size_t len)
 
 #define PUT_LIT(p, text) put((p), text, sizeof(text) - 1)
 
-/* Decimal v at p: its length. */
-static size_t
-put_decimal(char *p, uint64_t v)
-{
-	char		tmp[24];
-	size_t		n = 0,
-				i;
-
-	do
-		tmp[n++] = (char) ('0' + v % 10);
-	while ((v /= 10) != 0);
-	for (i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n;
-}
-
 /* "<key>: <value>\r\n", CR and LF in the value as spaces (key given with ": "). */
 static char *
 put_header(char *p, const char *key, size_t key_len, const char *value, size_t len)
@@ -164,7 +148,7 @@ put_position_headers(NatsSink *ns, char *p, const Envelope *ev)
 	}
 	p = PUT_HEADER(p, "W2e-Commit-Lsn", ns->lsn_text, ns->lsn_text_len);
 	p = PUT_LIT(p, "W2e-Position: ");
-	p += put_decimal(p, (uint32_t) ev->env.position);
+	p += ship_put_decimal(p, (uint32_t) ev->env.position);
 	p = PUT_LIT(p, "\r\n");
 	return put(p, ns->common_headers.data, ns->common_headers.len);
 }
@@ -214,7 +198,7 @@ put_event_headers(NatsSink *ns, Entry *e, char *p, const Envelope *ev, const cha
 	p = PUT_ENCODED(p, "W2e-Type", ev->env.type);
 	p = PUT_ENCODED(p, "W2e-Partition-Key", ev->env.partition_key);
 	p = PUT_LIT(p, "W2e-Xid: ");
-	p += put_decimal(p, (uint32_t) ev->env.xid);
+	p += ship_put_decimal(p, (uint32_t) ev->env.xid);
 	p = PUT_LIT(p, "\r\n");
 	return put_position_headers(ns, p, ev);
 }
@@ -475,9 +459,9 @@ publish_claim(NatsSink *ns, const Envelope *ev, uint64_t ticket)
 		return out_of_memory(ns);
 	p = put_event_headers(ns, e, e->buf + e->len, ev, id, id_len);
 	p = PUT_LIT(p, "W2e-Claim-Chunks: ");
-	p += put_decimal(p, count);
+	p += ship_put_decimal(p, count);
 	p = PUT_LIT(p, "\r\nW2e-Claim-Size: ");
-	p += put_decimal(p, ev->len);
+	p += ship_put_decimal(p, ev->len);
 	p = PUT_LIT(p, "\r\n");
 	p = PUT_HEADER(p, "W2e-Claim-Subject", claim->data, claim->len);
 	finish_entry(e, p, "", 0);

@@ -125,6 +125,9 @@ extern int	lsn_parse(const char *text, uint64_t *lsn);
 
 /* Monotonic milliseconds, and wall-clock microseconds since 1970. */
 extern int64_t ship_now_ms(void);
+
+/* v in decimal at p, no NUL; its length (the hot path's snprintf-free form) */
+extern size_t ship_put_decimal(char *p, uint64_t v);
 extern int64_t ship_wall_us(void);
 
 /*

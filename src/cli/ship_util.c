@@ -105,3 +105,19 @@ backoff_reset(Backoff *b)
 {
 	b->current_ms = 0;
 }
+
+/* v in decimal at p, no NUL (hot path: no snprintf); returns its length */
+size_t
+ship_put_decimal(char *p, uint64_t v)
+{
+	char		tmp[24];
+	size_t		n = 0,
+				i;
+
+	do
+		tmp[n++] = (char) ('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (i = 0; i < n; i++)
+		p[i] = tmp[n - 1 - i];
+	return n;
+}
