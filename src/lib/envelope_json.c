@@ -30,21 +30,8 @@
 static int
 append_lsn_member(W2eBuffer *out, const char *name, uint64_t lsn)
 {
-	char		text[W2E_LSN_MAX];
-
-	w2e_lsn_format(text, lsn);
-	return w2e_buffer_append_fmt(out, ",\"%s\":\"%s\"", name, text);
-}
-
-static int
-append_commit_time(W2eBuffer *out, const W2eEventEnvelope *env)
-{
-	char		text[W2E_DATETIME_MAX];
-
-	if (env->commit_time == 0 && env->non_transactional)
-		return w2e_buffer_append_str(out, ",\"commit_time\":null");
-	w2e_format_timestamp(text, env->commit_time, 1);
-	return w2e_buffer_append_fmt(out, ",\"commit_time\":\"%s\"", text);
+	return w2e_buffer_append_fmt(out, ",\"%s\":", name) != 0 ? -1 :
+		w2e_json_append_lsn(out, lsn);
 }
 
 /* Everything before the body. */
@@ -63,7 +50,8 @@ append_header(W2eBuffer *out, const W2eEventEnvelope *env, const W2eEvent *event
 		 w2e_json_append_cstring(out, event->subject) != 0))
 		return -1;
 	if (append_lsn_member(out, "commit_lsn", env->commit_lsn) != 0 ||
-		append_commit_time(out, env) != 0 ||
+		w2e_buffer_append_str(out, ",\"commit_time\":") != 0 ||
+		w2e_json_append_commit_time(out, env->commit_time, env->non_transactional) != 0 ||
 		w2e_buffer_append_str(out, ",\"database\":") != 0 ||
 		w2e_json_append_cstring(out, env->database) != 0 ||
 		w2e_buffer_append_fmt(out, ",\"system_identifier\":\"%llu\",\"xid\":%u,\"position\":%u",

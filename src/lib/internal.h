@@ -92,6 +92,11 @@ extern int	w2e_json_append_float(W2eBuffer *out, double value, int is_float32);
 extern int	w2e_json_render_value(W2eBuffer *out, const W2eValue *value);
 extern int	w2e_buffer_append_hex(W2eBuffer *out, const uint8_t *data, size_t len);
 
+/* json.c: an LSN and a commit time as JSON values (also envelope_json.c) */
+extern int	w2e_json_append_lsn(W2eBuffer *out, uint64_t lsn);
+extern int	w2e_json_append_commit_time(W2eBuffer *out, int64_t commit_time,
+										int non_transactional);
+
 /* json.c: an event's kind-specific members (also used by envelope_json.c) */
 extern int	w2e_json_append_event_body(W2eBuffer *out, const W2eTransaction *txn,
 									   const W2eEvent *event);

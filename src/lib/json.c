@@ -32,8 +32,9 @@
 
 #include "internal.h"
 
-static int
-append_lsn(W2eBuffer *out, uint64_t lsn)
+/* An LSN as a JSON string, "16/B374D848". Shared with envelope_json.c. */
+int
+w2e_json_append_lsn(W2eBuffer *out, uint64_t lsn)
 {
 	char		text[W2E_LSN_MAX];
 
@@ -41,14 +42,18 @@ append_lsn(W2eBuffer *out, uint64_t lsn)
 	return w2e_buffer_append_fmt(out, "\"%s\"", text);
 }
 
-static int
-append_commit_time(W2eBuffer *out, const W2eTransaction *txn)
+/*
+ * A commit time as a JSON timestamptz string; null for a non-transactional
+ * message, which has none. Shared with envelope_json.c.
+ */
+int
+w2e_json_append_commit_time(W2eBuffer *out, int64_t commit_time, int non_transactional)
 {
 	char		text[W2E_DATETIME_MAX];
 
-	if (txn->commit_time == 0 && txn->non_transactional)
+	if (commit_time == 0 && non_transactional)
 		return w2e_buffer_append_str(out, "null");
-	w2e_format_timestamp(text, txn->commit_time, 1);
+	w2e_format_timestamp(text, commit_time, 1);
 	return w2e_buffer_append_fmt(out, "\"%s\"", text);
 }
 
@@ -57,9 +62,9 @@ static int
 append_header(W2eBuffer *out, const W2eTransaction *txn)
 {
 	if (w2e_buffer_append_fmt(out, "{\"xid\":%u,\"commit_lsn\":", (unsigned) txn->xid) != 0 ||
-		append_lsn(out, txn->commit_lsn) != 0 ||
+		w2e_json_append_lsn(out, txn->commit_lsn) != 0 ||
 		w2e_buffer_append_str(out, ",\"commit_time\":") != 0 ||
-		append_commit_time(out, txn) != 0 ||
+		w2e_json_append_commit_time(out, txn->commit_time, txn->non_transactional) != 0 ||
 		w2e_buffer_append_str(out, ",\"database\":") != 0 ||
 		w2e_json_append_cstring(out, txn->database) != 0 ||
 		w2e_buffer_append_fmt(out, ",\"system_identifier\":\"%llu\"",
@@ -69,7 +74,7 @@ append_header(W2eBuffer *out, const W2eTransaction *txn)
 		(w2e_buffer_append_str(out, ",\"origin\":") != 0 ||
 		 w2e_json_append_cstring(out, txn->origin) != 0 ||
 		 w2e_buffer_append_str(out, ",\"origin_lsn\":") != 0 ||
-		 append_lsn(out, txn->origin_lsn) != 0))
+		 w2e_json_append_lsn(out, txn->origin_lsn) != 0))
 		return -1;
 	if (w2e_buffer_append_fmt(out, ",\"chunk\":%u,\"last_chunk\":%s", (unsigned) txn->chunk,
 							  txn->last_chunk ? "true" : "false") != 0)
@@ -169,7 +174,7 @@ append_event(W2eBuffer *out, const W2eTransaction *txn, const W2eEvent *event)
 	if (w2e_buffer_append_str(out, "{\"id\":") != 0 ||
 		w2e_json_append_cstring(out, W2E_STR(event->id_override)[0] ? event->id_override : id) != 0 ||
 		w2e_buffer_append_fmt(out, ",\"position\":%u,\"lsn\":", (unsigned) event->position) != 0 ||
-		append_lsn(out, event->lsn) != 0 ||
+		w2e_json_append_lsn(out, event->lsn) != 0 ||
 		w2e_buffer_append_str(out, ",\"type\":") != 0 ||
 		w2e_json_append_cstring(out, event->type) != 0 ||
 		w2e_buffer_append_str(out, ",\"partition_key\":") != 0 ||
