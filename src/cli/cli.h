@@ -42,6 +42,9 @@ __attribute__((format(printf, 2, 3)))
 #endif
 extern void cli_error(const char *command, const char *fmt,...);
 
+/* SIGINT and SIGTERM call handler (a clean stop); SIGPIPE is ignored. */
+extern void cli_install_stop_signals(void (*handler) (int));
+
 /*
  * Reads frames from a file descriptor as they arrive, holding at most one
  * frame (plus one read's worth) in memory. before_wait, if set, runs before

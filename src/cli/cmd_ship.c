@@ -47,19 +47,11 @@ on_ack(void *ctx, uint64_t ticket)
 static int
 install_signals(void)
 {
-	struct sigaction sa;
-
 	if (pipe(signal_pipe) != 0)
 		return -1;
 	fcntl(signal_pipe[0], F_SETFL, O_NONBLOCK);
 	fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	cli_install_stop_signals(on_signal);
 	return 0;
 }
 

@@ -7,6 +7,9 @@
  * (exit status 2), including the ones not written yet: a script that calls
  * `wal2events ship` on a build without it must not think it shipped.
  */
+#define _POSIX_C_SOURCE 200809L /* sigaction */
+
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,4 +92,18 @@ main(int argc, char **argv)
 	else
 		cli_error(NULL, "unknown command '%s' (try 'wal2events --help')", name);
 	return CLI_EXIT_USAGE;
+}
+
+void
+cli_install_stop_signals(void (*handler) (int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nats_stream.h"
+#include "stream_reader.h"
 #include "subject.h"
 
 #define LAST_MESSAGE_PROBES 1000	/* deleted messages skipped looking for the newest */
@@ -63,17 +64,6 @@ covers_all(const jsStreamConfig *cfg, char patterns[2][256], const char **missin
 		}
 	}
 	return 1;
-}
-
-static void
-list_subjects(const jsStreamConfig *cfg, char *out, size_t size)
-{
-	size_t		n = 0;
-	int			i;
-
-	out[0] = '\0';
-	for (i = 0; i < cfg->SubjectsLen && n < size; i++)
-		n += (size_t) snprintf(out + n, size - n, "%s%s", i > 0 ? ", " : "", cfg->Subjects[i]);
 }
 
 static int
@@ -186,7 +176,7 @@ nats_stream_setup(jsCtx *js, const ShipOptions *opts, StreamSetup *setup,
 		return -1;
 	if (!covers_all(si->Config, patterns, &missing))
 	{
-		list_subjects(si->Config, have, sizeof(have));
+		stream_list_subjects(si->Config, have, sizeof(have));
 		snprintf(error, error_size,
 				 "JetStream stream %s does not store subjects %s (its subjects: %s; add one that covers it, or use another --subject)",
 				 si->Config->Name, missing, have);

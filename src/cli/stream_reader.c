@@ -105,8 +105,9 @@ set_options(StreamReader *r)
 	return s;
 }
 
-static void
-list_subjects(const jsStreamConfig *cfg, char *out, size_t size)
+/* The stream's subjects, comma-separated, for messages to a person. */
+void
+stream_list_subjects(const jsStreamConfig *cfg, char *out, size_t size)
 {
 	size_t		n = 0;
 	int			i;
@@ -190,7 +191,7 @@ connect_hub(StreamReader *r, char *error, size_t size)
 	 */
 	if (r->opts.deliver_new)
 		r->last_seq = si->State.LastSeq;
-	list_subjects(si->Config, r->subjects, sizeof(r->subjects));
+	stream_list_subjects(si->Config, r->subjects, sizeof(r->subjects));
 	jsStreamInfo_Destroy(si);
 	return 0;
 }

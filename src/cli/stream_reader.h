@@ -94,4 +94,7 @@ extern int	stream_message_json(const StreamMessage *m, StreamPayload payload,
 /* A header's value, or NULL. */
 extern const char *stream_header(natsMsg *msg, const char *key);
 
+/* The stream's subjects, comma-separated (shared with nats_stream.c). */
+extern void stream_list_subjects(const jsStreamConfig *cfg, char *out, size_t size);
+
 #endif							/* WAL2EVENTS_STREAM_READER_H */
