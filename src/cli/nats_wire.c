@@ -395,7 +395,8 @@ expect_line(NatsWire *w, const char *want, int64_t deadline, char *line, size_t 
 	{
 		char	   *eol;
 
-		while ((eol = memchr(w->in, '\n', w->in_len)) != NULL)
+		/* nothing read yet: in is still NULL, which memchr() must not get */
+		while (w->in_len > 0 && (eol = memchr(w->in, '\n', w->in_len)) != NULL)
 		{
 			size_t		len = (size_t) (eol - w->in);
 			size_t		keep = len;

@@ -5,17 +5,20 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "claim_reassembly.h"
 #include "stream_reader.h"
 
 #define CONNECT_TIMEOUT_MS 3000
 #define RECONNECT_WAIT_MS 500
 #define RECONNECTS_BEFORE_GIVING_UP 20	/* without reconnect_forever: about 10 s */
 #define API_WAIT_MS 5000
-#define CLAIM_ID_MAX 256
+#define CLOSED_WAIT_S 10		/* for nats.c's last callback, at close */
 
 struct StreamReader
 {
@@ -31,11 +34,16 @@ struct StreamReader
 	uint64_t	last_consumer_seq;	/* consumer sequence of the last delivery */
 	int			caught_up;		/* the last delivery said nothing was pending */
 
-	/* the claim check being collected from delivered chunks */
-	char		claim_of[CLAIM_ID_MAX];
-	int			claim_count;
-	int			claim_next;		/* next chunk expected; -1: broken */
-	W2eBuffer	claim;
+	/*
+	 * nats.c runs the connection's callbacks on a thread of its own, after
+	 * natsConnection_Close() returned: the reader is freed only once the
+	 * closed callback, posted after every other, has run.
+	 */
+	pthread_mutex_t callback_lock;
+	pthread_cond_t callback_done;
+	int			closed;			/* the closed callback has run */
+	ClaimReassembly claim;		/* the claim check being collected */
+	natsMsg    *fetched;		/* a chunk read by sequence */
 };
 
 const char *
@@ -81,6 +89,36 @@ on_reconnected(natsConnection *nc, void *closure)
 		r->opts.log("reconnected to NATS");
 }
 
+/* The connection's last callback: the reader may go once it has run. */
+static void
+on_closed(natsConnection *nc, void *closure)
+{
+	StreamReader *r = closure;
+
+	pthread_mutex_lock(&r->callback_lock);
+	r->closed = 1;
+	pthread_cond_signal(&r->callback_done);
+	pthread_mutex_unlock(&r->callback_lock);
+}
+
+/* 1 when the closed callback has run, 0 when it did not come in time. */
+static int
+wait_closed(StreamReader *r)
+{
+	struct timespec until;
+	int			closed;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += CLOSED_WAIT_S;
+	pthread_mutex_lock(&r->callback_lock);
+	while (!r->closed &&
+		   pthread_cond_timedwait(&r->callback_done, &r->callback_lock, &until) == 0)
+		;
+	closed = r->closed;
+	pthread_mutex_unlock(&r->callback_lock);
+	return closed;
+}
+
 static natsStatus
 set_options(StreamReader *r)
 {
@@ -102,6 +140,8 @@ set_options(StreamReader *r)
 		s = natsOptions_SetDisconnectedCB(o, on_disconnected, r);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectedCB(o, on_reconnected, r);
+	if (s == NATS_OK)
+		s = natsOptions_SetClosedCB(o, on_closed, r);
 	return s;
 }
 
@@ -210,8 +250,9 @@ stream_reader_open(const StreamReaderOptions *opts, char *error, size_t error_si
 		return NULL;
 	}
 	r->opts = *opts;
-	w2e_buffer_init(&r->claim, NULL);
-	r->claim_next = -1;
+	pthread_mutex_init(&r->callback_lock, NULL);
+	pthread_cond_init(&r->callback_done, NULL);
+	claim_init(&r->claim);
 	if (connect_hub(r, error, error_size) != 0)
 	{
 		stream_reader_close(r);
@@ -254,136 +295,64 @@ stream_reader_close(StreamReader *r)
 	if (r->nc != NULL)
 	{
 		natsConnection_Close(r->nc);
+		if (!wait_closed(r))
+			return;				/* a callback may still come: leave it the reader */
 		natsConnection_Destroy(r->nc);
 	}
 	if (r->nopts != NULL)
 		natsOptions_Destroy(r->nopts);
-	w2e_buffer_free(&r->claim);
+	claim_free(&r->claim);
+	pthread_cond_destroy(&r->callback_done);
+	pthread_mutex_destroy(&r->callback_lock);
 	free(r);
 }
 
-/* "<n>/<count>" */
-static int
-parse_chunk(const char *text, int *n, int *count)
-{
-	char		tail;
-
-	return text != NULL && sscanf(text, "%d/%d%c", n, count, &tail) == 2 &&
-		*n >= 0 && *count > 0 && *n < *count ? 0 : -1;
-}
-
-/* A delivered chunk: collect it when it continues the claim check being collected. */
+/* A chunk's headers and body. */
 static void
-collect_chunk(StreamReader *r, natsMsg *msg, const char *of)
+claim_chunk_of(natsMsg *msg, ClaimChunk *chunk)
 {
-	int			n;
-	int			count;
-	size_t		len = (size_t) natsMsg_GetDataLength(msg);
-
-	if (parse_chunk(stream_header(msg, "W2e-Claim-Chunk"), &n, &count) != 0)
-	{
-		r->claim_next = -1;
-		return;
-	}
-	if (n == 0)
-	{
-		w2e_buffer_reset(&r->claim);
-		snprintf(r->claim_of, sizeof(r->claim_of), "%s", of);
-		r->claim_count = count;
-		r->claim_next = 0;
-	}
-	if (r->claim_next != n || r->claim_count != count || strcmp(r->claim_of, of) != 0 ||
-		r->claim.len + len > W2E_MAX_MESSAGE_SIZE ||
-		w2e_buffer_append(&r->claim, natsMsg_GetData(msg), len) != 0)
-	{
-		r->claim_next = -1;
-		return;
-	}
-	r->claim_next++;
+	chunk->of = stream_header(msg, "W2e-Claim-Of");
+	chunk->chunk = stream_header(msg, "W2e-Claim-Chunk");
+	chunk->data = natsMsg_GetData(msg);
+	chunk->len = (size_t) natsMsg_GetDataLength(msg);
 }
 
-/* The chunks of the event at seq read by sequence: the count messages before it. */
+/* ClaimSource: the stream's message at seq. */
 static int
-fetch_chunks(StreamReader *r, uint64_t seq, const char *id, int count, char *why, size_t size)
+get_stored(void *ctx, uint64_t seq, ClaimChunk *chunk, char *why, size_t size)
 {
-	int			i;
+	StreamReader *r = ctx;
+	jsErrCode	jerr = 0;
+	natsStatus	s = js_GetMsg(&r->fetched, r->js, r->stream, seq, NULL, &jerr);
 
-	w2e_buffer_reset(&r->claim);
-	r->claim_next = -1;
-	if (seq <= (uint64_t) count)
+	if (s != NATS_OK)
 	{
-		snprintf(why, size, "its %d chunks would be stored before the stream's first message", count);
+		r->fetched = NULL;
+		snprintf(why, size, "%s", nats_error(s));
 		return -1;
 	}
-	for (i = 0; i < count; i++)
-	{
-		uint64_t	at = seq - (uint64_t) count + (uint64_t) i;
-		natsMsg    *chunk = NULL;
-		jsErrCode	jerr = 0;
-		natsStatus	s = js_GetMsg(&chunk, r->js, r->stream, at, NULL, &jerr);
-		const char *of;
-		int			n;
-		int			c;
-		size_t		len;
-
-		if (s != NATS_OK)
-		{
-			snprintf(why, size, "chunk %d of %d (sequence %llu) cannot be read: %s", i, count,
-					 (unsigned long long) at, nats_error(s));
-			return -1;
-		}
-		of = stream_header(chunk, "W2e-Claim-Of");
-		len = (size_t) natsMsg_GetDataLength(chunk);
-		if (of == NULL || strcmp(of, id) != 0 ||
-			parse_chunk(stream_header(chunk, "W2e-Claim-Chunk"), &n, &c) != 0 || n != i || c != count)
-		{
-			snprintf(why, size, "message %llu, where chunk %d of %d should be, is not that chunk",
-					 (unsigned long long) at, i, count);
-			natsMsg_Destroy(chunk);
-			return -1;
-		}
-		if (r->claim.len + len > W2E_MAX_MESSAGE_SIZE ||
-			w2e_buffer_append(&r->claim, natsMsg_GetData(chunk), len) != 0)
-		{
-			snprintf(why, size, "out of memory for its chunks");
-			natsMsg_Destroy(chunk);
-			return -1;
-		}
-		natsMsg_Destroy(chunk);
-	}
+	claim_chunk_of(r->fetched, chunk);
 	return 0;
+}
+
+static void
+release_stored(void *ctx)
+{
+	StreamReader *r = ctx;
+
+	natsMsg_Destroy(r->fetched);
+	r->fetched = NULL;
 }
 
 /* An event message with W2e-Claim-Chunks: its body from the chunks. */
 static void
 resolve_claim(StreamReader *r, StreamMessage *m, const char *chunks)
 {
-	const char *size_text = stream_header(m->msg, "W2e-Claim-Size");
-	char		tail;
-	int			count;
-	unsigned long long size;
+	ClaimEvent	e = {m->seq, m->id, chunks, stream_header(m->msg, "W2e-Claim-Size")};
+	ClaimSource src = {r, get_stored, release_stored};
 
-	if (sscanf(chunks, "%d%c", &count, &tail) != 1 || count <= 0 || size_text == NULL ||
-		sscanf(size_text, "%llu%c", &size, &tail) != 1 || m->id == NULL)
-	{
-		snprintf(m->claim_error, sizeof(m->claim_error),
-				 "its claim-check headers are malformed (W2e-Claim-Chunks '%.20s', W2e-Claim-Size '%.20s')",
-				 chunks, size_text != NULL ? size_text : "");
-		return;
-	}
-	m->claim_chunks = count;
-	if (!(r->claim_next == count && r->claim_count == count && strcmp(r->claim_of, m->id) == 0) &&
-		fetch_chunks(r, m->seq, m->id, count, m->claim_error, sizeof(m->claim_error)) != 0)
-		return;
-	r->claim_next = -1;
-	if (r->claim.len != size)
-	{
-		snprintf(m->claim_error, sizeof(m->claim_error),
-				 "its %d chunks hold %zu bytes, W2e-Claim-Size says %llu", count, r->claim.len, size);
-		return;
-	}
-	m->body = (const uint8_t *) r->claim.data;
-	m->body_len = r->claim.len;
+	claim_resolve(&r->claim, &e, &src, &m->claim_chunks, &m->body, &m->body_len,
+				  m->claim_error, sizeof(m->claim_error));
 }
 
 int
@@ -436,7 +405,10 @@ stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 		of = stream_header(msg, "W2e-Claim-Of");
 		if (of != NULL)
 		{
-			collect_chunk(r, msg, of);
+			ClaimChunk	chunk;
+
+			claim_chunk_of(msg, &chunk);
+			claim_collect(&r->claim, &chunk);
 			if (!r->opts.chunks)
 				continue;
 			m->is_chunk = 1;
