@@ -2,12 +2,16 @@
 # Run every wal2events test suite on throwaway servers and print
 # "N passed, N failed". Installs missing Debian packages, builds with
 # warnings as errors, installs, then runs as the postgres user:
-#   unit     C unit tests of libwal2events and the CLI (also under valgrind)
-#   fuzz     the frame/message parser under libFuzzer, briefly
+#   unit     C unit tests of libwal2events and the CLI (also under valgrind,
+#            and built with AddressSanitizer and UndefinedBehaviorSanitizer)
+#   fuzz     libFuzzer, briefly: the frame/message parser, the envelope
+#            reader, the claim-check reassembly
 #   regress  pg_regress suites (sql/, expected/) on a temporary instance
 #   isolation  isolation specs (tests/specs) on a temporary instance
 #   tap      TAP tests (tests/t) with PostgreSQL::Test::Cluster
 #   ship     `wal2events ship`/`tail` against a real PostgreSQL and nats-server -js
+#   ship-asan  the ship tests of start/stop, claim checks, consume, crashes and
+#            outages again, every wal2events built with ASan and UBSan
 # Usage: scripts/test.sh [suite ...]   (default: all)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +22,7 @@ root=$(pwd)
 scripts/install-deps.sh || exit 2
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz regress isolation tap ship)
+[ ${#suites[@]} -gt 0 ] || suites=(unit fuzz regress isolation tap ship ship-asan)
 
 echo "== build"
 make -s -j"$(nproc)" && make -s install >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -55,14 +59,27 @@ run_unit() {
   else
     tail -n 40 "$work/valgrind.log"; echo "unit tests and decode under valgrind ... FAILED"; count 0 1
   fi
+  # and once more built with AddressSanitizer and UndefinedBehaviorSanitizer:
+  # their checks count, and any report (leaks included) fails
+  as_postgres make -s -C "$work/src/cli" check-asan > "$work/asan.log" 2>&1; rc=$?
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/asan.log" | tail -n1)
+  if [ -n "$line" ]; then
+    count "$(echo "$line" | awk '{print $1}')" "$(echo "$line" | awk '{print $3}')"
+  fi
+  if [ $rc -eq 0 ]; then
+    echo "unit and CLI tests under ASan and UBSan ($line), no sanitizer report ... ok"; count 1 0
+  else
+    grep -v ' \.\.\. ok$' "$work/asan.log" | tail -n 60
+    echo "unit and CLI tests under ASan and UBSan ... FAILED"; count 0 1
+  fi
 }
 
+# one check per fuzz target that ran its time without a finding
 run_fuzz() {
-  if as_postgres make -s -C "$work/src/cli" fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-20}" > "$work/fuzz.log" 2>&1; then
-    tail -n 3 "$work/fuzz.log"; count 1 0
-  else
-    tail -n 40 "$work/fuzz.log"; count 0 1
-  fi
+  as_postgres make -s -C "$work/src/cli" fuzz-run FUZZ_SECONDS="${FUZZ_SECONDS:-20}" > "$work/fuzz.log" 2>&1; local rc=$?
+  grep -E '^Done [0-9]+ runs' "$work/fuzz.log"
+  count "$(grep -cE '^Done [0-9]+ runs' "$work/fuzz.log")" 0
+  [ $rc -eq 0 ] || { tail -n 60 "$work/fuzz.log"; count 0 1; }
 }
 
 # pg_regress and pg_isolation_regress print one line per test.
@@ -106,16 +123,27 @@ run_tap() {
 
 # The ship suite starts its own PostgreSQL (as postgres) and nats-server
 # (on loopback) and must run as root; it counts its own checks.
+# run_ship LOG [TEST...]
 run_ship() {
-  "$root/tests/ship/run.sh" > "$work/ship.log" 2>&1; local rc=$?
-  grep -E '\.\.\. |ok |FAIL' "$work/ship.log" | tail -n 200
-  local line; line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$work/ship.log" | tail -n1)
+  local log=$1
+  shift
+  "$root/tests/ship/run.sh" "$@" > "$log" 2>&1; local rc=$?
+  grep -E '\.\.\. |ok |FAIL' "$log" | tail -n 200
+  local line; line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
   if [ -n "$line" ]; then
     count "$(echo "$line" | awk '{print $1}')" "$(echo "$line" | awk '{print $3}')"
   fi
   if [ $rc -ne 0 ] && { [ -z "$line" ] || [ "$(echo "$line" | awk '{print $3}')" = 0 ]; }; then
-    tail -n 40 "$work/ship.log"; count 0 1
+    tail -n 40 "$log"; count 0 1
   fi
+}
+
+# Start and stop, claim checks, consume (its exit too), file and tail,
+# crashes, outages, a rejecting hub: the paths with the most to free, under
+# AddressSanitizer, LeakSanitizer and UBSan (tests/sanitizers/env.sh).
+SHIP_ASAN_TESTS=(usage start_errors e2e json_subjects file consume consume_exit tail claim crash outage sigterm rejecting)
+run_ship_asan() {
+  W2E_SANITIZE=1 run_ship "$work/ship-asan.log" "${SHIP_ASAN_TESTS[@]}"
 }
 
 for suite in "${suites[@]}"; do
@@ -126,8 +154,9 @@ for suite in "${suites[@]}"; do
     regress) run_regress ;;
     isolation) run_isolation ;;
     tap) run_tap ;;
-    ship) run_ship ;;
-    *) echo "unknown suite: $suite (unit, fuzz, regress, isolation, tap, ship)"; count 0 1 ;;
+    ship) run_ship "$work/ship.log" ;;
+    ship-asan) run_ship_asan ;;
+    *) echo "unknown suite: $suite (unit, fuzz, regress, isolation, tap, ship, ship-asan)"; count 0 1 ;;
   esac
 done
 

@@ -11,39 +11,17 @@
  *
  *    make -C src/cli fuzz-run FUZZ_SECONDS=60
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "internal.h"
-
-int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define PROMISE(cond) do { if (!(cond)) __builtin_trap(); } while (0)
-
-/* The output is exactly one line of JSON. */
-static void
-check_json_line(const W2eBuffer *out)
-{
-	W2eBuffer	scratch;
-
-	PROMISE(strlen(out->data) == out->len);
-	PROMISE(memchr(out->data, '\n', out->len) == NULL);
-	w2e_buffer_init(&scratch, NULL);
-	PROMISE(w2e_json_append_compact(&scratch, out->data, out->len) == 1);
-	PROMISE(scratch.len == out->len);	/* nothing to compact: no whitespace */
-	w2e_buffer_free(&scratch);
-}
+#include "fuzz_promise.h"
 
 /* One message, copied so that reading past its end is caught. */
 static void
 check_message(const uint8_t *message, size_t len)
 {
-	uint8_t    *copy = malloc(len > 0 ? len : 1);
+	uint8_t    *copy = fuzz_copy(message, len);
 	W2eTransaction *txn;
 	W2eBuffer	out;
 	W2eError	err;
 
-	memcpy(copy, message, len);
 	err.message[0] = '\0';
 	txn = w2e_transaction_parse(copy, len, NULL, &err);
 	free(copy);

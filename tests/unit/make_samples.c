@@ -1,8 +1,10 @@
 /*
  * make_samples.c
- *    Writes sample inputs for the CLI tests (cli_test.sh) and the fuzzer's
- *    seed corpus, built with the same builders as the unit tests, and the
- *    JSON lines `wal2events decode` must print for the good ones.
+ *    Writes sample inputs for the CLI tests (cli_test.sh) and the fuzzers'
+ *    seed corpora, built with the same builders as the unit tests, and the
+ *    JSON lines `wal2events decode` must print for the good ones. env_*.bin
+ *    and env_*.json are EventEnvelopes, one per event, as `ship` writes them
+ *    (the seeds of tests/fuzz/fuzz_envelope.c).
  *
  *    test_make_samples DIR
  */
@@ -158,6 +160,73 @@ write_broken(void)
 	fclose(f);
 }
 
+/* Each event of txn as an EventEnvelope: protobuf, its JSON line, and all framed. */
+static void
+write_envelopes(const W2eTransaction *txn, FILE *framed)
+{
+	size_t		i;
+
+	for (i = 0; i < txn->n_events; i++)
+	{
+		W2eEventEnvelope env = WAL2EVENTS__V1__EVENT_ENVELOPE__INIT;
+		W2eEvent	event = *txn->events[i];
+		W2eRowChange row;
+		W2eRelation *rel[1];
+		W2eBuffer	json;
+		W2eError	err;
+		char		id[W2E_EVENT_ID_MAX];
+		char		name[64];
+		size_t		len;
+		uint8_t    *packed;
+		uint8_t    *framed_msg;
+		size_t		framed_len;
+		FILE	   *f;
+
+		w2e_event_id(id, txn->system_identifier, txn->commit_lsn, event.position);
+		env.id = id;
+		env.type = event.type;
+		env.partition_key = event.partition_key;
+		env.commit_time = txn->commit_time;
+		env.database = txn->database;
+		env.xid = txn->xid;
+		env.commit_lsn = txn->commit_lsn;
+		env.position = event.position;
+		env.system_identifier = txn->system_identifier;
+		env.event = &event;
+		if (event.body_case == WAL2EVENTS__V1__EVENT__BODY_ROW)
+		{
+			row = *event.row;
+			rel[0] = txn->relations[row.relation];
+			row.relation = 0;
+			event.row = &row;
+			env.n_relations = 1;
+			env.relations = rel;
+			env.schema = rel[0]->schema;
+			env.table = rel[0]->table;
+		}
+		len = wal2events__v1__event_envelope__get_packed_size(&env);
+		packed = arena_alloc(len + 1);
+		wal2events__v1__event_envelope__pack(&env, packed);
+		snprintf(name, sizeof(name), "env_%u_%zu.bin", (unsigned) txn->xid, i);
+		f = create(name);
+		put(f, packed, len);
+		fclose(f);
+		framed_msg = frame(packed, len, &framed_len);
+		put(framed, framed_msg, framed_len);
+		w2e_buffer_init(&json, NULL);
+		if (w2e_envelope_to_json(&env, &json, &err) != 0)
+		{
+			fprintf(stderr, "make_samples: envelope %s: %s\n", id, err.message);
+			exit(1);
+		}
+		snprintf(name, sizeof(name), "env_%u_%zu.json", (unsigned) txn->xid, i);
+		f = create(name);
+		put(f, json.data, json.len);
+		fclose(f);
+		w2e_buffer_free(&json);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -170,6 +239,13 @@ main(int argc, char **argv)
 	write_stream();
 	write_single();
 	write_broken();
+	{
+		FILE	   *framed = create("envelopes.bin");
+
+		write_envelopes(txn_rich(1), framed);
+		write_envelopes(txn_rich(2), framed);
+		fclose(framed);
+	}
 	arena_free_all();
 	return 0;
 }
