@@ -410,7 +410,8 @@ assert ids==[200,201], ids' "$d.new"
       fail "consume --follow --count" "status $st, $(grep -c . "$d.count") lines, want $((n + 3))"
   fi
   ship_stop
-  st=$( ("$W2E" consume --from "$NATS" --stream CONS --follow 2>>"$d.err"; echo $? >"$d.pipe") | head -n 1 >/dev/null; cat "$d.pipe")
+  # (timeout: with nothing stored, as when the shipper failed, it would wait for ever)
+  st=$( (timeout 60 "$W2E" consume --from "$NATS" --stream CONS --follow 2>>"$d.err"; echo $? >"$d.pipe") | head -n 1 >/dev/null; cat "$d.pipe")
   [ "$st" = 0 ] && ok "consume: exit status 0 when the reader of its output goes away" ||
     fail "consume: reader gone" "status $st"
 
