@@ -727,6 +727,26 @@ ids=[json.loads(l)["envelope"]["new"]["id"] for l in open(sys.argv[1])]
 assert sorted(ids)==list(range(11,21)), ids' "$WORK/rej.dump"
 }
 
+# file: sinks: a created file is private (0600); a write error (/dev/full)
+# is reported as such, exit status 1, and nothing is confirmed
+test_file_errors() {
+  local f=$WORK/private.bin before
+  new_slot fmode
+  sql "CREATE TABLE fm (id int PRIMARY KEY, email text)"
+  sql "INSERT INTO fm VALUES (1, 'ada@example.com')"
+  ship_bg "$WORK/fmode.log" --slot fmode --to "file:$f"
+  check "file: caught up" wait_confirmed fmode 30
+  ship_stop
+  check "file: a file the sink creates is readable by its owner only (0600)" test "$(stat -c %a "$f")" = 600
+  new_slot full
+  sql "INSERT INTO fm VALUES (2, 'bob@example.com')"
+  before=$(confirmed_flush full)
+  ONE_LINE=0 expect "file: /dev/full: the write error (ENOSPC), exit status 1" 1 \
+    "cannot write to /dev/full: No space left on device" -- timeout 30 "$W2E" ship --slot full --to file:/dev/full
+  check "file: /dev/full: nothing is confirmed" test "$(confirmed_flush full)" = "$before"
+  check "file: /dev/full: no 'bad frame' complaint" bash -c "! grep -q 'bad frame\|not a file of' '$WORK/expect.err'"
+}
+
 ALL=(unit usage start_errors e2e json_subjects routes file consume tail idle claim crash outage pg_restart dedup sigterm rejecting)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
