@@ -747,6 +747,44 @@ test_file_errors() {
   check "file: /dev/full: no 'bad frame' complaint" bash -c "! grep -q 'bad frame\|not a file of' '$WORK/expect.err'"
 }
 
+# file: sinks: a created file is private (0600); a write error (/dev/full)
+# is reported as such, exit status 1, and nothing is confirmed
+test_file_errors() {
+  local f=$WORK/private.bin before
+  new_slot fmode
+  sql "CREATE TABLE fm (id int PRIMARY KEY, email text)"
+  sql "INSERT INTO fm VALUES (1, 'ada@example.com')"
+  ship_bg "$WORK/fmode.log" --slot fmode --to "file:$f"
+  check "file: caught up" wait_confirmed fmode 30
+  ship_stop
+  check "file: a file the sink creates is readable by its owner only (0600)" test "$(stat -c %a "$f")" = 600
+  new_slot full
+  sql "INSERT INTO fm VALUES (2, 'bob@example.com')"
+  before=$(confirmed_flush full)
+  ONE_LINE=0 expect "file: /dev/full: the write error (ENOSPC), exit status 1" 1 \
+    "cannot write to /dev/full: No space left on device" -- timeout 30 "$W2E" ship --slot full --to file:/dev/full
+  check "file: /dev/full: nothing is confirmed" test "$(confirmed_flush full)" = "$before"
+  check "file: /dev/full: no 'bad frame' complaint" bash -c "! grep -q 'bad frame\|not a file of' '$WORK/expect.err'"
+}
+
+# --dup-window on a stream that exists: one warning line naming its window
+test_dup_window() {
+  new_slot dupw
+  "$JS" create "$NATS" DUPW 'dupw.>' 5000
+  ship_bg "$WORK/dupw.log" --slot dupw --to "$NATS" --stream DUPW --subject 'dupw.{type}' --dup-window 1s
+  wait_until 15 grep -q "shipping to JetStream" "$WORK/dupw.log"
+  ship_stop
+  check "dup-window: an existing stream's window is named, with how to change it" \
+    grep -q "warning: --dup-window 1000 ms is not applied: JetStream stream DUPW exists with a duplicate window of 5000 ms (change the stream's, e.g. nats stream edit DUPW --dupe-window 1s)" "$WORK/dupw.log"
+  check "dup-window: one warning line" test "$(grep -c 'dup-window' "$WORK/dupw.log")" = 1
+  ship_bg "$WORK/dupw2.log" --slot dupw --to "$NATS" --create-stream DUPW2 --subject 'dupw2.{type}' --dup-window 3s
+  wait_until 15 grep -q "shipping to JetStream" "$WORK/dupw2.log"
+  ship_stop
+  check "dup-window: no warning for a stream --create-stream creates" bash -c "! grep -q warning '$WORK/dupw2.log'"
+  check "dup-window: the created stream has it" \
+    test "$("$JS" info "$NATS" DUPW2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["dup_window_ms"])')" = 3000
+}
+
 ALL=(unit usage start_errors e2e json_subjects routes file consume tail idle claim crash outage pg_restart dedup sigterm rejecting)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
