@@ -125,29 +125,13 @@ BEGIN
 END
 $$;
 
--- The shipper's subject template rules (`wal2events ship --subject`):
--- dot-separated non-empty tokens of printable characters other than ' ',
--- '*', '>', with {type} {schema} {table} {database} {partition_key}.
+-- The shipper's subject template rules (`wal2events ship --subject`), run
+-- by the shipper's own code (libwal2events): dot-separated non-empty tokens
+-- of printable characters other than ' ', '*', '>', with {type} {schema}
+-- {table} {database} {partition_key}, every rendering at most 1024 bytes.
 CREATE FUNCTION route_check_subject(subject text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    token text;
-    literal text;
-BEGIN
-    IF subject IS NULL THEN
-        RETURN;
-    END IF;
-    -- ('' splits into no token at all)
-    FOREACH token IN ARRAY CASE WHEN subject = '' THEN '{""}' ELSE string_to_array(subject, '.') END LOOP
-        literal := regexp_replace(token, '\{(type|schema|table|database|partition_key)\}', '', 'g');
-        IF token = '' OR literal ~ '[[:space:][:cntrl:]*>{}]' THEN
-            RAISE EXCEPTION 'wal2events.route(): bad subject template "%"', subject
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Write dot-separated tokens without spaces, ''*'' or ''>'', with the placeholders {type} {schema} {table} {database} {partition_key}, for example ''shop.{type}''.';
-        END IF;
-    END LOOP;
-END
-$$;
+AS 'MODULE_PATHNAME', 'wal2events_route_check_subject'
+LANGUAGE C STRICT IMMUTABLE;
 
 -- tags as the plugin reads them: a flat object of strings.
 CREATE FUNCTION route_tags(tags jsonb) RETURNS jsonb

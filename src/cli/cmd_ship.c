@@ -94,6 +94,13 @@ start(Shipper *sh, const ShipOptions *opts)
 		return sh->repl.error_status;
 	}
 	sh->pg_connected = 1;
+	if (metrics_start(&sh->metrics, opts->progress_interval_ms, opts->dbname,
+					  opts->command[0] == 't' ? "wal2events tail (WAL position)" : "wal2events ship (WAL position)",
+					  error, sizeof(error)) != 0)
+	{
+		cli_error(opts->command, "%s", error);
+		return CLI_EXIT_FAILURE;
+	}
 	return CLI_EXIT_OK;
 }
 

@@ -1,23 +1,15 @@
 /*
  * metrics.c
- *    The progress line and a tiny HTTP server for Prometheus.
+ *    The progress line and a tiny HTTP server for Prometheus, served by a
+ *    reporter thread of their own (see metrics.h for why).
  *
- * The server is part of the main loop (non-blocking sockets in its poll
- * set), listens on loopback only, reads one request per connection, answers
- * with every metric whatever the path, and closes. Metrics:
- *   wal2events_events_published_total     messages sent to the hub (retries included)
- *   wal2events_events_acknowledged_total  events the hub acknowledged
- *   wal2events_events_duplicate_total     acknowledgements that said "duplicate"
- *   wal2events_events_skipped_total       redelivered events already in the hub
- *   wal2events_events_claim_check_total   events sent through the claim check
- *   wal2events_hub_retries_total          messages sent again after a failure
- *   wal2events_hub_up                     0 while the hub is down or rejecting
- *   wal2events_transactions_total         Transaction messages received
- *   wal2events_postgres_reconnects_total
- *   wal2events_confirmed_lsn              flush LSN confirmed to the slot (bytes)
- *   wal2events_in_flight                  events handed, not yet acknowledged
- *   wal2events_lag_bytes                  server position - confirmed LSN
- *   wal2events_lag_seconds                age of the oldest unconfirmed transaction
+ * The thread waits in poll() on the endpoint's sockets, the server
+ * position's connection and a stop pipe; it answers every request at once
+ * with the latest snapshot the main loop published, and writes a progress
+ * line every --progress-interval. The endpoint listens on loopback only,
+ * reads one request per connection, answers with every metric whatever
+ * the path, and closes. Every metric has its # HELP and # TYPE lines
+ * (below, and in README.md).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -34,6 +26,7 @@
 #include "metrics.h"
 
 #define CLIENT_TIMEOUT_MS 5000
+#define MAX_WAIT_MS 1000
 
 /* "[HOST:]PORT" with HOST 127.0.0.1 or localhost (the default). */
 static int
@@ -75,6 +68,7 @@ metrics_open(Metrics *m, const char *addr, char *error, size_t size)
 
 	memset(m, 0, sizeof(*m));
 	m->listen_fd = -1;
+	m->stop_pipe[0] = m->stop_pipe[1] = -1;
 	for (i = 0; i < METRICS_MAX_CLIENTS; i++)
 		m->clients[i].fd = -1;
 	if (addr == NULL)
@@ -100,6 +94,23 @@ metrics_close(Metrics *m)
 {
 	int			i;
 
+	if (m->running)
+	{
+		if (write(m->stop_pipe[1], "s", 1) < 0)
+		{
+			/* cannot happen with an empty pipe; the join would then wait */
+		}
+		pthread_join(m->thread, NULL);
+		pthread_mutex_destroy(&m->lock);
+		m->running = 0;
+	}
+	for (i = 0; i < 2; i++)
+		if (m->stop_pipe[i] >= 0)
+		{
+			close(m->stop_pipe[i]);
+			m->stop_pipe[i] = -1;
+		}
+	server_position_close(&m->position);
 	if (m->listen_fd >= 0)
 		close(m->listen_fd);
 	m->listen_fd = -1;
@@ -111,8 +122,9 @@ metrics_close(Metrics *m)
 		}
 }
 
-int
-metrics_poll_fds(Metrics *m, struct pollfd *fds, int max)
+/* The endpoint's descriptors, added to a poll set; returns how many. */
+static int
+poll_fds(Metrics *m, struct pollfd *fds, int max)
 {
 	int			n = 0;
 	int			i;
@@ -130,37 +142,65 @@ metrics_poll_fds(Metrics *m, struct pollfd *fds, int max)
 	return n;
 }
 
+/* Bytes of WAL the slot retains: the server's position minus the confirmed one. */
+static uint64_t
+lag_bytes(const MetricsSnapshot *s)
+{
+	return s->server_lsn > s->confirmed_lsn ? s->server_lsn - s->confirmed_lsn : 0;
+}
+
+static double
+lag_seconds(const MetricsSnapshot *s)
+{
+	int64_t		us = s->oldest_commit_us > 0 ? ship_wall_us() - s->oldest_commit_us : 0;
+
+	return us > 0 ? (double) us / 1e6 : 0;
+}
+
+/* One metric: its HELP and TYPE lines and its value. */
+static size_t
+put_metric(char *out, size_t size, const char *name, const char *type, const char *help,
+		   const char *value)
+{
+	int			n = snprintf(out, size, "# HELP wal2events_%s %s\n# TYPE wal2events_%s %s\nwal2events_%s %s\n",
+							 name, help, name, type, name, value);
+
+	return n < 0 ? 0 : (size_t) n >= size ? size - 1 : (size_t) n;
+}
+
+#define COUNTER(name, help, v) \
+	(snprintf(value, sizeof(value), "%llu", (unsigned long long) (v)), \
+	 n += put_metric(out + n, size - n, name, "counter", help, value))
+#define GAUGE(name, help, fmt, v) \
+	(snprintf(value, sizeof(value), fmt, v), \
+	 n += put_metric(out + n, size - n, name, "gauge", help, value))
+
 static size_t
 render(const MetricsSnapshot *s, char *out, size_t size)
 {
-	return (size_t) snprintf(out, size,
-							 "# TYPE wal2events_events_published_total counter\nwal2events_events_published_total %llu\n"
-							 "# TYPE wal2events_events_acknowledged_total counter\nwal2events_events_acknowledged_total %llu\n"
-							 "# TYPE wal2events_events_duplicate_total counter\nwal2events_events_duplicate_total %llu\n"
-							 "# TYPE wal2events_events_skipped_total counter\nwal2events_events_skipped_total %llu\n"
-							 "# TYPE wal2events_events_claim_check_total counter\nwal2events_events_claim_check_total %llu\n"
-							 "# TYPE wal2events_hub_retries_total counter\nwal2events_hub_retries_total %llu\n"
-							 "# TYPE wal2events_hub_up gauge\nwal2events_hub_up %d\n"
-							 "# TYPE wal2events_transactions_total counter\nwal2events_transactions_total %llu\n"
-							 "# TYPE wal2events_postgres_reconnects_total counter\nwal2events_postgres_reconnects_total %llu\n"
-							 "# TYPE wal2events_confirmed_lsn gauge\nwal2events_confirmed_lsn %llu\n"
-							 "# TYPE wal2events_in_flight gauge\nwal2events_in_flight %llu\n"
-							 "# TYPE wal2events_lag_bytes gauge\nwal2events_lag_bytes %llu\n"
-							 "# TYPE wal2events_lag_seconds gauge\nwal2events_lag_seconds %.3f\n",
-							 (unsigned long long) s->sink.published, (unsigned long long) s->sink.acked,
-							 (unsigned long long) s->sink.duplicates, (unsigned long long) s->events_skipped,
-							 (unsigned long long) s->sink.claims, (unsigned long long) s->sink.retries,
-							 s->sink.hub_down ? 0 : 1, (unsigned long long) s->transactions,
-							 (unsigned long long) s->pg_reconnects, (unsigned long long) s->confirmed_lsn,
-							 (unsigned long long) s->in_flight,
-							 (unsigned long long) (s->server_lsn > s->confirmed_lsn ? s->server_lsn - s->confirmed_lsn : 0),
-							 (double) s->lag_us / 1e6);
+	char		value[32];
+	size_t		n = 0;
+
+	COUNTER("events_published_total", "Messages written or sent to the hub: claim-check chunks and messages sent again after a failure included.", s->sink.published);
+	COUNTER("events_acknowledged_total", "Events the hub acknowledged as stored (JetStream), or written and synced (file).", s->sink.acked);
+	COUNTER("events_duplicate_total", "Acknowledgements JetStream flagged as duplicates (only the messages that ask for an acknowledgement get one).", s->sink.duplicates);
+	COUNTER("events_skipped_total", "Events read again from the slot (after a restart or reconnection) and not sent: the hub already stores them.", s->events_skipped);
+	COUNTER("events_claim_check_total", "Events too large for one message, sent through the claim check.", s->sink.claims);
+	COUNTER("hub_retries_total", "Messages sent to the hub again after a failure (a lost connection, a rejection, an acknowledgement later than --ack-timeout): each message once per resend, claim-check chunks included.", s->sink.retries);
+	GAUGE("hub_up", "1 while the hub stores what is sent; 0 while it is down or rejecting (new events are held, the hub retried).", "%d", s->sink.hub_down ? 0 : 1);
+	COUNTER("transactions_total", "Transaction messages (chunks) received from the plugin.", s->transactions);
+	COUNTER("postgres_reconnects_total", "Times the replication connection to PostgreSQL was made again after it dropped.", s->pg_reconnects);
+	GAUGE("confirmed_lsn", "Flush position confirmed to the replication slot (a WAL byte position).", "%llu", (unsigned long long) s->confirmed_lsn);
+	GAUGE("in_flight", "Events handed to the hub and not yet acknowledged.", "%llu", (unsigned long long) s->in_flight);
+	GAUGE("lag_bytes", "The server's WAL position (read once a second) minus the confirmed position: the WAL the slot holds back.", "%llu", (unsigned long long) lag_bytes(s));
+	GAUGE("lag_seconds", "Age of the oldest transaction not yet confirmed; 0 when everything is confirmed.", "%.3f", lag_seconds(s));
+	return n;
 }
 
 static void
 answer(MetricsClient *c, const MetricsSnapshot *snap)
 {
-	char		body[4096];
+	char		body[8192];
 	char		head[160];
 	size_t		len = render(snap, body, sizeof(body));
 	int			hlen = snprintf(head, sizeof(head),
@@ -168,7 +208,7 @@ answer(MetricsClient *c, const MetricsSnapshot *snap)
 								"Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
 
 	/* small enough for the socket buffer: a short write just loses the answer */
-	if (write(c->fd, head, (size_t) hlen) == hlen && write(c->fd, body, len) < 0)
+	if (send(c->fd, head, (size_t) hlen, MSG_NOSIGNAL) == hlen && send(c->fd, body, len, MSG_NOSIGNAL) < 0)
 	{
 		/* the scraper went away */
 	}
@@ -194,12 +234,13 @@ accept_clients(Metrics *m, int64_t now)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
 		m->clients[i].fd = fd;
 		m->clients[i].len = 0;
+		m->clients[i].request[0] = '\0';	/* not the previous client's request */
 		m->clients[i].deadline = now + CLIENT_TIMEOUT_MS;
 	}
 }
 
-void
-metrics_serve(Metrics *m, const MetricsSnapshot *snap, int64_t now)
+static void
+serve(Metrics *m, const MetricsSnapshot *snap, int64_t now)
 {
 	int			i;
 
@@ -230,8 +271,8 @@ metrics_serve(Metrics *m, const MetricsSnapshot *snap, int64_t now)
 	}
 }
 
-void
-metrics_progress(Metrics *m, const MetricsSnapshot *s, int64_t now)
+static void
+progress(Metrics *m, const MetricsSnapshot *s, int64_t now)
 {
 	double		seconds = m->last_progress_ms > 0 ? (double) (now - m->last_progress_ms) / 1000 : 0;
 	double		rate = seconds > 0 ? (double) (s->sink.acked - m->last_acked) / seconds : 0;
@@ -239,10 +280,95 @@ metrics_progress(Metrics *m, const MetricsSnapshot *s, int64_t now)
 
 	w2e_lsn_format(lsn, s->confirmed_lsn);
 	ship_log("%.0f events/s, %llu acknowledged, confirmed %s, lag %llu bytes %.1f s, in flight %llu%s",
-			 rate, (unsigned long long) s->sink.acked, lsn,
-			 (unsigned long long) (s->server_lsn > s->confirmed_lsn ? s->server_lsn - s->confirmed_lsn : 0),
-			 (double) s->lag_us / 1e6, (unsigned long long) s->in_flight,
-			 s->sink.hub_down ? ", hub down" : "");
+			 rate, (unsigned long long) s->sink.acked, lsn, (unsigned long long) lag_bytes(s),
+			 lag_seconds(s), (unsigned long long) s->in_flight, s->sink.hub_down ? ", hub down" : "");
 	m->last_acked = s->sink.acked;
 	m->last_progress_ms = now;
+}
+
+void
+metrics_publish(Metrics *m, const MetricsSnapshot *snap)
+{
+	if (!m->running)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->shared = *snap;
+	pthread_mutex_unlock(&m->lock);
+}
+
+/* The main loop's latest snapshot, with the server's WAL position. */
+static void
+take_snapshot(Metrics *m, MetricsSnapshot *snap)
+{
+	pthread_mutex_lock(&m->lock);
+	*snap = m->shared;
+	pthread_mutex_unlock(&m->lock);
+	if (m->position.lsn > snap->server_lsn)
+		snap->server_lsn = m->position.lsn;
+}
+
+/* Wait for a request, the server's answer, the next progress line or the stop. */
+static int
+wait_for_work(Metrics *m, int64_t now)
+{
+	struct pollfd fds[2 + METRICS_MAX_CLIENTS];
+	int			n = 0;
+	short		events = 0;
+	int64_t		timeout = server_position_timeout(&m->position, now);
+
+	fds[n].fd = m->stop_pipe[0];
+	fds[n++].events = POLLIN;
+	if ((fds[n].fd = server_position_fd(&m->position, &events)) >= 0)
+		fds[n++].events = events;
+	n += poll_fds(m, fds + n, (int) (sizeof(fds) / sizeof(fds[0])) - n);
+	if (m->progress_interval_ms > 0 && m->last_progress_ms + m->progress_interval_ms - now < timeout)
+		timeout = m->last_progress_ms + m->progress_interval_ms - now;
+	if (timeout > MAX_WAIT_MS)
+		timeout = MAX_WAIT_MS;
+	if (poll(fds, (nfds_t) n, (int) (timeout < 0 ? 0 : timeout)) < 0 && errno != EINTR)
+		return -1;
+	return (fds[0].revents & POLLIN) ? -1 : 0;
+}
+
+static void *
+reporter(void *arg)
+{
+	Metrics    *m = arg;
+	MetricsSnapshot snap;
+	int64_t		now = ship_now_ms();
+
+	m->last_progress_ms = now;
+	while (wait_for_work(m, now) == 0)
+	{
+		now = ship_now_ms();
+		server_position_work(&m->position, now);
+		take_snapshot(m, &snap);
+		if (m->progress_interval_ms > 0 && now >= m->last_progress_ms + m->progress_interval_ms)
+			progress(m, &snap, now);
+		serve(m, &snap, now);
+	}
+	return NULL;
+}
+
+int
+metrics_start(Metrics *m, int64_t progress_interval_ms, const char *dbname,
+			  const char *application_name, char *error, size_t error_size)
+{
+	m->progress_interval_ms = progress_interval_ms;
+	server_position_init(&m->position, dbname, application_name);
+	if (m->listen_fd < 0 && progress_interval_ms <= 0)
+		return 0;				/* nothing to report */
+	if (pipe(m->stop_pipe) != 0 || pthread_mutex_init(&m->lock, NULL) != 0)
+	{
+		snprintf(error, error_size, "cannot start the metrics thread: %s", strerror(errno));
+		return -1;
+	}
+	if (pthread_create(&m->thread, NULL, reporter, m) != 0)
+	{
+		pthread_mutex_destroy(&m->lock);
+		snprintf(error, error_size, "cannot start the metrics thread");
+		return -1;
+	}
+	m->running = 1;
+	return 0;
 }

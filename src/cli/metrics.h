@@ -1,15 +1,24 @@
 /*
  * metrics.h
  *    What ship reports about itself: the progress line on stderr and a
- *    Prometheus text endpoint (--metrics) served from the main loop.
+ *    Prometheus text endpoint (--metrics), both from a reporter thread of
+ *    their own, so that neither waits for the main loop (which may wait
+ *    for a hub that does not answer).
+ *
+ * The main loop publishes a snapshot of its counters every turn
+ * (metrics_publish, under a mutex); the reporter thread adds what changes
+ * without the main loop: the time (lag in seconds) and the server's WAL
+ * position, read on a connection of its own (server_position.h).
  */
 #ifndef WAL2EVENTS_METRICS_H
 #define WAL2EVENTS_METRICS_H
 
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "delivery.h"
+#include "server_position.h"
 #include "sink.h"
 
 /* A snapshot of the counters, taken by the loop when asked. */
@@ -21,9 +30,9 @@ typedef struct MetricsSnapshot
 	uint64_t	pg_reconnects;
 	SinkStats	sink;
 	uint64_t	confirmed_lsn;
-	uint64_t	server_lsn;
+	uint64_t	server_lsn;		/* newest position the replication stream told */
 	uint64_t	in_flight;
-	int64_t		lag_us;			/* now - commit time of the oldest unconfirmed transaction */
+	int64_t		oldest_commit_us;	/* commit time of the oldest unconfirmed transaction, or 0 */
 } MetricsSnapshot;
 
 #define METRICS_MAX_CLIENTS 8
@@ -42,19 +51,32 @@ typedef struct Metrics
 	MetricsClient clients[METRICS_MAX_CLIENTS];
 	uint64_t	last_acked;		/* for the progress line's rate */
 	int64_t		last_progress_ms;
+	int64_t		progress_interval_ms;	/* 0: no progress lines */
+	ServerPosition position;
+
+	/* the reporter thread, and what the main loop shares with it */
+	int			running;
+	pthread_t	thread;
+	int			stop_pipe[2];	/* the main loop writes to stop the thread */
+	pthread_mutex_t lock;
+	MetricsSnapshot shared;		/* under lock */
 } Metrics;
 
-/* Listen on --metrics ADDR (loopback only). 0, or -1 with error. */
+/* Listen on --metrics ADDR (loopback only; NULL: no endpoint). 0, or -1 with error. */
 extern int	metrics_open(Metrics *m, const char *addr, char *error, size_t error_size);
+
+/*
+ * Start the reporter thread when there is something to report (the
+ * endpoint, or progress lines every progress_interval_ms). dbname is the
+ * conninfo the server's WAL position is read with. 0, or -1 with error.
+ */
+extern int	metrics_start(Metrics *m, int64_t progress_interval_ms, const char *dbname,
+						  const char *application_name, char *error, size_t error_size);
+
+/* The main loop's counters, now. */
+extern void metrics_publish(Metrics *m, const MetricsSnapshot *snap);
+
+/* Stop the thread, close everything. */
 extern void metrics_close(Metrics *m);
-
-/* Add the endpoint's descriptors to a poll set; returns how many were added. */
-extern int	metrics_poll_fds(Metrics *m, struct pollfd *fds, int max);
-
-/* Accept, read requests, answer them with the snapshot. */
-extern void metrics_serve(Metrics *m, const MetricsSnapshot *snap, int64_t now_ms);
-
-/* One progress line on stderr. */
-extern void metrics_progress(Metrics *m, const MetricsSnapshot *snap, int64_t now_ms);
 
 #endif							/* WAL2EVENTS_METRICS_H */

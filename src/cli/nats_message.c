@@ -10,7 +10,10 @@
  * rather than publish where nothing listens.
  *
  * Headers of an event message (values of W2e-Type, W2e-Partition-Key and
- * W2e-Database are percent-encoded: '%' and control characters as %XX):
+ * W2e-Database are percent-encoded: '%' and control characters as %XX; a
+ * W2e-Type or W2e-Partition-Key value longer than W2E_HEADER_VALUE_MAX,
+ * 256 bytes, encoded, is shortened: its first bytes, '~' and the hash of
+ * the whole value, see wal2events.h; the envelope has the whole value):
  *   Nats-Msg-Id                the event id (an outbox row's own id when it
  *                              has one of at most 200 bytes)
  *   Nats-Expected-Last-Msg-Id  id of the message before it (see sink_nats.h)
@@ -111,18 +114,24 @@ put_header(char *p, const char *key, size_t key_len, const char *value, size_t l
 
 #define PUT_HEADER(p, key, value, len) put_header((p), key ": ", sizeof(key ": ") - 1, (value), (len))
 
-/* "<key>: <value>\r\n" with '%' and control characters as %XX: at most 3 bytes per byte. */
+/* Bytes one byte takes percent-encoded: '%' and control characters as %XX. */
+static size_t
+encoded_size(unsigned char c)
+{
+	return c < 0x20 || c == 0x7F || c == '%' ? 3 : 1;
+}
+
 static char *
-put_header_encoded(char *p, const char *key, size_t key_len, const char *value)
+put_encoded(char *p, const char *value, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	size_t		i;
 
-	p = put(p, key, key_len);
-	for (; value != NULL && *value != '\0'; value++)
+	for (i = 0; i < len; i++)
 	{
-		unsigned char c = (unsigned char) *value;
+		unsigned char c = (unsigned char) value[i];
 
-		if (c < 0x20 || c == 0x7F || c == '%')
+		if (encoded_size(c) == 3)
 		{
 			*p++ = '%';
 			*p++ = hex[c >> 4];
@@ -131,6 +140,35 @@ put_header_encoded(char *p, const char *key, size_t key_len, const char *value)
 		else
 			*p++ = (char) c;
 	}
+	return p;
+}
+
+/*
+ * "<key>: <value>\r\n", the value percent-encoded. One longer than
+ * W2E_HEADER_VALUE_MAX encoded (a 4 KB partition key) is shortened to at
+ * most that: its first bytes, '~' and the hash of the whole value (see
+ * wal2events.h), so the same value always gives the same header.
+ */
+static char *
+put_header_encoded(char *p, const char *key, size_t key_len, const char *value)
+{
+	size_t		len = value != NULL ? strlen(value) : 0;
+	size_t		keep = 0;
+	size_t		size = 0;
+	char		suffix[W2E_HASH_SUFFIX_LEN + 1];
+
+	p = put(p, key, key_len);
+	while (keep < len && size + encoded_size((unsigned char) value[keep]) <= W2E_HEADER_VALUE_MAX)
+		size += encoded_size((unsigned char) value[keep++]);
+	if (keep == len)
+		return PUT_LIT(put_encoded(p, value, len), "\r\n");
+	keep = 0;
+	size = 0;
+	while (size + encoded_size((unsigned char) value[keep]) <= W2E_HEADER_VALUE_MAX - W2E_HASH_SUFFIX_LEN)
+		size += encoded_size((unsigned char) value[keep++]);
+	p = put_encoded(p, value, w2e_shortened_prefix(value, keep));
+	w2e_hash_suffix(value, len, suffix);
+	p = put(p, suffix, W2E_HASH_SUFFIX_LEN);
 	return PUT_LIT(p, "\r\n");
 }
 
@@ -180,12 +218,21 @@ put_msg_id(Entry *e, char *p, const char *id, size_t len)
 	return PUT_HEADER(p, "Nats-Msg-Id", id, len);
 }
 
-/* Room for the event headers (percent-encoding triples a byte at most). */
+/* Room for a W2e-Type or W2e-Partition-Key value: encoding triples a byte at most. */
+static size_t
+encoded_room(const char *value)
+{
+	size_t		room = value != NULL ? 3 * strlen(value) : 0;
+
+	return room < W2E_HEADER_VALUE_MAX ? room : W2E_HEADER_VALUE_MAX;
+}
+
+/* Room for the event headers. */
 static size_t
 event_headers_room(NatsSink *ns, const Envelope *ev, size_t id_len)
 {
-	return 200 + sizeof(CONTENT_TYPE_PROTOBUF) + id_len + 3 * strlen(ev->env.type) +
-		3 * strlen(ev->env.partition_key) + position_headers_room(ns);
+	return 200 + sizeof(CONTENT_TYPE_PROTOBUF) + id_len + encoded_room(ev->env.type) +
+		encoded_room(ev->env.partition_key) + position_headers_room(ns);
 }
 
 static char *
@@ -207,8 +254,7 @@ put_event_headers(NatsSink *ns, Entry *e, char *p, const Envelope *ev, const cha
 static size_t
 event_header_size(const Envelope *ev)
 {
-	return 1024 + 3 * (strlen(ev->env.type) + strlen(ev->env.partition_key) +
-					  strlen(ev->env.database));
+	return 1024 + 2 * W2E_HEADER_VALUE_MAX + 3 * strlen(ev->env.database);
 }
 
 /*

@@ -154,6 +154,20 @@ find_stream(jsCtx *js, char patterns[2][256], jsStreamInfo **si, char *error, si
 	return -1;
 }
 
+/*
+ * --dup-window configures a stream --create-stream creates; a stream that
+ * exists keeps its own window: say so rather than ignore the flag silently.
+ */
+static void
+warn_dup_window(const ShipOptions *opts, const StreamSetup *setup)
+{
+	if (!opts->dup_window_given || setup->dup_window_ms == opts->dup_window_ms)
+		return;
+	ship_log("warning: --dup-window %lld ms is not applied: JetStream stream %s exists with a duplicate window of %lld ms (change the stream's, e.g. nats stream edit %s --dupe-window %llds)",
+			 (long long) opts->dup_window_ms, setup->name, (long long) setup->dup_window_ms,
+			 setup->name, (long long) ((opts->dup_window_ms + 999) / 1000));
+}
+
 int
 nats_stream_setup(jsCtx *js, const ShipOptions *opts, StreamSetup *setup,
 				  char *error, size_t error_size)
@@ -191,6 +205,7 @@ nats_stream_setup(jsCtx *js, const ShipOptions *opts, StreamSetup *setup,
 	setup->max_msg_size = si->Config->MaxMsgSize > 0 ? si->Config->MaxMsgSize : -1;
 	setup->dup_window_ms = si->Config->Duplicates / 1000000;
 	jsStreamInfo_Destroy(si);
+	warn_dup_window(opts, setup);
 	return 0;
 }
 

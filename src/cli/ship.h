@@ -83,6 +83,7 @@ typedef struct ShipOptions
 	const char *stream;			/* --stream or --create-stream */
 	int			create_stream;
 	int64_t		dup_window_ms;
+	int			dup_window_given;	/* --dup-window on the command line */
 	int			max_inflight;
 	int64_t		max_inflight_bytes;
 	int64_t		ack_timeout_ms;

@@ -4,8 +4,11 @@
  *    sink, confirm what the sink acknowledged, keep both connections alive.
  *
  * One thread, one poll(): the replication socket (only while the sink can
- * take more: that is the backpressure), the sink's wake-up descriptor, the
- * signal pipe and the metrics endpoint. Status updates go to PostgreSQL
+ * take more: that is the backpressure), the sink's wake-up descriptor and
+ * the signal pipe. The metrics endpoint and the progress line have a
+ * thread of their own (metrics.c), which this loop hands a snapshot of its
+ * counters every turn: they keep answering even while this loop waits for
+ * the hub. Status updates go to PostgreSQL
  * every --status-interval whether or not we read, so the walsender never
  * times out while the hub is down; a keepalive that asks for a reply gets
  * one at once, and a moved flush LSN is reported within 100 ms.
@@ -28,15 +31,13 @@
 void
 ship_snapshot(Shipper *sh, MetricsSnapshot *snap)
 {
-	int64_t		oldest = delivery_oldest_commit_time(&sh->delivery);
-
 	*snap = sh->counters;
 	snap->sink = sh->sink->stats;
 	snap->confirmed_lsn = sh->delivery.confirmed_lsn;
 	snap->server_lsn = sh->delivery.server_lsn > sh->delivery.received_lsn ?
 		sh->delivery.server_lsn : sh->delivery.received_lsn;
 	snap->in_flight = delivery_in_flight(&sh->delivery);
-	snap->lag_us = oldest > 0 ? ship_wall_us() - oldest : 0;
+	snap->oldest_commit_us = delivery_oldest_commit_time(&sh->delivery);
 }
 
 static int
@@ -226,23 +227,16 @@ send_status_if_due(Shipper *sh, int64_t now)
 	sh->reply_now = 0;
 }
 
+/* The counters, for the metrics thread. */
 static void
-report(Shipper *sh, int64_t now)
+report(Shipper *sh)
 {
 	MetricsSnapshot snap;
 
-	if (sh->opts->progress_interval_ms == 0 && sh->metrics.listen_fd < 0)
+	if (!sh->metrics.running)
 		return;
 	ship_snapshot(sh, &snap);
-	if (sh->opts->progress_interval_ms > 0 && now >= sh->next_progress_ms)
-	{
-		if (sh->next_progress_ms > 0)
-			metrics_progress(&sh->metrics, &snap, now);
-		else
-			sh->metrics.last_progress_ms = now;
-		sh->next_progress_ms = now + sh->opts->progress_interval_ms;
-	}
-	metrics_serve(&sh->metrics, &snap, now);
+	metrics_publish(&sh->metrics, &snap);
 }
 
 /* SIGINT/SIGTERM arrived: stop reading, wait (bounded) for acknowledgements. */
@@ -275,7 +269,7 @@ min_timeout(int64_t a, int64_t b)
 static int
 wait_for_work(Shipper *sh, int64_t now)
 {
-	struct pollfd fds[4 + METRICS_MAX_CLIENTS];
+	struct pollfd fds[4];
 	int			n = 0;
 	int			pg = -1;
 	int64_t		timeout = MAX_POLL_MS;
@@ -295,7 +289,6 @@ wait_for_work(Shipper *sh, int64_t now)
 		fds[n].fd = repl_socket(&sh->repl);
 		fds[n++].events = POLLIN;
 	}
-	n += metrics_poll_fds(&sh->metrics, fds + n, (int) (sizeof(fds) / sizeof(fds[0])) - n);
 	if (sh->pg_connected)
 		timeout = min_timeout(timeout, sh->last_status_ms + sh->opts->status_interval_ms - now);
 	if (!sh->pg_connected && !sh->stopping)
@@ -303,8 +296,6 @@ wait_for_work(Shipper *sh, int64_t now)
 	timeout = min_timeout(timeout, sh->sink->ops->next_deadline(sh->sink, now));
 	if (sh->stopping)
 		timeout = min_timeout(timeout, sh->stop_deadline - now);
-	if (sh->opts->progress_interval_ms > 0)
-		timeout = min_timeout(timeout, sh->next_progress_ms - now);
 	if (poll(fds, (nfds_t) n, (int) (timeout < 0 ? 0 : timeout)) < 0 && errno != EINTR)
 		return fatal(sh, CLI_EXIT_FAILURE, "poll failed");
 	if (pg >= 0 && (fds[pg].revents & (POLLIN | POLLERR | POLLHUP)) &&
@@ -328,7 +319,7 @@ turn(Shipper *sh)
 		return fatal(sh, sh->sink->error_status, sh->sink->error);
 	delivery_settle(&sh->delivery);
 	send_status_if_due(sh, now);
-	report(sh, now);
+	report(sh);
 	if (sh->stopping && (delivery_in_flight(&sh->delivery) == 0 || now >= sh->stop_deadline))
 		return 1;
 	return wait_for_work(sh, now);

@@ -36,7 +36,6 @@ typedef struct Shipper
 	int64_t		last_status_ms;
 	uint64_t	reported_flush;
 	int			reply_now;		/* a keepalive asked for a status update */
-	int64_t		next_progress_ms;
 
 	int			signal_fd;		/* read end of the signal pipe */
 	int			stopping;

@@ -373,7 +373,10 @@ set_number(ShipOptions *opts, const OptSpec *spec, const char *value)
 					value, spec->name);
 	switch (spec->id)
 	{
-		case OPT_DUP_WINDOW: opts->dup_window_ms = v; break;
+		case OPT_DUP_WINDOW:
+			opts->dup_window_ms = v;
+			opts->dup_window_given = 1;
+			break;
 		case OPT_ACK_TIMEOUT: opts->ack_timeout_ms = v; break;
 		case OPT_RETRY_MAX: opts->retry_max_ms = v; break;
 		case OPT_STATUS_INTERVAL: opts->status_interval_ms = v; break;

@@ -75,11 +75,13 @@ ship_log(const char *fmt,...)
 
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	flockfile(stderr);			/* one whole line, whichever thread logs */
 	fprintf(stderr, "%s wal2events %s: ", stamp, log_command);
 	va_start(args, fmt);
 	vfprintf(stderr, fmt, args);
 	va_end(args);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void

@@ -10,6 +10,12 @@
  * a record cut short by a crash is truncated away and the last complete
  * record says where to resume, so a restart appends no duplicates.
  *
+ * A file the sink creates is readable by its owner only (0600): events
+ * carry rows, which may be personal data. A path that is not a regular
+ * file (a device, a FIFO) is written like standard output: nothing to
+ * resume from, nothing to sync; a write error (ENOSPC on /dev/full) stops
+ * the shipper with that error, before anything written is acknowledged.
+ *
  * Standard output ("-") is the same without fsync and without resuming;
  * when the reader goes away (EPIPE), the command stops quietly.
  */
@@ -32,6 +38,7 @@ typedef struct FileSink
 	Sink		base;
 	int			fd;
 	int			is_stdout;
+	int			durable;		/* a regular file: fdatasync before acknowledging */
 	PayloadFormat format;
 	const char *path;
 	W2eBuffer	buffer;			/* records not yet written */
@@ -132,7 +139,7 @@ file_flush(Sink *sink)
 		return 0;
 	if (write_out(fs) != 0)
 		return -1;
-	if (!fs->is_stdout && fdatasync(fs->fd) != 0)
+	if (fs->durable && fdatasync(fs->fd) != 0)
 		return io_error(fs, "sync");
 	for (t = fs->first_unacked; t < fs->next_ticket; t++)
 	{
@@ -175,6 +182,7 @@ Sink *
 sink_file_open(const ShipOptions *opts, char *error, size_t error_size, int *status)
 {
 	FileSink   *fs = calloc(1, sizeof(FileSink));
+	struct stat st;
 
 	*status = CLI_EXIT_FAILURE;
 	if (fs == NULL)
@@ -192,12 +200,17 @@ sink_file_open(const ShipOptions *opts, char *error, size_t error_size, int *sta
 		fs->fd = STDOUT_FILENO;
 		return &fs->base;
 	}
-	fs->fd = open(fs->path, O_RDWR | O_CREAT | O_APPEND, 0644);
-	if (fs->fd < 0)
+	fs->fd = open(fs->path, O_RDWR | O_CREAT | O_APPEND, 0600);
+	if (fs->fd < 0 || fstat(fs->fd, &st) != 0)
+	{
 		snprintf(error, error_size, "cannot open %s: %s (check the path given to --to file:)",
 				 fs->path, strerror(errno));
-	if (fs->fd < 0 || sink_file_resume(fs->fd, fs->path, fs->format, &fs->base.have_tail,
-									   &fs->base.tail, error, error_size) != 0)
+		file_close(&fs->base);
+		return NULL;
+	}
+	fs->durable = S_ISREG(st.st_mode);
+	if (fs->durable && sink_file_resume(fs->fd, fs->path, fs->format, &fs->base.have_tail,
+										&fs->base.tail, error, error_size) != 0)
 	{
 		file_close(&fs->base);
 		return NULL;

@@ -6,78 +6,26 @@
  * A template is NATS tokens separated by '.', each made of literal text and
  * placeholders: "events.{type}", "cdc.{database}.{schema}.{table}",
  * "orders.{partition_key}". Rendering never produces an invalid subject:
- * values are sanitised (see subject.h), so an event can always be sent.
+ * values are sanitised and long ones shortened (see subject.h), so an
+ * event can always be sent. The template rules live in libwal2events
+ * (w2e_subject_template_check), shared with wal2events.route().
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "subject.h"
 
-static const char *const token_names[] = {
-	"type", "schema", "table", "database", "partition_key"
-};
-
-#define N_TOKENS (sizeof(token_names) / sizeof(token_names[0]))
-
-/* Index of the placeholder named name[0..len), or -1. */
-static int
-token_index(const char *name, size_t len)
-{
-	size_t		i;
-
-	for (i = 0; i < N_TOKENS; i++)
-		if (strlen(token_names[i]) == len && strncmp(token_names[i], name, len) == 0)
-			return (int) i;
-	return -1;
-}
-
-static int
-literal_char_ok(unsigned char c)
-{
-	return c > ' ' && c != 0x7F && c != '*' && c != '>' && c != '}';
-}
-
-static int
-fail(char *error, size_t size, const char *message)
-{
-	strncpy(error, message, size - 1);
-	error[size - 1] = '\0';
-	return -1;
-}
+#define N_TOKENS 5				/* placeholders, numbered by w2e_subject_placeholder() */
 
 int
 subject_template_check(const char *tmpl, char *error, size_t error_size)
 {
-	const char *p = tmpl;
-	int			token_len = 0;
+	W2eError	err;
 
-	if (*p == '\0')
-		return fail(error, error_size, "it is empty (the default is events.{type})");
-	for (; *p != '\0'; p++)
-	{
-		if (*p == '.')
-		{
-			if (token_len == 0)
-				return fail(error, error_size, "it has an empty token (two dots, or a dot at either end)");
-			token_len = 0;
-			continue;
-		}
-		token_len++;
-		if (*p == '{')
-		{
-			const char *close = strchr(p, '}');
-
-			if (close == NULL)
-				return fail(error, error_size, "'{' without '}'");
-			if (token_index(p + 1, (size_t) (close - p - 1)) < 0)
-				return fail(error, error_size, "unknown token (known: {type} {schema} {table} {database} {partition_key})");
-			p = close;
-		}
-		else if (!literal_char_ok((unsigned char) *p))
-			return fail(error, error_size, "it has a space, control character, '*', '>' or a stray '}'");
-	}
-	if (token_len == 0)
-		return fail(error, error_size, "it has an empty token (two dots, or a dot at either end)");
-	return 0;
+	if (w2e_subject_template_check(tmpl, &err) == 0)
+		return 0;
+	snprintf(error, error_size, "%s", err.message);
+	return -1;
 }
 
 static const char *
@@ -93,17 +41,17 @@ token_value(const SubjectValues *v, int index)
 	return values[index] != NULL ? values[index] : "";
 }
 
+/* value[0..len) with '.', ' ', '*', '>' and control characters as '_'. */
 static int
-append_sanitised(W2eBuffer *out, const char *value)
+append_sanitised(W2eBuffer *out, const char *value, size_t len)
 {
 	char		chunk[256];
 	size_t		n = 0;
+	size_t		i;
 
-	if (*value == '\0')
-		return w2e_buffer_append(out, "_", 1);
-	for (; *value != '\0'; value++)
+	for (i = 0; i < len; i++)
 	{
-		unsigned char c = (unsigned char) *value;
+		unsigned char c = (unsigned char) value[i];
 
 		chunk[n++] = (c <= ' ' || c == 0x7F || c == '.' || c == '*' || c == '>') ? '_' : (char) c;
 		if (n == sizeof(chunk))
@@ -114,6 +62,23 @@ append_sanitised(W2eBuffer *out, const char *value)
 		}
 	}
 	return w2e_buffer_append(out, chunk, n);
+}
+
+/* One placeholder's value as a subject token: "_" if empty, shortened if long. */
+static int
+append_value(W2eBuffer *out, const char *value)
+{
+	size_t		len = strlen(value);
+	char		suffix[W2E_HASH_SUFFIX_LEN + 1];
+
+	if (len == 0)
+		return w2e_buffer_append(out, "_", 1);
+	if (len <= W2E_SUBJECT_VALUE_MAX)
+		return append_sanitised(out, value, len);
+	w2e_hash_suffix(value, len, suffix);
+	return append_sanitised(out, value,
+							w2e_shortened_prefix(value, W2E_SUBJECT_VALUE_MAX - W2E_HASH_SUFFIX_LEN)) != 0 ||
+		w2e_buffer_append(out, suffix, W2E_HASH_SUFFIX_LEN) != 0 ? -1 : 0;
 }
 
 int
@@ -131,7 +96,7 @@ subject_render(const char *tmpl, const SubjectValues *values, W2eBuffer *out)
 			return w2e_buffer_append_str(out, p);
 		close = strchr(open, '}');
 		if (w2e_buffer_append(out, p, (size_t) (open - p)) != 0 ||
-			append_sanitised(out, token_value(values, token_index(open + 1, (size_t) (close - open - 1)))) != 0)
+			append_value(out, token_value(values, w2e_subject_placeholder(open + 1, (size_t) (close - open - 1)))) != 0)
 			return -1;
 		p = close + 1;
 	}

@@ -25,9 +25,11 @@ typedef struct SubjectValues
 #define SUBJECT_CLAIM_SUFFIX ".claim"
 
 /*
- * Check a template: non-empty, dot-separated non-empty tokens of printable
- * characters other than ' ', '*', '>', with {type} {schema} {table}
- * {database} {partition_key} placeholders. 0, or -1 with why in error.
+ * Check a template by libwal2events' rules (w2e_subject_template_check:
+ * non-empty, dot-separated non-empty tokens of printable characters other
+ * than ' ', '*', '>', with {type} {schema} {table} {database}
+ * {partition_key} placeholders, every rendering at most W2E_SUBJECT_MAX
+ * bytes). 0, or -1 with why in error.
  */
 extern int	subject_template_check(const char *tmpl, char *error, size_t error_size);
 
@@ -35,7 +37,11 @@ extern int	subject_template_check(const char *tmpl, char *error, size_t error_si
  * Render the (checked) template for one event into out (reset first).
  * Inside a value '.', ' ', '*', '>' and control characters become '_'; an
  * empty value is "_", so the subject stays valid and has as many tokens as
- * the template. 0, or -1 when out of memory.
+ * the template. A value longer than W2E_SUBJECT_VALUE_MAX (128) bytes is
+ * shortened to 128: its first 111 bytes at most (whole UTF-8 characters),
+ * '~' and 16 hex digits of its FNV-1a hash, so the same value always maps
+ * to the same subject, and no subject passes W2E_SUBJECT_MAX.
+ * 0, or -1 when out of memory.
  */
 extern int	subject_render(const char *tmpl, const SubjectValues *values, W2eBuffer *out);
 

@@ -147,4 +147,35 @@ extern int	w2e_transaction_to_json(const W2eTransaction *txn, W2eBuffer *out,
 extern int	w2e_envelope_to_json(const W2eEventEnvelope *env, W2eBuffer *out,
 								 W2eError *err);
 
+/*
+ * Subjects: the rules of a subject template (`wal2events ship --subject`,
+ * `wal2events.route(subject => ...)`): dot-separated non-empty tokens of
+ * printable characters other than ' ', '*', '>', with the placeholders
+ * {type} {schema} {table} {database} {partition_key}, whose longest
+ * rendering (each placeholder W2E_SUBJECT_VALUE_MAX bytes, plus ".claim")
+ * is at most W2E_SUBJECT_MAX bytes. 0; or -1 (not a template) or
+ * W2E_SUBJECT_TOO_LONG (its subjects could be too long), with err saying why.
+ */
+#define W2E_SUBJECT_MAX 1024	/* a rendered subject, ".claim" included */
+#define W2E_SUBJECT_TOO_LONG (-2)
+#define W2E_SUBJECT_VALUE_MAX 128	/* a placeholder's value in a subject */
+extern int	w2e_subject_template_check(const char *tmpl, W2eError *err);
+
+/* The placeholder named name[0..len): 0 type ... 4 partition_key; -1 if none. */
+extern int	w2e_subject_placeholder(const char *name, size_t len);
+
+/*
+ * Shortening a value that is too long for a subject token or a header
+ * (W2e-Partition-Key, W2e-Type): its first bytes, then '~' and the 64-bit
+ * FNV-1a hash of the whole value as 16 lower-case hex digits, so the same
+ * value always gives the same short form. w2e_shortened_prefix() is how
+ * many of the first keep bytes to take (keep < the value's length) without
+ * cutting a UTF-8 character; w2e_hash_suffix() writes the '~' and the
+ * digits, and a NUL, into out (W2E_HASH_SUFFIX_LEN + 1 bytes).
+ */
+#define W2E_HASH_SUFFIX_LEN 17
+#define W2E_HEADER_VALUE_MAX 256	/* a W2e-Type or W2e-Partition-Key value, encoded */
+extern size_t w2e_shortened_prefix(const char *value, size_t keep);
+extern void w2e_hash_suffix(const char *value, size_t len, char *out);
+
 #endif							/* WAL2EVENTS_H */

@@ -4,8 +4,9 @@
 #
 #   tests/ship/run.sh [TEST ...]     (as root; default: every test)
 #
-# Tests: unit usage start_errors e2e json_subjects routes file consume consume_exit tail
-# idle claim crash outage pg_restart dedup sigterm rejecting. Each shipper
+# Tests: unit usage start_errors e2e json_subjects long_key routes file
+# file_errors dup_window frozen_hub consume consume_exit tail idle claim crash
+# outage pg_restart dedup sigterm rejecting. Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -56,7 +57,7 @@ build() {
       "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lm &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$ROOT/src/cli/subject.c" "$ROOT/src/cli/delivery.c" \
-      "$ROOT/src/cli/ship_util.c" "$ROOT/src/lib/buffer.c" -lprotobuf-c
+      "$ROOT/src/cli/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
 }
 
 # subject templates and delivery tracking, in C (tests/ship/ship_unit.c)
@@ -777,7 +778,144 @@ ids=[json.loads(l)["envelope"]["new"]["id"] for l in open(sys.argv[1])]
 assert sorted(ids)==list(range(11,21)), ids' "$WORK/rej.dump"
 }
 
-ALL=(unit usage start_errors e2e json_subjects routes file consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting)
+# A 4096-byte partition key (emit() allows it to every role) on a template
+# with {partition_key}: NATS closes a connection whose protocol line passes
+# 4096 bytes, so the subject's token and the W2e-Partition-Key header are
+# shortened (first bytes, '~', FNV-1a 64 of the whole key); delivered once,
+# and the shipper never loses its connection
+test_long_key() {
+  new_slot lk
+  ship_bg "$WORK/lk.log" --slot lk --to "$NATS" --create-stream LONGKEY --subject 'pk.{type}.{partition_key}' \
+    --ack-timeout 2s --retry-max 1s
+  sql "SELECT wal2events.emit('big', repeat('k', 4096), '{}')" >/dev/null
+  sql "SELECT wal2events.emit('big', repeat('k', 4095) || 'x', '{}')" >/dev/null
+  sql "SELECT wal2events.emit('small', 'k1', '{}')" >/dev/null
+  check "long key: caught up" wait_confirmed lk 30
+  sleep 1
+  ship_stop
+  verify "long key" lk LONGKEY 3
+  check "long key: on the shortened subject and header, the envelope has the whole key" python3 -c '
+import json,sys
+def fnv(b):
+    h=0xcbf29ce484222325
+    for c in b:
+        h=((h^c)*0x100000001b3)&0xffffffffffffffff
+    return "~%016x" % h
+ds=[json.loads(l) for l in open(sys.argv[1])]
+assert len(ds)==3, len(ds)
+for d in ds[:2]:
+    key=d["envelope"]["partition_key"]
+    assert len(key)==4096, len(key)
+    want="pk.big."+key[:111]+fnv(key.encode())
+    assert d["subject"]==want, (d["subject"], want)
+    h=d["headers"]["W2e-Partition-Key"]
+    assert len(h)==256 and h==key[:239]+fnv(key.encode()), h
+assert ds[0]["subject"]!=ds[1]["subject"]
+assert ds[2]["subject"]=="pk.small.k1" and ds[2]["headers"]["W2e-Partition-Key"]=="k1"' "$WORK/lk.dump"
+  check "long key: the shipper never lost its connection" \
+    bash -c "! grep -E 'lost the connection|holding new events|reconnect|still unavailable' '$WORK/lk.log'"
+}
+
+# scrape PORT: one GET /metrics, its answer on stdout (nothing within 2 s: nothing)
+scrape() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3" 2>/dev/null
+}
+
+# The metrics endpoint and the progress line do not depend on the hub:
+# nats-server frozen (SIGSTOP) during a load, /metrics scraped every second
+# for 12 s: every scrape answered, progress lines keep coming, and the lag
+# (the server's WAL position minus the confirmed one) grows
+test_frozen_hub() {
+  local port i m answered=0 lines_before lines_after wl
+  new_slot frz
+  sql "CREATE TABLE fz (id bigint PRIMARY KEY, k int, v text)"
+  port=$(w2e_free_port)
+  ship_bg "$WORK/frz.log" --slot frz --to "$NATS" --create-stream FROZEN --subject 'frz.{table}' \
+    --metrics "127.0.0.1:$port" --progress-interval 1s --ack-timeout 2s --retry-max 2s
+  workload fz 0 1 1000
+  check "frozen hub: caught up before the freeze" wait_confirmed frz 30
+  m=$(scrape "$port")
+  check "metrics: every metric has # HELP and # TYPE lines" python3 -c '
+import sys
+lines=sys.argv[1].split("\r\n\r\n",1)[1].splitlines()
+names=[l.split()[0] for l in lines if l and not l.startswith("#")]
+assert len(names)>=13, names
+for n in names:
+    assert any(l.startswith("# HELP "+n+" ") and len(l)>len(n)+20 for l in lines), ("no HELP", n)
+    assert any(l.startswith("# TYPE "+n+" ") for l in lines), ("no TYPE", n)
+' "$m"
+  workload fz 1 200 300 0.05 &
+  wl=$!
+  sleep 1
+  kill -STOP "$NATS_PID"
+  lines_before=$(grep -c 'events/s' "$WORK/frz.log")
+  : >"$WORK/frz.lags"
+  for i in $(seq 1 12); do
+    m=$(scrape "$port")
+    if grep -q '^wal2events_lag_bytes ' <<<"$m"; then
+      answered=$((answered + 1))
+      grep '^wal2events_lag_bytes ' <<<"$m" | cut -d' ' -f2 >>"$WORK/frz.lags"
+    fi
+    sleep 1
+  done
+  lines_after=$(grep -c 'events/s' "$WORK/frz.log")
+  kill -CONT "$NATS_PID"
+  wait $wl
+  check "frozen hub: caught up after the freeze" wait_confirmed frz 120
+  ship_stop
+  check "frozen hub: all 12 scrapes of /metrics answered" test "$answered" = 12
+  check "frozen hub: progress lines kept coming (at least 9 in 12 s)" test $((lines_after - lines_before)) -ge 9
+  check "frozen hub: lag_bytes grows while the hub is frozen" python3 -c '
+import sys
+lags=[int(l) for l in open(sys.argv[1])]
+assert len(lags)==12 and lags[-1]>lags[0]+2000000, lags' "$WORK/frz.lags"
+  check "frozen hub: the progress line's lag grows too" python3 -c '
+import re,sys
+lags=[int(m.group(1)) for m in re.finditer(r"lag (\d+) bytes", open(sys.argv[1]).read())]
+lags=lags[int(sys.argv[2]):int(sys.argv[3])]
+assert len(lags)>=9 and lags[-1]>lags[0]+2000000, lags' "$WORK/frz.log" "$lines_before" "$lines_after"
+  verify "frozen hub" frz FROZEN 60000
+}
+
+# file: sinks: a created file is private (0600); a write error (/dev/full)
+# is reported as such, exit status 1, and nothing is confirmed
+test_file_errors() {
+  local f=$WORK/private.bin before
+  new_slot fmode
+  sql "CREATE TABLE fm (id int PRIMARY KEY, email text)"
+  sql "INSERT INTO fm VALUES (1, 'ada@example.com')"
+  ship_bg "$WORK/fmode.log" --slot fmode --to "file:$f"
+  check "file: caught up" wait_confirmed fmode 30
+  ship_stop
+  check "file: a file the sink creates is readable by its owner only (0600)" test "$(stat -c %a "$f")" = 600
+  new_slot full
+  sql "INSERT INTO fm VALUES (2, 'bob@example.com')"
+  before=$(confirmed_flush full)
+  ONE_LINE=0 expect "file: /dev/full: the write error (ENOSPC), exit status 1" 1 \
+    "cannot write to /dev/full: No space left on device" -- timeout 30 "$W2E" ship --slot full --to file:/dev/full
+  check "file: /dev/full: nothing is confirmed" test "$(confirmed_flush full)" = "$before"
+  check "file: /dev/full: no 'bad frame' complaint" bash -c "! grep -q 'bad frame\|not a file of' '$WORK/expect.err'"
+}
+
+# --dup-window on a stream that exists: one warning line naming its window
+test_dup_window() {
+  new_slot dupw
+  "$JS" create "$NATS" DUPW 'dupw.>' 5000
+  ship_bg "$WORK/dupw.log" --slot dupw --to "$NATS" --stream DUPW --subject 'dupw.{type}' --dup-window 1s
+  wait_until 15 grep -q "shipping to JetStream" "$WORK/dupw.log"
+  ship_stop
+  check "dup-window: an existing stream's window is named, with how to change it" \
+    grep -q "warning: --dup-window 1000 ms is not applied: JetStream stream DUPW exists with a duplicate window of 5000 ms (change the stream's, e.g. nats stream edit DUPW --dupe-window 1s)" "$WORK/dupw.log"
+  check "dup-window: one warning line" test "$(grep -c 'dup-window' "$WORK/dupw.log")" = 1
+  ship_bg "$WORK/dupw2.log" --slot dupw --to "$NATS" --create-stream DUPW2 --subject 'dupw2.{type}' --dup-window 3s
+  wait_until 15 grep -q "shipping to JetStream" "$WORK/dupw2.log"
+  ship_stop
+  check "dup-window: no warning for a stream --create-stream creates" bash -c "! grep -q warning '$WORK/dupw2.log'"
+  check "dup-window: the created stream has it" \
+    test "$("$JS" info "$NATS" DUPW2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["dup_window_ms"])')" = 3000
+}
+
+ALL=(unit usage start_errors e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 

@@ -1,7 +1,8 @@
 /*
  * ship_unit.c
- *    Unit tests of the shipper's pure parts: subject templates (subject.c)
- *    and the flush-LSN rules of delivery tracking (delivery.c). Built and
+ *    Unit tests of the shipper's pure parts: subject templates (subject.c,
+ *    and their rules and the shortening of long values in libwal2events'
+ *    subject_template.c) and the flush-LSN rules of delivery tracking (delivery.c). Built and
  *    run by tests/ship/run.sh ("unit"); prints one line per check and
  *    "N passed, N failed".
  */
@@ -61,6 +62,87 @@ test_render(void)
 	subject_render("x-{type}-y.z", &v, &out);
 	CHECK("render: literal text around a token", strcmp(out.data, "x-orders-created-y.z") == 0);
 	w2e_buffer_free(&out);
+}
+
+/* A value of n bytes, each c. */
+static char *
+repeat(char *buf, char c, size_t n)
+{
+	memset(buf, c, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void
+test_template_length(void)
+{
+	char		t[2048];
+
+	CHECK("template length: 1018 literal bytes fit (with .claim, 1024)", check_ok(repeat(t, 'a', 1018)));
+	CHECK("template length: 1019 do not", !check_ok(repeat(t, 'a', 1019)));
+	strcpy(repeat(t, 'b', 244) + 244, ".{type}.{schema}.{table}.{database}.{partition_key}.{type}");
+	CHECK("template length: 6 placeholders of 128 and 250 literal bytes fit", check_ok(t));
+	strcpy(repeat(t, 'b', 245) + 245, ".{type}.{schema}.{table}.{database}.{partition_key}.{type}");
+	CHECK("template length: one byte more does not", !check_ok(t));
+	CHECK("template length: 8 placeholders never fit",
+		  !check_ok("s.{type}.{type}.{type}.{type}.{type}.{type}.{type}.{type}"));
+}
+
+static void
+test_shortening(void)
+{
+	W2eBuffer	out;
+	W2eBuffer	again;
+	char		key[4097];
+	char		other[4097];
+	char		suffix[W2E_HASH_SUFFIX_LEN + 1];
+	char		accented[401];
+	size_t		i;
+	SubjectValues v = {"big", "", "", "shop", key};
+
+	w2e_buffer_init(&out, NULL);
+	w2e_buffer_init(&again, NULL);
+	w2e_hash_suffix("", 0, suffix);
+	CHECK("hash: FNV-1a 64 of the empty value", strcmp(suffix, "~cbf29ce484222325") == 0);
+	w2e_hash_suffix("a", 1, suffix);
+	CHECK("hash: FNV-1a 64 of \"a\"", strcmp(suffix, "~af63dc4c8601ec8c") == 0);
+
+	repeat(key, 'k', 4096);
+	w2e_hash_suffix(key, 4096, suffix);
+	subject_render("pk.{type}.{partition_key}", &v, &out);
+	CHECK("shorten: a 4096-byte key becomes a 128-byte token", out.len == strlen("pk.big.") + 128);
+	CHECK("shorten: its first 111 bytes, '~', 16 hex digits of its hash",
+		  strncmp(out.data, "pk.big.", 7) == 0 && strspn(out.data + 7, "k") == 111 &&
+		  strcmp(out.data + 7 + 111, suffix) == 0);
+	subject_render("pk.{type}.{partition_key}", &v, &again);
+	CHECK("shorten: deterministic (the same key, the same subject)", strcmp(out.data, again.data) == 0);
+	memcpy(other, key, sizeof(key));
+	other[4000] = 'x';
+	v.partition_key = other;
+	subject_render("pk.{type}.{partition_key}", &v, &again);
+	CHECK("shorten: keys differing after the prefix get different subjects",
+		  again.len == out.len && strcmp(out.data, again.data) != 0);
+
+	v.partition_key = repeat(key, 'k', 128);
+	subject_render("{partition_key}", &v, &out);
+	CHECK("shorten: a 128-byte value is kept whole", out.len == 128 && strspn(out.data, "k") == 128);
+	v.partition_key = repeat(key, 'k', 129);
+	subject_render("{partition_key}", &v, &out);
+	CHECK("shorten: a 129-byte value is shortened to 128", out.len == 128 && out.data[111] == '~');
+
+	for (i = 0; i < 200; i++)
+		memcpy(accented + 2 * i, "\xc3\xa9", 2);	/* e acute, two bytes */
+	accented[400] = '\0';
+	v.partition_key = accented;
+	subject_render("{partition_key}", &v, &out);
+	CHECK("shorten: never half a UTF-8 character (110 bytes of e acute kept)",
+		  out.len == 110 + W2E_HASH_SUFFIX_LEN && out.data[110] == '~' &&
+		  (unsigned char) out.data[109] == 0xa9);
+	v.partition_key = repeat(key, '.', 300);
+	subject_render("{partition_key}", &v, &out);
+	CHECK("shorten: the kept prefix is sanitised too", strspn(out.data, "_") == 111 && out.len == 128);
+	w2e_buffer_free(&out);
+	w2e_buffer_free(&again);
 }
 
 static void
@@ -165,6 +247,8 @@ main(void)
 {
 	test_templates();
 	test_render();
+	test_template_length();
+	test_shortening();
 	test_stream_subjects();
 	test_delivery();
 	printf("%d passed, %d failed\n", passed, failed);
