@@ -44,6 +44,9 @@ typedef struct Metrics
 	int64_t		last_progress_ms;
 } Metrics;
 
+/* Is ADDR a --metrics address (loopback only)? 0, or -1 with error (at option parsing). */
+extern int	metrics_check_addr(const char *addr, char *error, size_t error_size);
+
 /* Listen on --metrics ADDR (loopback only). 0, or -1 with error. */
 extern int	metrics_open(Metrics *m, const char *addr, char *error, size_t error_size);
 extern void metrics_close(Metrics *m);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "ship.h"
 #include "subject.h"
 
@@ -116,7 +117,8 @@ help_ship(void)
 		   "      --shutdown-timeout=DURATION   on SIGINT/SIGTERM, wait this long for the\n"
 		   "                                    hub's acknowledgements (default 30s)\n"
 		   "      --metrics=[HOST:]PORT         serve Prometheus metrics on a loopback\n"
-		   "                                    address (GET /metrics)\n"
+		   "                                    address (GET /metrics): PORT, 127.0.0.1:PORT\n"
+		   "                                    or [::1]:PORT\n"
 		   "  -h, --help                  show this help\n"
 		   "\n"
 		   "Durations: 500ms, 10s, 2m, 1h (a bare number is seconds). Sizes: 512KB, 64MB.\n");
@@ -131,9 +133,11 @@ help_exit_statuses(void)
 		   "  0  stopped by SIGINT/SIGTERM, everything acknowledged was confirmed\n"
 		   "  1  runtime failure (malformed message from the plugin, write error, out of\n"
 		   "     memory, an invalid route subject template)\n"
-		   "  2  bad command line (unknown flag, bad value, bad subject template)\n"
+		   "  2  bad command line (unknown flag, bad value, bad subject template, a\n"
+		   "     --metrics address not on loopback or in use)\n"
 		   "  3  PostgreSQL: cannot connect, slot missing (use --create-slot), slot of\n"
-		   "     another plugin or database, plugin not installed or not allowed\n"
+		   "     another plugin or database, plugin not installed or not allowed, a -o\n"
+		   "     plugin option the plugin refuses (nothing is left created)\n"
 		   "  4  event hub: unreachable at start, JetStream not enabled, no stream for\n"
 		   "     the subjects, stream written by another publisher, a route subject\n"
 		   "     the stream does not store\n"
@@ -447,6 +451,8 @@ check_combination(ShipOptions *opts, const int *seen)
 		opts->payload = opts->sink == SINK_STDOUT ? PAYLOAD_JSON : PAYLOAD_PROTOBUF;
 	if (opts->sink == SINK_NATS && subject_template_check(opts->subject, error, sizeof(error)) != 0)
 		USAGE_ERROR("bad --subject template '%s': %s", opts->subject, error);
+	if (opts->metrics_addr != NULL && metrics_check_addr(opts->metrics_addr, error, sizeof(error)) != 0)
+		USAGE_ERROR("%s", error);
 	return 0;
 }
 

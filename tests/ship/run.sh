@@ -4,7 +4,7 @@
 #
 #   tests/ship/run.sh [TEST ...]     (as root; default: every test)
 #
-# Tests: unit usage start_errors e2e json_subjects routes file consume tail
+# Tests: unit usage start_errors no_leftovers e2e json_subjects routes file consume tail
 # idle claim crash outage pg_restart dedup sigterm rejecting. Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
@@ -163,6 +163,61 @@ test_start_errors() {
   wait_until 10 sql_is t "SELECT active FROM pg_replication_slots WHERE slot_name = 'errs'"
   expect "start: slot in use by another client" 3 "another client is reading the slot" -- "$W2E" ship --slot errs --to -
   ship_stop
+}
+
+# stream_exists NAME: the hub has that JetStream stream
+stream_exists() { "$JS" info "$NATS" "$1" | grep -q '"exists":true'; }
+
+# slot_exists NAME
+slot_exists() { [ "$(sql "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$1'")" = 1 ]; }
+
+# left_nothing NAME SLOT STREAM: a refused command line created neither
+left_nothing() {
+  local why=""
+  slot_exists "$2" && why="slot $2 was created"
+  stream_exists "$3" && why="$why stream $3 was created"
+  [ -z "$why" ] && ok "$1: no slot, no stream left behind" || fail "$1: no slot, no stream left behind" "$why"
+}
+
+# A command line refused at start (a bad --metrics, a plugin option the
+# plugin refuses, a busy metrics port) creates no slot and no stream.
+test_no_leftovers() {
+  local port busy_pid
+  port=$(w2e_free_port)
+  expect "leftovers: --metrics 0.0.0.0 refused" 2 "loopback only" -- \
+    "$W2E" ship --slot lo1 --create-slot --to "$NATS" --create-stream LO1 --subject 'lo1.{type}' --metrics "0.0.0.0:$port"
+  left_nothing "leftovers: --metrics 0.0.0.0" lo1 LO1
+  expect "leftovers: --metrics [::2] refused" 2 "loopback only" -- \
+    "$W2E" ship --slot lo1 --create-slot --to "$NATS" --create-stream LO1 --subject 'lo1.{type}' --metrics "[::2]:$port"
+  expect "leftovers: --metrics without a port refused" 2 "invalid --metrics address" -- \
+    "$W2E" tail --metrics "[::1]"
+  expect "leftovers: -o bogus=1 is exit 3 naming the option" 3 'unknown wal2events option "bogus"' -- \
+    "$W2E" ship --slot lo2 --create-slot --to "$NATS" --create-stream LO2 --subject 'lo2.{type}' -o bogus=1
+  check "leftovers: the refused option's error says the slot was not kept" grep -q 'slot "lo2" was not kept' "$WORK/expect.err"
+  left_nothing "leftovers: -o bogus=1" lo2 LO2
+  expect "leftovers: -o max-events=0 is exit 3" 3 'invalid value "0" for wal2events option "max-events"' -- \
+    "$W2E" ship --slot lo3 --create-slot --to "file:$WORK/lo3.bin" -o max-events=0
+  left_nothing "leftovers: -o max-events=0" lo3 LO3
+  sql "SELECT pg_create_logical_replication_slot('lo4', 'wal2events')" >/dev/null
+  expect "leftovers: a bad option on an existing slot" 3 'unknown wal2events option "nope"' -- \
+    "$W2E" ship --slot lo4 --to "$NATS" --create-stream LO4 --subject 'lo4.{type}' -o nope=1
+  check "leftovers: the existing slot is kept" slot_exists lo4
+  stream_exists LO4 && fail "leftovers: no stream created for it" "stream LO4 exists" ||
+    ok "leftovers: no stream created for it"
+  python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$port" &
+  busy_pid=$!
+  wait_until 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+  expect "leftovers: a busy --metrics port is exit 2" 2 "cannot listen on 127.0.0.1:$port" -- \
+    "$W2E" ship --slot lo5 --create-slot --to "$NATS" --create-stream LO5 --subject 'lo5.{type}' --metrics "127.0.0.1:$port"
+  kill "$busy_pid" 2>/dev/null; wait "$busy_pid" 2>/dev/null
+  left_nothing "leftovers: a busy --metrics port" lo5 LO5
+  # IPv6 loopback is loopback: [::1]:PORT serves the metrics
+  port=$(w2e_free_port)
+  ship_bg "$WORK/lo6.log" --slot lo6 --create-slot --to "file:$WORK/lo6.bin" --metrics "[::1]:$port"
+  check "leftovers: --metrics [::1]:PORT serves /metrics" wait_until 10 bash -c \
+    "exec 3<>/dev/tcp/::1/$port && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && grep -q '^wal2events_hub_up 1' <&3"
+  ship_stop
+  check "leftovers: the shipper with --metrics [::1] stopped cleanly" test "$SHIP_STATUS" = 0
 }
 
 # Rows, updates (key changes too), deletes, domain events, a rollback and a
@@ -727,7 +782,7 @@ ids=[json.loads(l)["envelope"]["new"]["id"] for l in open(sys.argv[1])]
 assert sorted(ids)==list(range(11,21)), ids' "$WORK/rej.dump"
 }
 
-ALL=(unit usage start_errors e2e json_subjects routes file consume tail idle claim crash outage pg_restart dedup sigterm rejecting)
+ALL=(unit usage start_errors no_leftovers e2e json_subjects routes file consume tail idle claim crash outage pg_restart dedup sigterm rejecting)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
