@@ -137,6 +137,7 @@ run_command(int argc, char **argv)
 	if (install_signals() != 0)
 	{
 		cli_error(opts.command, "cannot create a pipe for signals");
+		nats_auth_free(&opts.nats_auth);
 		return CLI_EXIT_FAILURE;
 	}
 	sh.signal_fd = signal_pipe[0];
@@ -144,6 +145,7 @@ run_command(int argc, char **argv)
 	if (status == CLI_EXIT_OK)
 		status = ship_run(&sh);
 	finish(&sh);
+	nats_auth_free(&opts.nats_auth);
 	return status;
 }
 

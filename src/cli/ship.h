@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "nats_auth.h"
 #include "wal2events.h"
 
 /*
@@ -74,9 +75,11 @@ typedef struct ShipOptions
 	PluginOption plugin_options[SHIP_MAX_PLUGIN_OPTIONS];
 	int			n_plugin_options;
 
-	const char *to;				/* as given */
+	const char *to;				/* as given (may hold credentials: never print it) */
 	SinkKind	sink;
-	const char *target;			/* nats URL or file path */
+	const char *target;			/* nats URL (ditto) or file path */
+	NatsAuthFlags nats_flags;	/* --nats-creds, --nats-user, ... */
+	NatsAuth	nats_auth;		/* the hub's credentials and URL, loaded */
 	PayloadFormat payload;
 
 	const char *subject;		/* subject template */

@@ -23,7 +23,8 @@ typedef enum OptId
 	OPT_PAYLOAD, OPT_SUBJECT, OPT_STREAM, OPT_CREATE_STREAM, OPT_DUP_WINDOW,
 	OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_ACK_TIMEOUT, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
-	OPT_METRICS, OPT_HELP, OPT_COUNT
+	OPT_METRICS, OPT_NATS_CREDS, OPT_NATS_USER, OPT_NATS_PASSWORD_FILE,
+	OPT_NATS_TOKEN_FILE, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -58,6 +59,10 @@ static const OptSpec specs[] = {
 	{OPT_PROGRESS_INTERVAL, "progress-interval", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_SHUTDOWN_TIMEOUT, "shutdown-timeout", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_METRICS, "metrics", 0, 1, FOR_SHIP | FOR_TAIL},
+	{OPT_NATS_CREDS, "nats-creds", 0, 1, FOR_SHIP},
+	{OPT_NATS_USER, "nats-user", 0, 1, FOR_SHIP},
+	{OPT_NATS_PASSWORD_FILE, "nats-password-file", 0, 1, FOR_SHIP},
+	{OPT_NATS_TOKEN_FILE, "nats-token-file", 0, 1, FOR_SHIP},
 	{OPT_HELP, "help", 'h', 0, FOR_SHIP | FOR_TAIL},
 };
 
@@ -87,7 +92,8 @@ help_ship(void)
 		   "                              max-events, max-bytes, message-prefixes\n"
 		   "\n"
 		   "Event hub:\n"
-		   "  -t, --to=TARGET             nats://HOST:PORT  NATS JetStream\n"
+		   "  -t, --to=TARGET             nats://HOST:PORT  NATS JetStream (credentials:\n"
+		   "                                                the --nats-* flags below)\n"
 		   "                              file:PATH         append to a file (fsync'ed)\n"
 		   "                              -                 standard output\n"
 		   "      --payload=FORMAT        protobuf (EventEnvelope; default) or json (one\n"
@@ -109,6 +115,7 @@ help_ship(void)
 		   "                              retrying (default 10s)\n"
 		   "      --retry-max=DURATION    longest wait between retries while the hub is\n"
 		   "                              down or rejecting (default 30s)\n"
+		   NATS_AUTH_HELP
 		   "\n"
 		   "Delivery and observability:\n"
 		   "      --status-interval=DURATION    status update to PostgreSQL at least this\n"
@@ -329,7 +336,12 @@ set_target(ShipOptions *opts, const char *value)
 		return 0;
 	}
 	else
-		USAGE_ERROR("unknown target '%s' for --to (give nats://HOST:PORT, file:PATH or -)", value);
+	{
+		char		shown[256];
+
+		nats_url_redact(value, shown, sizeof(shown));
+		USAGE_ERROR("unknown target '%s' for --to (give nats://HOST:PORT, file:PATH or -)", shown);
+	}
 	opts->target = value;
 	return 0;
 }
@@ -416,6 +428,10 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 			opts->create_stream = spec->id == OPT_CREATE_STREAM;
 			return 0;
 		case OPT_METRICS: opts->metrics_addr = value; return 0;
+		case OPT_NATS_CREDS: opts->nats_flags.creds_file = value; return 0;
+		case OPT_NATS_USER: opts->nats_flags.user = value; return 0;
+		case OPT_NATS_PASSWORD_FILE: opts->nats_flags.password_file = value; return 0;
+		case OPT_NATS_TOKEN_FILE: opts->nats_flags.token_file = value; return 0;
 		default: return set_number(opts, spec, value);
 	}
 }
@@ -440,7 +456,8 @@ check_combination(ShipOptions *opts, const int *seen)
 	if (opts->sink != SINK_NATS)
 	{
 		static const OptId nats_only[] = {OPT_SUBJECT, OPT_STREAM, OPT_CREATE_STREAM,
-		OPT_DUP_WINDOW, OPT_ACK_TIMEOUT};
+			OPT_DUP_WINDOW, OPT_ACK_TIMEOUT, OPT_NATS_CREDS, OPT_NATS_USER,
+		OPT_NATS_PASSWORD_FILE, OPT_NATS_TOKEN_FILE};
 		size_t		i;
 
 		for (i = 0; i < sizeof(nats_only) / sizeof(nats_only[0]); i++)
@@ -452,6 +469,10 @@ check_combination(ShipOptions *opts, const int *seen)
 	if (opts->sink == SINK_NATS && subject_template_check(opts->subject, error, sizeof(error)) != 0)
 		USAGE_ERROR("bad --subject template '%s': %s", opts->subject, error);
 	if (opts->metrics_addr != NULL && metrics_check_addr(opts->metrics_addr, error, sizeof(error)) != 0)
+		USAGE_ERROR("%s", error);
+	/* last: nothing fails after the credentials are read */
+	if (opts->sink == SINK_NATS &&
+		nats_auth_load(&opts->nats_auth, &opts->nats_flags, opts->target, "--to", error, sizeof(error)) != 0)
 		USAGE_ERROR("%s", error);
 	return 0;
 }

@@ -20,6 +20,8 @@
 struct StreamReader
 {
 	StreamReaderOptions opts;
+	NatsAuth	own_auth;		/* opts.url's, when opts.auth is NULL */
+	const NatsAuth *auth;
 	natsOptions *nopts;
 	natsConnection *nc;
 	jsCtx	   *js;
@@ -68,7 +70,7 @@ on_disconnected(natsConnection *nc, void *closure)
 
 	if (r->opts.log == NULL || natsConnection_IsClosed(nc))
 		return;
-	snprintf(line, sizeof(line), "lost the connection to NATS at %s; reconnecting", r->opts.url);
+	snprintf(line, sizeof(line), "lost the connection to NATS at %s; reconnecting", r->auth->url_shown);
 	r->opts.log(line);
 }
 
@@ -89,7 +91,7 @@ set_options(StreamReader *r)
 
 	r->nopts = o;
 	if (s == NATS_OK)
-		s = natsOptions_SetURL(o, r->opts.url);
+		s = nats_auth_apply(r->auth, o);
 	if (s == NATS_OK)
 		s = natsOptions_SetName(o, "wal2events consume");
 	if (s == NATS_OK)
@@ -153,8 +155,7 @@ connect_hub(StreamReader *r, char *error, size_t size)
 		s = natsConnection_Connect(&r->nc, r->nopts);
 	if (s != NATS_OK)
 	{
-		snprintf(error, size, "cannot connect to NATS at %s: %s (start nats-server -js there, or fix --from)",
-				 r->opts.url, natsStatus_GetText(s));
+		nats_auth_connect_error(r->auth, s, "--from", error, size);
 		return -1;
 	}
 	jsOptions_Init(&jo);
@@ -167,7 +168,7 @@ connect_hub(StreamReader *r, char *error, size_t size)
 	if (s != NATS_OK)
 	{
 		snprintf(error, size, "JetStream is not available on the NATS server at %s: %s (start nats-server with -js)",
-				 r->opts.url, natsStatus_GetText(s));
+				 r->auth->url_shown, natsStatus_GetText(s));
 		return -1;
 	}
 	s = js_GetStreamInfo(&si, r->js, r->opts.stream, NULL, &jerr);
@@ -175,7 +176,7 @@ connect_hub(StreamReader *r, char *error, size_t size)
 	{
 		list_streams(r->js, streams, sizeof(streams));
 		snprintf(error, size, "JetStream stream %s does not exist on %s (%s; fix --stream)",
-				 r->opts.stream, r->opts.url, streams);
+				 r->opts.stream, r->auth->url_shown, streams);
 		return -1;
 	}
 	if (s != NATS_OK)
@@ -212,6 +213,18 @@ stream_reader_open(const StreamReaderOptions *opts, char *error, size_t error_si
 	r->opts = *opts;
 	w2e_buffer_init(&r->claim, NULL);
 	r->claim_next = -1;
+	r->auth = opts->auth;
+	if (r->auth == NULL)
+	{
+		NatsAuthFlags none = {0};
+
+		if (nats_auth_load(&r->own_auth, &none, opts->url, "--from", error, error_size) != 0)
+		{
+			stream_reader_close(r);
+			return NULL;
+		}
+		r->auth = &r->own_auth;
+	}
 	if (connect_hub(r, error, error_size) != 0)
 	{
 		stream_reader_close(r);
@@ -258,6 +271,7 @@ stream_reader_close(StreamReader *r)
 	}
 	if (r->nopts != NULL)
 		natsOptions_Destroy(r->nopts);
+	nats_auth_free(&r->own_auth);
 	w2e_buffer_free(&r->claim);
 	free(r);
 }
@@ -412,7 +426,7 @@ stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 		if (s != NATS_OK)
 		{
 			snprintf(error, error_size, "reading JetStream stream %s at %s: %s%s", r->stream,
-					 r->opts.url, natsStatus_GetText(s),
+					 r->auth->url_shown, natsStatus_GetText(s),
 					 s == NATS_CONNECTION_CLOSED ? " (the connection to NATS is lost)" : "");
 			return -1;
 		}

@@ -4,7 +4,7 @@
 #
 #   tests/ship/run.sh [TEST ...]     (as root; default: every test)
 #
-# Tests: unit usage start_errors no_leftovers e2e json_subjects routes file consume tail
+# Tests: unit usage start_errors no_leftovers auth e2e json_subjects routes file consume tail
 # idle claim crash outage pg_restart dedup sigterm rejecting. Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
@@ -35,8 +35,8 @@ CFLAGS_TEST="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 -Wall -Wextra -Werror -Wn
 build() {
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
     cc $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$JS" "$ROOT/tests/ship/js_dump.c" \
-      "$ROOT/src/cli/stream_reader.c" "$ROOT/src/cli/envelope_read.c" \
-      "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lm &&
+      "$ROOT/src/cli/stream_reader.c" "$ROOT/src/cli/envelope_read.c" "$ROOT/src/cli/nats_auth.c" "$ROOT/src/cli/nkey.c" \
+      "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lcrypto -lm &&
     cc $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$ROOT/src/cli/subject.c" "$ROOT/src/cli/delivery.c" \
       "$ROOT/src/cli/ship_util.c" "$ROOT/src/lib/buffer.c" -lprotobuf-c
@@ -218,6 +218,117 @@ test_no_leftovers() {
     "exec 3<>/dev/tcp/::1/$port && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && grep -q '^wal2events_hub_up 1' <&3"
   ship_stop
   check "leftovers: the shipper with --metrics [::1] stopped cleanly" test "$SHIP_STATUS" = 0
+}
+
+# auth_server NAME AUTHORIZATION: a nats-server -js with that authorization block ($AUTH_URL)
+auth_server() {
+  local port
+  port=$(w2e_free_port)
+  printf 'listen: 127.0.0.1:%s\njetstream { store_dir: "%s" }\n%s\n' "$port" "$WORK/$1-js" "$2" >"$WORK/$1.conf"
+  nats-server -c "$WORK/$1.conf" >"$WORK/$1-nats.log" 2>&1 &
+  OTHER_PIDS+=($!)
+  wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+  AUTH_URL="nats://127.0.0.1:$port"
+}
+
+# auth_run NAME URL WRAPPER FLAGS...: ship 5 rows with these credentials
+# (progress lines, metrics scraped), keep its command line as ps shows it,
+# and read them back with consume and the same credentials; every output
+# goes to $AUTH_OUT
+auth_run() {
+  local name=$1 url=$2 wrap=$3 mport st
+  shift 3
+  mport=$(w2e_free_port)
+  new_slot "$name"
+  SHIP_WRAPPER=$wrap ship_bg "$AUTH_OUT/$name.log" --slot "$name" --to "$url" --create-stream "${name^^}" \
+    --subject "$name.{type}" --progress-interval 200ms --metrics "127.0.0.1:$mport" "$@"
+  sql "INSERT INTO au SELECT g FROM generate_series(${#AUTH_ROWS} * 5 + 1, ${#AUTH_ROWS} * 5 + 5) g"
+  AUTH_ROWS="${AUTH_ROWS}x"
+  check "auth $name: shipped and confirmed" wait_confirmed "$name" 30
+  sleep 0.5
+  (exec 3<>"/dev/tcp/127.0.0.1/$mport" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) >"$AUTH_OUT/$name.metrics"
+  { tr '\0' ' ' <"/proc/$SHIP_PID/cmdline"; echo; ps -ww -o args= -p "$SHIP_PID"; } >"$AUTH_CMDLINES/$name"
+  ship_stop
+  check "auth $name: exit status 0" test "$SHIP_STATUS" = 0
+  $wrap "$W2E" consume --from "$url" --stream "${name^^}" "$@" >"$AUTH_OUT/$name.consume" 2>"$AUTH_OUT/$name.consume.err"
+  st=$?
+  check "auth $name: consume reads the 5 events back (status $st)" test "$st:$(grep -c . "$AUTH_OUT/$name.consume")" = 0:5
+}
+
+# auth_refused NAME STATUS PATTERN -- COMMAND...: expect, and keep what it printed in $AUTH_OUT
+auth_refused() {
+  expect "$@"
+  cat "$WORK/expect.out" "$WORK/expect.err" >>"$AUTH_OUT/refused.txt"
+}
+
+# Credentials without the command line: user and password (file,
+# NATS_PASSWORD), token (file, NATS_TOKEN), an NKey user (.creds with the
+# seed only), and still the URL; wrong ones are a one-line exit 4; no
+# output of any run, nor a running shipper's command line, holds a secret.
+test_auth() {
+  local d=$WORK/auth pub seed other users tok pw="Pw-$$-s3cret" token="Tok-$$-s3cret" wrong="Wrong-$$-s3cret"
+  AUTH_OUT=$d/out AUTH_CMDLINES=$d/cmdlines AUTH_ROWS=""
+  mkdir -p "$AUTH_OUT" "$AUTH_CMDLINES" "$d/other"
+  pub=$(python3 "$ROOT/tests/ship/nkeys.py" user "$d") && python3 "$ROOT/tests/ship/nkeys.py" user "$d/other" >/dev/null
+  seed=$(grep '^SU' "$d/user.creds")
+  printf '%s\n' "$pw" >"$d/pw"
+  printf '%s\n' "$token" >"$d/token"
+  printf '%s\n' "$wrong" >"$d/wrong"
+  auth_server users "authorization { users = [ { user: shipper, password: \"$pw\" }, { nkey: $pub } ] }"
+  users=$AUTH_URL
+  auth_server token "authorization { token: \"$token\" }"
+  tok=$AUTH_URL
+  sql "CREATE TABLE au (id int PRIMARY KEY)"
+
+  auth_run au_pwfile "$users" "" --nats-user shipper --nats-password-file "$d/pw"
+  auth_run au_pwenv "$users" "env NATS_PASSWORD=$pw" --nats-user shipper
+  auth_run au_nkey "$users" "" --nats-creds "$d/user.creds"
+  auth_run au_tokfile "$tok" "" --nats-token-file "$d/token"
+  auth_run au_tokenv "$tok" "env NATS_TOKEN=$token"
+  auth_run au_url "nats://shipper:$pw@${users#nats://}" ""
+  check "auth: a URL's password is shown as ***" grep -q "at nats://shipper:\*\*\*@127.0.0.1" "$AUTH_OUT/au_url.log"
+  check "auth: progress lines were written" grep -q 'events/s' "$AUTH_OUT/au_pwfile.log"
+  check "auth: metrics were served" grep -q '^wal2events_events_acknowledged_total 5' "$AUTH_OUT/au_nkey.metrics"
+  mv "$AUTH_CMDLINES/au_url" "$d/url.cmdline"   # the URL form is in ps: documented, not checked
+
+  new_slot au_bad
+  auth_refused "auth: wrong password is exit 4, authorization violation" 4 "authorization violation (check --nats-user" -- \
+    "$W2E" ship --slot au_bad --to "$users" --create-stream AU_BAD --subject 'au_bad.{type}' --nats-user shipper --nats-password-file "$d/wrong"
+  auth_refused "auth: wrong password in the URL is exit 4, shown as ***" 4 "at nats://shipper:\*\*\*@.*authorization violation" -- \
+    "$W2E" ship --slot au_bad --to "nats://shipper:$wrong@${users#nats://}" --stream AU_BAD
+  auth_refused "auth: wrong token is exit 4" 4 "authorization violation (check the token" -- \
+    "$W2E" ship --slot au_bad --to "$tok" --stream AU_BAD --nats-token-file "$d/wrong"
+  auth_refused "auth: an NKey the server does not know is exit 4" 4 "authorization violation (check --nats-creds" -- \
+    "$W2E" ship --slot au_bad --to "$users" --stream AU_BAD --nats-creds "$d/other/user.creds"
+  auth_refused "auth: no credentials is exit 4 saying which flags to give" 4 "the server wants credentials" -- \
+    "$W2E" ship --slot au_bad --to "$users" --stream AU_BAD
+  auth_refused "auth: consume with a wrong token is exit 4" 4 "authorization violation" -- \
+    env NATS_TOKEN="$wrong" "$W2E" consume --from "$tok" --stream AU_TOKFILE
+  auth_refused "auth: --nats-user without a password is exit 2" 2 "needs a password: set NATS_PASSWORD" -- \
+    "$W2E" ship --slot au_bad --to "$users" --nats-user shipper
+  auth_refused "auth: --nats-password-file without --nats-user" 2 "needs --nats-user" -- \
+    "$W2E" consume --from "$users" --stream X --nats-password-file "$d/pw"
+  auth_refused "auth: two ways at once" 2 "give one of --nats-creds, --nats-user and --nats-token-file" -- \
+    "$W2E" ship --slot au_bad --to "$users" --nats-creds "$d/user.creds" --nats-token-file "$d/token"
+  auth_refused "auth: credentials in the URL and a flag" 2 "drop the ones in the URL" -- \
+    "$W2E" ship --slot au_bad --to "nats://shipper:$pw@${users#nats://}" --nats-token-file "$d/token"
+  auth_refused "auth: a missing credentials file" 2 "cannot read --nats-creds '$d/none'" -- \
+    "$W2E" ship --slot au_bad --to "$users" --nats-creds "$d/none"
+  sed 's/^SU\(.\)./SU\1Q/' "$d/user.creds" >"$d/damaged.creds"
+  cmp -s "$d/user.creds" "$d/damaged.creds" && sed -i 's/^SU\(.\)./SU\1R/' "$d/damaged.creds"
+  auth_refused "auth: a damaged seed" 2 "damaged (checksum mismatch)" -- \
+    "$W2E" consume --from "$users" --stream X --nats-creds "$d/damaged.creds"
+  auth_refused "auth: credential flags only apply to nats" 2 "only applies to --to nats" -- \
+    "$W2E" ship --slot au_bad --to - --nats-user shipper
+  auth_refused "auth: a bad --to is shown without its password" 2 "unknown target 'nats:\*\*\*@127.0.0.1:1'" -- \
+    "$W2E" ship --slot au_bad --to "nats:/shipper:$pw@127.0.0.1:1"
+  check "auth: no stream left by the refused runs" test "$("$JS" info "nats://shipper:$pw@${users#nats://}" AU_BAD | grep -c '"exists":true')" = 0
+
+  local leaks
+  leaks=$(grep -rl -F -e "$pw" -e "$token" -e "$seed" -e "$wrong" "$AUTH_OUT" "$AUTH_CMDLINES")
+  [ -z "$leaks" ] && ok "auth: no secret in any output (logs, progress, metrics, consume, errors) or in ps" ||
+    fail "auth: no secret in any output or in ps" "found in: $leaks"
+  check "auth: the check sees a secret where there is one" grep -q -F "$pw" "$d/url.cmdline"
 }
 
 # Rows, updates (key changes too), deletes, domain events, a rollback and a
@@ -782,7 +893,7 @@ ids=[json.loads(l)["envelope"]["new"]["id"] for l in open(sys.argv[1])]
 assert sorted(ids)==list(range(11,21)), ids' "$WORK/rej.dump"
 }
 
-ALL=(unit usage start_errors no_leftovers e2e json_subjects routes file consume tail idle claim crash outage pg_restart dedup sigterm rejecting)
+ALL=(unit usage start_errors no_leftovers auth e2e json_subjects routes file consume tail idle claim crash outage pg_restart dedup sigterm rejecting)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
