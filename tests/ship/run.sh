@@ -263,14 +263,17 @@ auth_refused() {
 
 # Credentials without the command line: user and password (file,
 # NATS_PASSWORD), token (file, NATS_TOKEN), an NKey user (.creds with the
-# seed only), and still the URL; wrong ones are a one-line exit 4; no
+# seed only), a JWT user (operator mode, .creds with JWT and seed), and
+# still the URL; wrong ones are a one-line exit 4; no
 # output of any run, nor a running shipper's command line, holds a secret.
 test_auth() {
-  local d=$WORK/auth pub seed other users tok pw="Pw-$$-s3cret" token="Tok-$$-s3cret" wrong="Wrong-$$-s3cret"
+  local d=$WORK/auth pub seed jwt_seed users tok pw="Pw-$$-s3cret" token="Tok-$$-s3cret" wrong="Wrong-$$-s3cret"
   AUTH_OUT=$d/out AUTH_CMDLINES=$d/cmdlines AUTH_ROWS=""
-  mkdir -p "$AUTH_OUT" "$AUTH_CMDLINES" "$d/other"
+  mkdir -p "$AUTH_OUT" "$AUTH_CMDLINES" "$d/other" "$d/op"
   pub=$(python3 "$ROOT/tests/ship/nkeys.py" user "$d") && python3 "$ROOT/tests/ship/nkeys.py" user "$d/other" >/dev/null
+  python3 "$ROOT/tests/ship/nkeys.py" operator "$d/op"
   seed=$(grep '^SU' "$d/user.creds")
+  jwt_seed=$(grep '^SU' "$d/op/user.creds")
   printf '%s\n' "$pw" >"$d/pw"
   printf '%s\n' "$token" >"$d/token"
   printf '%s\n' "$wrong" >"$d/wrong"
@@ -286,6 +289,9 @@ test_auth() {
   auth_run au_tokfile "$tok" "" --nats-token-file "$d/token"
   auth_run au_tokenv "$tok" "env NATS_TOKEN=$token"
   auth_run au_url "nats://shipper:$pw@${users#nats://}" ""
+  # operator mode: a user JWT signed by an account the server knows, and its seed
+  auth_server op "$(cat "$d/op/server.conf")"
+  auth_run au_jwt "$AUTH_URL" "" --nats-creds "$d/op/user.creds"
   check "auth: a URL's password is shown as ***" grep -q "at nats://shipper:\*\*\*@127.0.0.1" "$AUTH_OUT/au_url.log"
   check "auth: progress lines were written" grep -q 'events/s' "$AUTH_OUT/au_pwfile.log"
   check "auth: metrics were served" grep -q '^wal2events_events_acknowledged_total 5' "$AUTH_OUT/au_nkey.metrics"
@@ -325,7 +331,7 @@ test_auth() {
   check "auth: no stream left by the refused runs" test "$("$JS" info "nats://shipper:$pw@${users#nats://}" AU_BAD | grep -c '"exists":true')" = 0
 
   local leaks
-  leaks=$(grep -rl -F -e "$pw" -e "$token" -e "$seed" -e "$wrong" "$AUTH_OUT" "$AUTH_CMDLINES")
+  leaks=$(grep -rl -F -e "$pw" -e "$token" -e "$seed" -e "$jwt_seed" -e "$wrong" "$AUTH_OUT" "$AUTH_CMDLINES")
   [ -z "$leaks" ] && ok "auth: no secret in any output (logs, progress, metrics, consume, errors) or in ps" ||
     fail "auth: no secret in any output or in ps" "found in: $leaks"
   check "auth: the check sees a secret where there is one" grep -q -F "$pw" "$d/url.cmdline"
