@@ -303,7 +303,10 @@ parse_options(int argc, char **argv, ConsumeOptions *opts, int *status)
 	else if (nats_auth_load(&opts->nats_auth, &opts->nats_flags, opts->from, "--from", error, sizeof(error)) != 0)
 		cli_error(COMMAND, "%s", error);
 	else
+	{
+		nats_url_mask_in_place((char *) opts->from);	/* it is argv's: ps shows it */
 		return 1;
+	}
 	return 0;
 }
 

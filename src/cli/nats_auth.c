@@ -94,6 +94,28 @@ nats_url_redact(const char *url, char *out, size_t size)
 	rewrite_url(url, 0, out, size, NULL, 0);
 }
 
+void
+nats_url_mask_in_place(char *url)
+{
+	char	   *p = url;
+
+	while (*p != '\0')
+	{
+		size_t		len = strcspn(p, ",");
+		char	   *scheme = strstr(p, "://");
+		char	   *host = scheme != NULL && (size_t) (scheme - p) < len ? scheme + 3 : p;
+		char	   *at = memchr(host, '@', len - (size_t) (host - p));
+
+		if (at != NULL)
+		{
+			char	   *colon = memchr(host, ':', (size_t) (at - host));
+
+			memset(colon != NULL ? colon + 1 : host, '*', (size_t) (at - (colon != NULL ? colon + 1 : host)));
+		}
+		p += len + (p[len] == ',');
+	}
+}
+
 /* A secret from a file: its first line, without the line end. */
 static char *
 read_secret_file(const char *flag, const char *path, char *error, size_t size)

@@ -90,6 +90,14 @@ extern int	nats_auth_connect(const NatsAuth *auth, const char *info, char *out, 
 extern void nats_url_redact(const char *url, char *out, size_t size);
 
 /*
+ * Overwrite, in place, the secrets of a URL given on the command line (its
+ * argv string) with '*', once nats_auth_load has copied them: `ps` then
+ * shows them masked (but not during the instant before, nor in a shell's
+ * history: the flags are the way to keep them out).
+ */
+extern void nats_url_mask_in_place(char *url);
+
+/*
  * "cannot connect to NATS at <url shown>: <why> (<fix>)", for a failed
  * natsConnection_Connect: an authorization failure says so and which
  * credentials to check; anything else says to start the server or fix

@@ -474,6 +474,8 @@ check_combination(ShipOptions *opts, const int *seen)
 	if (opts->sink == SINK_NATS &&
 		nats_auth_load(&opts->nats_auth, &opts->nats_flags, opts->target, "--to", error, sizeof(error)) != 0)
 		USAGE_ERROR("%s", error);
+	if (opts->sink == SINK_NATS)
+		nats_url_mask_in_place((char *) opts->target);	/* it is argv's: ps shows it */
 	return 0;
 }
 

@@ -295,7 +295,16 @@ test_auth() {
   check "auth: a URL's password is shown as ***" grep -q "at nats://shipper:\*\*\*@127.0.0.1" "$AUTH_OUT/au_url.log"
   check "auth: progress lines were written" grep -q 'events/s' "$AUTH_OUT/au_pwfile.log"
   check "auth: metrics were served" grep -q '^wal2events_events_acknowledged_total 5' "$AUTH_OUT/au_nkey.metrics"
-  mv "$AUTH_CMDLINES/au_url" "$d/url.cmdline"   # the URL form is in ps: documented, not checked
+  check "auth: a URL's password is masked in ps once started" grep -q "nats://shipper:\*\**@127.0.0.1" "$AUTH_CMDLINES/au_url"
+  local cmd flag missing=""
+  for cmd in ship consume; do
+    "$W2E" $cmd --help >"$d/help"
+    for flag in --nats-creds --nats-user --nats-password-file --nats-token-file; do
+      grep -q -- "$flag=" "$d/help" || missing="$missing $cmd:$flag"
+    done
+  done
+  [ -z "$missing" ] && ok "auth: ship and consume --help list the credential flags" ||
+    fail "auth: --help lists the credential flags" "missing:$missing"
 
   new_slot au_bad
   auth_refused "auth: wrong password is exit 4, authorization violation" 4 "authorization violation (check --nats-user" -- \
@@ -334,7 +343,10 @@ test_auth() {
   leaks=$(grep -rl -F -e "$pw" -e "$token" -e "$seed" -e "$jwt_seed" -e "$wrong" "$AUTH_OUT" "$AUTH_CMDLINES")
   [ -z "$leaks" ] && ok "auth: no secret in any output (logs, progress, metrics, consume, errors) or in ps" ||
     fail "auth: no secret in any output or in ps" "found in: $leaks"
-  check "auth: the check sees a secret where there is one" grep -q -F "$pw" "$d/url.cmdline"
+  check "auth: the check sees a secret where there is one" grep -q -F "$pw" "$d/pw"
+  auth_refused "auth: a list of servers is shown with every secret hidden" 4 \
+    "at nats://u:\*\*\*@127.0.0.1:1,nats://\*\*\*@127.0.0.1:2: " -- \
+    "$W2E" consume --from "nats://u:$pw@127.0.0.1:1,nats://$token@127.0.0.1:2" --stream X
 }
 
 # Rows, updates (key changes too), deletes, domain events, a rollback and a
