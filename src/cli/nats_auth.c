@@ -1,8 +1,8 @@
 /*
  * nats_auth.c
  *    Credentials for NATS from files, the environment or the URL, handed
- *    the same way to nats.c and to the publishing connection; URLs with
- *    their secrets hidden (see nats_auth.h).
+ *    the same way to nats.c and to the publishing connection (see
+ *    nats_auth.h; the URLs themselves: nats_url.c).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -42,78 +42,6 @@ nats_auth_free(NatsAuth *auth)
 	memset(auth->seed, 0, sizeof(auth->seed));
 	auth->user = auth->password = auth->token = auth->jwt = auth->url = NULL;
 	auth->kind = NATS_AUTH_NONE;
-}
-
-/*
- * Each server of a comma-separated URL list, with its user information
- * replaced: by nothing (strip) or by "***" / "user:***". When userinfo is
- * set, the first server's user information is copied there.
- */
-static void
-rewrite_url(const char *url, int strip, char *out, size_t size, char *userinfo, size_t info_size)
-{
-	size_t		n = 0;
-	const char *p = url;
-
-	if (userinfo != NULL)
-		userinfo[0] = '\0';
-	out[0] = '\0';
-	while (*p != '\0' && n + 1 < size)
-	{
-		size_t		len = strcspn(p, ",");
-		const char *scheme = strstr(p, "://");
-		const char *host = scheme != NULL && (size_t) (scheme - p) < len ? scheme + 3 : p;
-		const char *at = memchr(host, '@', len - (size_t) (host - p));
-
-		n += (size_t) snprintf(out + n, size - n, "%.*s", (int) (host - p), p);
-		if (at != NULL)
-		{
-			const char *colon = memchr(host, ':', (size_t) (at - host));
-
-			if (userinfo != NULL && userinfo[0] == '\0')
-				snprintf(userinfo, info_size, "%.*s", (int) (at - host), host);
-			if (!strip && colon != NULL)
-				n += (size_t) snprintf(out + n, n < size ? size - n : 0, "%.*s:***@",
-									   (int) (colon - host), host);
-			else if (!strip)
-				n += (size_t) snprintf(out + n, n < size ? size - n : 0, "***@");
-			host = at + 1;
-		}
-		if (n < size)
-			n += (size_t) snprintf(out + n, size - n, "%.*s%s", (int) (len - (size_t) (host - p)), host,
-								   p[len] == ',' ? "," : "");
-		p += len + (p[len] == ',');
-	}
-	if (n >= size && size > 4)
-		strcpy(out + size - 4, "...");
-}
-
-void
-nats_url_redact(const char *url, char *out, size_t size)
-{
-	rewrite_url(url, 0, out, size, NULL, 0);
-}
-
-void
-nats_url_mask_in_place(char *url)
-{
-	char	   *p = url;
-
-	while (*p != '\0')
-	{
-		size_t		len = strcspn(p, ",");
-		char	   *scheme = strstr(p, "://");
-		char	   *host = scheme != NULL && (size_t) (scheme - p) < len ? scheme + 3 : p;
-		char	   *at = memchr(host, '@', len - (size_t) (host - p));
-
-		if (at != NULL)
-		{
-			char	   *colon = memchr(host, ':', (size_t) (at - host));
-
-			memset(colon != NULL ? colon + 1 : host, '*', (size_t) (at - (colon != NULL ? colon + 1 : host)));
-		}
-		p += len + (p[len] == ',');
-	}
 }
 
 /* A secret from a file: its first line, without the line end. */
@@ -297,13 +225,14 @@ nats_auth_load(NatsAuth *auth, const NatsAuthFlags *flags, const char *url,
 	int			rc = 0;
 
 	memset(auth, 0, sizeof(*auth));
+	error[0] = '\0';
 	auth->url = malloc(url_len);
 	if (auth->url == NULL)
 	{
 		snprintf(error, size, "out of memory");
 		return -1;
 	}
-	rewrite_url(url, 1, auth->url, url_len, userinfo, sizeof(userinfo));
+	nats_url_strip(url, auth->url, url_len, userinfo, sizeof(userinfo));
 	nats_url_redact(url, auth->url_shown, sizeof(auth->url_shown));
 	if (check_flags(flags, userinfo[0] != '\0', url_flag, error, size) != 0)
 		rc = -1;

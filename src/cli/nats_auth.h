@@ -86,8 +86,16 @@ extern natsStatus nats_auth_apply(const NatsAuth *auth, natsOptions *opts);
 extern int	nats_auth_connect(const NatsAuth *auth, const char *info, char *out, size_t size,
 							  char *error, size_t error_size);
 
-/* The URL(s) with credentials as "***" (a token) or "user:***". */
+/* nats_url.c: the URL(s) with credentials as "***" (a token) or "user:***". */
 extern void nats_url_redact(const char *url, char *out, size_t size);
+
+/*
+ * The URL(s) without credentials into out (at most size bytes), and the
+ * first server's user information ("user:password" or a token; "" when
+ * none) into userinfo.
+ */
+extern void nats_url_strip(const char *url, char *out, size_t size,
+						   char *userinfo, size_t info_size);
 
 /*
  * Overwrite, in place, the secrets of a URL given on the command line (its

@@ -17,6 +17,9 @@
  *   nats_message.c   an event as JetStream messages: subject, headers, claim check
  *   nats_acks.c      publish acknowledgements and the messages in flight
  *   nats_stream.c    the stream: find, create, check, read its newest message
+ *   nats_auth.c      NATS credentials (files, environment, URL), for both
+ *                    connections; nkey.c signs with an NKey
+ *   nats_url.c       NATS URLs without their secrets, for messages
  *   subject.c        subject templates
  *   sink_file.c, file_resume.c   file: and stdout sinks; resuming a file
  *   metrics.c        progress line and Prometheus endpoint

@@ -35,7 +35,7 @@ CFLAGS_TEST="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 -Wall -Wextra -Werror -Wn
 build() {
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
     cc $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$JS" "$ROOT/tests/ship/js_dump.c" \
-      "$ROOT/src/cli/stream_reader.c" "$ROOT/src/cli/envelope_read.c" "$ROOT/src/cli/nats_auth.c" "$ROOT/src/cli/nkey.c" \
+      "$ROOT/src/cli/stream_reader.c" "$ROOT/src/cli/envelope_read.c" "$ROOT/src/cli/nats_auth.c" "$ROOT/src/cli/nats_url.c" "$ROOT/src/cli/nkey.c" \
       "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lcrypto -lm &&
     cc $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$ROOT/src/cli/subject.c" "$ROOT/src/cli/delivery.c" \
