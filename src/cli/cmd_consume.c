@@ -34,6 +34,8 @@ typedef struct ConsumeOptions
 	int			follow;
 	int64_t		count;			/* 0: no limit */
 	StreamPayload payload;
+	NatsAuthFlags nats_flags;
+	NatsAuth	nats_auth;		/* loaded once the flags are parsed */
 } ConsumeOptions;
 
 static volatile sig_atomic_t stop_requested;
@@ -57,7 +59,8 @@ help(void)
 		   "nothing: other consumers of the stream are not affected.\n"
 		   "\n"
 		   "Options:\n"
-		   "      --from=URL          the NATS server, nats://HOST:PORT (required)\n"
+		   "      --from=URL          the NATS server, nats://HOST:PORT (required;\n"
+		   "                          credentials: the --nats-* flags below)\n"
 		   "      --stream=NAME       the JetStream stream to read (required)\n"
 		   "      --subject=FILTER    only messages on subjects matching FILTER ('*' one\n"
 		   "                          token, '>' the rest), for example 'shop.orders.>'\n"
@@ -72,6 +75,7 @@ help(void)
 		   "      --payload=FORMAT    how to read the message bodies: auto (default: by\n"
 		   "                          their Content-Type header, protobuf without one),\n"
 		   "                          protobuf (EventEnvelope) or json, as ship's --payload\n"
+		   NATS_AUTH_HELP
 		   "  -h, --help              show this help\n"
 		   "\n"
 		   "Exit status:\n"
@@ -138,8 +142,11 @@ apply(ConsumeOptions *opts, const char *name, const char *value)
 
 	if (strcmp(name, "from") == 0)
 	{
+		char		shown[256];
+
+		nats_url_redact(value, shown, sizeof(shown));
 		if (strncmp(value, "nats://", 7) != 0 || value[7] == '\0')
-			USAGE_ERROR("invalid --from '%s' (give the NATS server as nats://HOST:PORT)", value);
+			USAGE_ERROR("invalid --from '%s' (give the NATS server as nats://HOST:PORT)", shown);
 		opts->from = value;
 	}
 	else if (strcmp(name, "stream") == 0)
@@ -177,10 +184,19 @@ apply(ConsumeOptions *opts, const char *name, const char *value)
 		else
 			USAGE_ERROR("unknown payload format '%s' (give auto, protobuf or json)", value);
 	}
+	else if (strcmp(name, "nats-creds") == 0)
+		opts->nats_flags.creds_file = value;
+	else if (strcmp(name, "nats-user") == 0)
+		opts->nats_flags.user = value;
+	else if (strcmp(name, "nats-password-file") == 0)
+		opts->nats_flags.password_file = value;
+	else if (strcmp(name, "nats-token-file") == 0)
+		opts->nats_flags.token_file = value;
 	return 0;
 }
 
-static const char *const value_flags[] = {"from", "stream", "subject", "count", "payload"};
+static const char *const value_flags[] = {"from", "stream", "subject", "count", "payload",
+"nats-creds", "nats-user", "nats-password-file", "nats-token-file"};
 static const char *const switch_flags[] = {"from-start", "new", "follow", "help"};
 
 #define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))
@@ -222,6 +238,7 @@ static int
 parse_options(int argc, char **argv, ConsumeOptions *opts, int *status)
 {
 	int			seen[N_FLAGS] = {0};
+	char		error[300];
 	int			i;
 
 	memset(opts, 0, sizeof(*opts));
@@ -283,8 +300,13 @@ parse_options(int argc, char **argv, ConsumeOptions *opts, int *status)
 		cli_error(COMMAND, "give only one of --from-start and --new");
 	else if (opts->deliver_new && !opts->follow)
 		cli_error(COMMAND, "--new reads only the messages stored from now on: add --follow to wait for them");
+	else if (nats_auth_load(&opts->nats_auth, &opts->nats_flags, opts->from, "--from", error, sizeof(error)) != 0)
+		cli_error(COMMAND, "%s", error);
 	else
+	{
+		nats_url_mask_in_place((char *) opts->from);	/* it is argv's: ps shows it */
 		return 1;
+	}
 	return 0;
 }
 
@@ -399,6 +421,7 @@ cmd_consume(int argc, char **argv)
 	install_signals();
 	memset(&ro, 0, sizeof(ro));
 	ro.url = opts.from;
+	ro.auth = &opts.nats_auth;
 	ro.stream = opts.stream;
 	ro.filter = opts.subject;
 	ro.deliver_new = opts.deliver_new;
@@ -416,5 +439,6 @@ cmd_consume(int argc, char **argv)
 		stream_reader_close(r);
 	}
 	nats_CloseAndWait(2000);
+	nats_auth_free(&opts.nats_auth);
 	return status;
 }

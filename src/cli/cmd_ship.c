@@ -3,11 +3,14 @@
  *    `wal2events ship` and `wal2events tail`: check everything at start,
  *    run the loop, leave cleanly.
  *
- * Start-up order: PostgreSQL first (connection, slot: it tells which
- * database and system we ship), then the sink (the hub, its stream and
- * where the stream ends), then START_REPLICATION. Any problem found before
- * streaming starts is one line on stderr and a documented exit status;
- * after that, connections that drop are retried.
+ * Start-up order: the command line is checked whole before anything
+ * connects; then the metrics port, PostgreSQL (connection, slot: it tells
+ * which database and system we ship, START_REPLICATION: the plugin checks
+ * its options), then the sink (the hub, its stream and where the stream
+ * ends). Any problem found before streaming starts is one line on stderr
+ * and a documented exit status, and leaves no slot or stream behind that
+ * the refused command line would have created; after that, connections
+ * that drop are retried.
  *
  * tail is ship to standard output with JSON as the default payload, a
  * temporary slot unless --slot is given, and no confirmation unless
@@ -55,7 +58,13 @@ install_signals(void)
 	return 0;
 }
 
-/* PostgreSQL, sink, delivery, metrics: everything before streaming. */
+/*
+ * Everything before streaming, in the order that leaves nothing behind when
+ * the command line is refused: the metrics port (bound first), PostgreSQL
+ * and the slot, START_REPLICATION (the plugin checks the -o options; a slot
+ * created by this run is dropped again when they are refused), and only
+ * then the sink, which may create the stream.
+ */
 static int
 start(Shipper *sh, const ShipOptions *opts)
 {
@@ -63,11 +72,17 @@ start(Shipper *sh, const ShipOptions *opts)
 	char		error[512];
 	int			status;
 
-	if (repl_open(&sh->repl, opts) != 0)
+	if (metrics_open(&sh->metrics, opts->metrics_addr, error, sizeof(error)) != 0)
+	{
+		cli_error(opts->command, "%s", error);
+		return CLI_EXIT_USAGE;
+	}
+	if (repl_open(&sh->repl, opts) != 0 || repl_start(&sh->repl, opts) != 0)
 	{
 		cli_error(opts->command, "%s", sh->repl.error);
 		return sh->repl.error_status;
 	}
+	sh->pg_connected = 1;
 	if (delivery_init(&sh->delivery, (uint64_t) opts->max_inflight, sh->repl.start_lsn) != 0)
 	{
 		cli_error(opts->command, "out of memory");
@@ -83,17 +98,6 @@ start(Shipper *sh, const ShipOptions *opts)
 	}
 	if (sh->sink->have_tail)
 		delivery_set_stored(&sh->delivery, &sh->sink->tail);
-	if (metrics_open(&sh->metrics, opts->metrics_addr, error, sizeof(error)) != 0)
-	{
-		cli_error(opts->command, "%s", error);
-		return CLI_EXIT_USAGE;
-	}
-	if (repl_start(&sh->repl, opts) != 0)
-	{
-		cli_error(opts->command, "%s", sh->repl.error);
-		return sh->repl.error_status;
-	}
-	sh->pg_connected = 1;
 	if (metrics_start(&sh->metrics, opts->progress_interval_ms, opts->dbname,
 					  opts->command[0] == 't' ? "wal2events tail (WAL position)" : "wal2events ship (WAL position)",
 					  error, sizeof(error)) != 0)
@@ -140,6 +144,7 @@ run_command(int argc, char **argv)
 	if (install_signals() != 0)
 	{
 		cli_error(opts.command, "cannot create a pipe for signals");
+		nats_auth_free(&opts.nats_auth);
 		return CLI_EXIT_FAILURE;
 	}
 	sh.signal_fd = signal_pipe[0];
@@ -147,6 +152,7 @@ run_command(int argc, char **argv)
 	if (status == CLI_EXIT_OK)
 		status = ship_run(&sh);
 	finish(&sh);
+	nats_auth_free(&opts.nats_auth);
 	return status;
 }
 

@@ -28,41 +28,72 @@
 #define CLIENT_TIMEOUT_MS 5000
 #define MAX_WAIT_MS 1000
 
-/* "[HOST:]PORT" with HOST 127.0.0.1 or localhost (the default). */
+/*
+ * "[HOST:]PORT": HOST is an IPv4 loopback address (127.0.0.1, the default),
+ * localhost, or the IPv6 loopback in brackets ([::1]). Anything else is
+ * refused: the endpoint has no authentication.
+ */
 static int
-parse_addr(const char *addr, struct sockaddr_in *sin, char *error, size_t size)
+parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *len,
+		   char *error, size_t size)
 {
 	const char *colon = strrchr(addr, ':');
 	const char *port = colon != NULL ? colon + 1 : addr;
 	char		host[64] = "127.0.0.1";
 	char	   *end;
 	long		p = strtol(port, &end, 10);
+	struct sockaddr_in *sin = (struct sockaddr_in *) ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) ss;
+	int			ok;
 
 	if (colon != NULL)
 		snprintf(host, sizeof(host), "%.*s", (int) (colon - addr), addr);
 	if (strcmp(host, "localhost") == 0 || host[0] == '\0')
 		strcpy(host, "127.0.0.1");
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons((uint16_t) p);
-	if (*port == '\0' || *end != '\0' || p < 1 || p > 65535 ||
-		inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[strlen(host) - 1] == ']')
 	{
-		snprintf(error, size, "invalid --metrics address '%s' (give PORT or 127.0.0.1:PORT)", addr);
+		host[strlen(host) - 1] = '\0';
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t) p);
+		ok = inet_pton(AF_INET6, host + 1, &sin6->sin6_addr) == 1;
+		*len = sizeof(*sin6);
+	}
+	else
+	{
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t) p);
+		ok = inet_pton(AF_INET, host, &sin->sin_addr) == 1;
+		*len = sizeof(*sin);
+	}
+	if (*port == '\0' || *end != '\0' || p < 1 || p > 65535 || !ok)
+	{
+		snprintf(error, size, "invalid --metrics address '%s' (give PORT, 127.0.0.1:PORT or [::1]:PORT)", addr);
 		return -1;
 	}
-	if ((ntohl(sin->sin_addr.s_addr) >> 24) != 127)
+	if (ss->ss_family == AF_INET6 ? !IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)
+		: (ntohl(sin->sin_addr.s_addr) >> 24) != 127)
 	{
-		snprintf(error, size, "--metrics listens on loopback only, not '%s' (give 127.0.0.1:PORT)", host);
+		snprintf(error, size, "--metrics listens on loopback only, not '%s' (give 127.0.0.1:PORT or [::1]:PORT)", host);
 		return -1;
 	}
 	return 0;
 }
 
 int
+metrics_check_addr(const char *addr, char *error, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t	len;
+
+	return parse_addr(addr, &ss, &len, error, size);
+}
+
+int
 metrics_open(Metrics *m, const char *addr, char *error, size_t size)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_storage ss;
+	socklen_t	len;
 	int			one = 1;
 	int			i;
 
@@ -73,15 +104,15 @@ metrics_open(Metrics *m, const char *addr, char *error, size_t size)
 		m->clients[i].fd = -1;
 	if (addr == NULL)
 		return 0;
-	if (parse_addr(addr, &sin, error, size) != 0)
+	if (parse_addr(addr, &ss, &len, error, size) != 0)
 		return -1;
-	m->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	m->listen_fd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (m->listen_fd < 0 ||
 		setsockopt(m->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-		bind(m->listen_fd, (struct sockaddr *) &sin, sizeof(sin)) != 0 ||
+		bind(m->listen_fd, (struct sockaddr *) &ss, len) != 0 ||
 		listen(m->listen_fd, 16) != 0)
 	{
-		snprintf(error, size, "cannot listen on %s for --metrics: %s", addr, strerror(errno));
+		snprintf(error, size, "cannot listen on %s for --metrics: %s (give a free port)", addr, strerror(errno));
 		metrics_close(m);
 		return -1;
 	}

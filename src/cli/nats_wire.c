@@ -420,41 +420,16 @@ expect_line(NatsWire *w, const char *want, int64_t deadline, char *line, size_t 
 	}
 }
 
-/* Append s to out as the body of a JSON string. */
-static void
-json_string(char *out, size_t size, const char *s, size_t len)
-{
-	size_t		n = 0;
-	size_t		i;
-
-	for (i = 0; i < len && n + 7 < size; i++)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		if (c == '"' || c == '\\')
-		{
-			out[n++] = '\\';
-			out[n++] = (char) c;
-		}
-		else if (c < 0x20)
-			n += (size_t) snprintf(out + n, size - n, "\\u%04x", c);
-		else
-			out[n++] = (char) c;
-	}
-	out[n] = '\0';
-}
-
 typedef struct Url
 {
 	char		host[256];
 	char		port[16];
-	char		user[256];
-	char		pass[256];
-	int			has_user;
-	int			has_pass;
 } Url;
 
-/* nats://[user[:pass]@]host[:port][,...]: the first server of the list. */
+/*
+ * nats://host[:port][,...]: the first server of the list. Credentials come
+ * from the NatsAuth, not from here; user information, if any, is skipped.
+ */
 static int
 parse_url(const char *url, Url *u)
 {
@@ -471,19 +446,7 @@ parse_url(const char *url, Url *u)
 	at = memchr(p, '@', (size_t) (end - p));
 	hp = p;
 	if (at != NULL)
-	{
-		const char *colon = memchr(p, ':', (size_t) (at - p));
-
-		u->has_user = 1;
-		len = (size_t) ((colon != NULL ? colon : at) - p);
-		snprintf(u->user, sizeof(u->user), "%.*s", (int) len, p);
-		if (colon != NULL)
-		{
-			u->has_pass = 1;
-			snprintf(u->pass, sizeof(u->pass), "%.*s", (int) (at - colon - 1), colon + 1);
-		}
 		hp = at + 1;
-	}
 	if (*hp == '[')
 	{
 		const char *close = memchr(hp, ']', (size_t) (end - hp));
@@ -583,28 +546,23 @@ new_inbox(NatsWire *w)
 }
 
 int
-wire_open(NatsWire *w, const char *url, const char *auth_url, int timeout_ms)
+wire_open(NatsWire *w, const char *url, const NatsAuth *auth, int timeout_ms)
 {
 	int64_t		deadline = ship_now_ms() + timeout_ms;
-	Url			u,
-				auth;
+	Url			u;
 	char		line[4096];
-	char		connect[2048];
-	char		user[600],
-				pass[600];
+	char		connect[8192];
+	char		credentials[6144];
+	char		shown[256];
 	const char *mp;
 	size_t		n;
 
 	wire_close(w);
 	w->error[0] = '\0';
 	if (parse_url(url, &u) != 0)
-		return broken(w, "cannot read the NATS server's address", url);
-	if (!u.has_user && auth_url != NULL && parse_url(auth_url, &auth) == 0 && auth.has_user)
 	{
-		memcpy(u.user, auth.user, sizeof(u.user));
-		memcpy(u.pass, auth.pass, sizeof(u.pass));
-		u.has_user = auth.has_user;
-		u.has_pass = auth.has_pass;
+		nats_url_redact(url, shown, sizeof(shown));
+		return broken(w, "cannot read the NATS server's address", shown);
 	}
 	if (connect_tcp(w, &u, deadline) != 0)
 		return -1;
@@ -616,17 +574,18 @@ wire_open(NatsWire *w, const char *url, const char *auth_url, int timeout_ms)
 		return broken(w, "the NATS server does not support headers", "JetStream needs nats-server 2.2 or later");
 	mp = strstr(line, "\"max_payload\":");
 	w->max_payload = mp != NULL ? strtoll(mp + 14, NULL, 10) : 1024 * 1024;
-	json_string(user, sizeof(user), u.user, strlen(u.user));
-	json_string(pass, sizeof(pass), u.pass, strlen(u.pass));
+	if (nats_auth_connect(auth, line, credentials, sizeof(credentials), w->error, sizeof(w->error)) != 0)
+	{
+		wire_close(w);
+		return -1;
+	}
 	n = (size_t) snprintf(connect, sizeof(connect),
 						  "CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"no_responders\":true,"
-						  "\"protocol\":1,\"lang\":\"C\",\"version\":\"wal2events\",\"name\":\"wal2events ship\"");
-	if (u.has_user && u.has_pass)
-		n += (size_t) snprintf(connect + n, sizeof(connect) - n, ",\"user\":\"%s\",\"pass\":\"%s\"", user, pass);
-	else if (u.has_user)
-		n += (size_t) snprintf(connect + n, sizeof(connect) - n, ",\"auth_token\":\"%s\"", user);
-	n += (size_t) snprintf(connect + n, sizeof(connect) - n, "}\r\n");
+						  "\"protocol\":1,\"lang\":\"C\",\"version\":\"wal2events\",\"name\":\"wal2events ship\"%s}\r\n",
+						  credentials);
 	new_inbox(w);
+	if (n >= sizeof(connect))
+		return broken(w, "the NATS credentials are too long", "");
 	if (out_append(w, connect, n) != 0 ||
 		out_append(w, "SUB ", 4) != 0 || out_append(w, w->inbox, w->inbox_len) != 0 ||
 		out_append(w, "* 1\r\nPING\r\n", 11) != 0)

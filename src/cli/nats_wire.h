@@ -13,8 +13,9 @@
  * checks, the stream's setup and tail); this one follows it to the server
  * it connected to.
  *
- * Supported: nats://[user[:password]@]host[:port] or a token
- * (nats://token@host), no TLS. Anything unexpected (an -ERR, a closed
+ * Supported: nats://host[:port], no TLS; credentials (user and password,
+ * token, NKey with or without a user JWT) as nats.c's connection uses
+ * them (nats_auth.h). Anything unexpected (an -ERR, a closed
  * socket, a read or write error) ends the connection: the sink then
  * treats every message in flight as not stored and recovers.
  */
@@ -23,6 +24,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "nats_auth.h"
 
 #define WIRE_NO_REPLY UINT64_MAX
 
@@ -53,12 +56,12 @@ typedef void (*WireReplyFn) (void *ctx, uint64_t token, int status,
 extern void wire_init(NatsWire *w);
 
 /*
- * Connect to url (nats://host:port) and subscribe to a fresh inbox; waits
- * up to timeout_ms. Credentials come from url, or else from auth_url (the
- * URL given to --to, which may list several servers). 0, or -1 with
- * w->error.
+ * Connect to url (nats://host:port, the server nats.c is connected to) and
+ * subscribe to a fresh inbox; waits up to timeout_ms. Authenticates with
+ * auth (signing the server's nonce for an NKey). 0, or -1 with w->error
+ * (which holds no secret).
  */
-extern int	wire_open(NatsWire *w, const char *url, const char *auth_url, int timeout_ms);
+extern int	wire_open(NatsWire *w, const char *url, const NatsAuth *auth, int timeout_ms);
 
 /* Close the socket (if open); keeps the buffers. */
 extern void wire_close(NatsWire *w);

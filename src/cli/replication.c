@@ -187,8 +187,7 @@ create_slot(Replication *r, int temporary)
 	PQclear(res);
 	if (rc != 0)
 		return plugin_error(r, "cannot create replication slot", line);
-	if (!temporary)
-		ship_log("created replication slot \"%s\" (plugin " PLUGIN ")", r->slot);
+	r->created = !temporary;	/* announced once START_REPLICATION accepts it */
 	return 0;
 }
 
@@ -299,6 +298,29 @@ start(Replication *r, const ShipOptions *opts)
 	return 0;
 }
 
+/* Drop the slot this run created (START_REPLICATION refused it), saying so in the error. */
+static void
+drop_created_slot(Replication *r)
+{
+	char	   *ident = PQescapeIdentifier(r->conn, r->slot, strlen(r->slot));
+	char		sql[400];
+	char		line[400];
+	size_t		n = strlen(r->error);
+
+	if (ident == NULL)
+		return;
+	snprintf(sql, sizeof(sql), "DROP_REPLICATION_SLOT %s", ident);
+	PQfreemem(ident);
+	if (run(r, sql, PGRES_COMMAND_OK, line, sizeof(line)) == 0)
+	{
+		r->created = 0;
+		snprintf(r->error + n, sizeof(r->error) - n, "; replication slot \"%s\" was not kept", r->slot);
+	}
+	else
+		snprintf(r->error + n, sizeof(r->error) - n, "; could not drop the replication slot \"%s\" it created: %s",
+				 r->slot, line);
+}
+
 int
 repl_open(Replication *r, const ShipOptions *opts)
 {
@@ -314,7 +336,16 @@ repl_open(Replication *r, const ShipOptions *opts)
 int
 repl_start(Replication *r, const ShipOptions *opts)
 {
-	return start(r, opts);
+	if (start(r, opts) == 0)
+	{
+		if (r->created)
+			ship_log("created replication slot \"%s\" (plugin " PLUGIN ")", r->slot);
+		r->created = 0;
+		return 0;
+	}
+	if (r->created)
+		drop_created_slot(r);
+	return -1;
 }
 
 static uint64_t

@@ -21,6 +21,7 @@ typedef struct Replication
 	char		database[128];
 	char		slot[128];
 	int			temporary;		/* tail's slot, dropped by the server at exit */
+	int			created;		/* --create-slot created it, START_REPLICATION not yet accepted */
 	uint64_t	start_lsn;		/* the slot's confirmed_flush_lsn when opened */
 	int			streaming;		/* inside CopyBoth */
 	char		error[512];		/* why the last call failed, one line */
@@ -54,7 +55,11 @@ typedef struct ReplMessage
  */
 extern int	repl_open(Replication *r, const ShipOptions *opts);
 
-/* START_REPLICATION from the slot's confirmed position, with -o options. */
+/*
+ * START_REPLICATION from the slot's confirmed position, with -o options
+ * (the plugin checks them here). When it fails on a slot this run created,
+ * the slot is dropped again: a refused command line leaves nothing behind.
+ */
 extern int	repl_start(Replication *r, const ShipOptions *opts);
 
 /* The next message without blocking. */

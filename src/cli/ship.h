@@ -17,6 +17,9 @@
  *   nats_message.c   an event as JetStream messages: subject, headers, claim check
  *   nats_acks.c      publish acknowledgements and the messages in flight
  *   nats_stream.c    the stream: find, create, check, read its newest message
+ *   nats_auth.c      NATS credentials (files, environment, URL), for both
+ *                    connections; nkey.c signs with an NKey
+ *   nats_url.c       NATS URLs without their secrets, for messages
  *   subject.c        subject templates
  *   sink_file.c, file_resume.c   file: and stdout sinks; resuming a file
  *   metrics.c        progress line and Prometheus endpoint
@@ -29,6 +32,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "nats_auth.h"
 #include "wal2events.h"
 
 /*
@@ -74,9 +78,11 @@ typedef struct ShipOptions
 	PluginOption plugin_options[SHIP_MAX_PLUGIN_OPTIONS];
 	int			n_plugin_options;
 
-	const char *to;				/* as given */
+	const char *to;				/* as given (may hold credentials: never print it) */
 	SinkKind	sink;
-	const char *target;			/* nats URL or file path */
+	const char *target;			/* nats URL (ditto) or file path */
+	NatsAuthFlags nats_flags;	/* --nats-creds, --nats-user, ... */
+	NatsAuth	nats_auth;		/* the hub's credentials and URL, loaded */
 	PayloadFormat payload;
 
 	const char *subject;		/* subject template */

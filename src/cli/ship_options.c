@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "ship.h"
 #include "subject.h"
 
@@ -22,7 +23,8 @@ typedef enum OptId
 	OPT_PAYLOAD, OPT_SUBJECT, OPT_STREAM, OPT_CREATE_STREAM, OPT_DUP_WINDOW,
 	OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_ACK_TIMEOUT, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
-	OPT_METRICS, OPT_HELP, OPT_COUNT
+	OPT_METRICS, OPT_NATS_CREDS, OPT_NATS_USER, OPT_NATS_PASSWORD_FILE,
+	OPT_NATS_TOKEN_FILE, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -57,6 +59,10 @@ static const OptSpec specs[] = {
 	{OPT_PROGRESS_INTERVAL, "progress-interval", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_SHUTDOWN_TIMEOUT, "shutdown-timeout", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_METRICS, "metrics", 0, 1, FOR_SHIP | FOR_TAIL},
+	{OPT_NATS_CREDS, "nats-creds", 0, 1, FOR_SHIP},
+	{OPT_NATS_USER, "nats-user", 0, 1, FOR_SHIP},
+	{OPT_NATS_PASSWORD_FILE, "nats-password-file", 0, 1, FOR_SHIP},
+	{OPT_NATS_TOKEN_FILE, "nats-token-file", 0, 1, FOR_SHIP},
 	{OPT_HELP, "help", 'h', 0, FOR_SHIP | FOR_TAIL},
 };
 
@@ -86,7 +92,8 @@ help_ship(void)
 		   "                              max-events, max-bytes, message-prefixes\n"
 		   "\n"
 		   "Event hub:\n"
-		   "  -t, --to=TARGET             nats://HOST:PORT  NATS JetStream\n"
+		   "  -t, --to=TARGET             nats://HOST:PORT  NATS JetStream (credentials:\n"
+		   "                                                the --nats-* flags below)\n"
 		   "                              file:PATH         append to a file (fsync'ed)\n"
 		   "                              -                 standard output\n"
 		   "      --payload=FORMAT        protobuf (EventEnvelope; default) or json (one\n"
@@ -108,6 +115,7 @@ help_ship(void)
 		   "                              retrying (default 10s)\n"
 		   "      --retry-max=DURATION    longest wait between retries while the hub is\n"
 		   "                              down or rejecting (default 30s)\n"
+		   NATS_AUTH_HELP
 		   "\n"
 		   "Delivery and observability:\n"
 		   "      --status-interval=DURATION    status update to PostgreSQL at least this\n"
@@ -116,7 +124,8 @@ help_ship(void)
 		   "      --shutdown-timeout=DURATION   on SIGINT/SIGTERM, wait this long for the\n"
 		   "                                    hub's acknowledgements (default 30s)\n"
 		   "      --metrics=[HOST:]PORT         serve Prometheus metrics on a loopback\n"
-		   "                                    address (GET /metrics)\n"
+		   "                                    address (GET /metrics): PORT, 127.0.0.1:PORT\n"
+		   "                                    or [::1]:PORT\n"
 		   "  -h, --help                  show this help\n"
 		   "\n"
 		   "Durations: 500ms, 10s, 2m, 1h (a bare number is seconds). Sizes: 512KB, 64MB.\n");
@@ -131,9 +140,11 @@ help_exit_statuses(void)
 		   "  0  stopped by SIGINT/SIGTERM, everything acknowledged was confirmed\n"
 		   "  1  runtime failure (malformed message from the plugin, write error, out of\n"
 		   "     memory, an invalid route subject template)\n"
-		   "  2  bad command line (unknown flag, bad value, bad subject template)\n"
+		   "  2  bad command line (unknown flag, bad value, bad subject template, a\n"
+		   "     --metrics address not on loopback or in use)\n"
 		   "  3  PostgreSQL: cannot connect, slot missing (use --create-slot), slot of\n"
-		   "     another plugin or database, plugin not installed or not allowed\n"
+		   "     another plugin or database, plugin not installed or not allowed, a -o\n"
+		   "     plugin option the plugin refuses (nothing is left created)\n"
 		   "  4  event hub: unreachable at start, JetStream not enabled, no stream for\n"
 		   "     the subjects, stream written by another publisher, a route subject\n"
 		   "     the stream does not store\n"
@@ -325,7 +336,12 @@ set_target(ShipOptions *opts, const char *value)
 		return 0;
 	}
 	else
-		USAGE_ERROR("unknown target '%s' for --to (give nats://HOST:PORT, file:PATH or -)", value);
+	{
+		char		shown[256];
+
+		nats_url_redact(value, shown, sizeof(shown));
+		USAGE_ERROR("unknown target '%s' for --to (give nats://HOST:PORT, file:PATH or -)", shown);
+	}
 	opts->target = value;
 	return 0;
 }
@@ -415,6 +431,10 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 			opts->create_stream = spec->id == OPT_CREATE_STREAM;
 			return 0;
 		case OPT_METRICS: opts->metrics_addr = value; return 0;
+		case OPT_NATS_CREDS: opts->nats_flags.creds_file = value; return 0;
+		case OPT_NATS_USER: opts->nats_flags.user = value; return 0;
+		case OPT_NATS_PASSWORD_FILE: opts->nats_flags.password_file = value; return 0;
+		case OPT_NATS_TOKEN_FILE: opts->nats_flags.token_file = value; return 0;
 		default: return set_number(opts, spec, value);
 	}
 }
@@ -439,7 +459,8 @@ check_combination(ShipOptions *opts, const int *seen)
 	if (opts->sink != SINK_NATS)
 	{
 		static const OptId nats_only[] = {OPT_SUBJECT, OPT_STREAM, OPT_CREATE_STREAM,
-		OPT_DUP_WINDOW, OPT_ACK_TIMEOUT};
+			OPT_DUP_WINDOW, OPT_ACK_TIMEOUT, OPT_NATS_CREDS, OPT_NATS_USER,
+		OPT_NATS_PASSWORD_FILE, OPT_NATS_TOKEN_FILE};
 		size_t		i;
 
 		for (i = 0; i < sizeof(nats_only) / sizeof(nats_only[0]); i++)
@@ -450,6 +471,14 @@ check_combination(ShipOptions *opts, const int *seen)
 		opts->payload = opts->sink == SINK_STDOUT ? PAYLOAD_JSON : PAYLOAD_PROTOBUF;
 	if (opts->sink == SINK_NATS && subject_template_check(opts->subject, error, sizeof(error)) != 0)
 		USAGE_ERROR("bad --subject template '%s': %s", opts->subject, error);
+	if (opts->metrics_addr != NULL && metrics_check_addr(opts->metrics_addr, error, sizeof(error)) != 0)
+		USAGE_ERROR("%s", error);
+	/* last: nothing fails after the credentials are read */
+	if (opts->sink == SINK_NATS &&
+		nats_auth_load(&opts->nats_auth, &opts->nats_flags, opts->target, "--to", error, sizeof(error)) != 0)
+		USAGE_ERROR("%s", error);
+	if (opts->sink == SINK_NATS)
+		nats_url_mask_in_place((char *) opts->target);	/* it is argv's: ps shows it */
 	return 0;
 }
 

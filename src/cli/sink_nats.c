@@ -63,7 +63,7 @@ open_wire(NatsSink *ns, char *error, size_t size)
 		snprintf(error, size, "not connected to NATS");
 		return -1;
 	}
-	if (wire_open(&ns->wire, url, ns->opts->target, CONNECT_TIMEOUT_MS) != 0)
+	if (wire_open(&ns->wire, url, &ns->opts->nats_auth, CONNECT_TIMEOUT_MS) != 0)
 	{
 		snprintf(error, size, "%s", ns->wire.error);
 		return -1;
@@ -261,7 +261,7 @@ set_options(NatsSink *ns)
 
 	ns->nopts = o;
 	if (s == NATS_OK)
-		s = natsOptions_SetURL(o, ns->opts->target);
+		s = nats_auth_apply(&ns->opts->nats_auth, o);
 	if (s == NATS_OK)
 		s = natsOptions_SetName(o, "wal2events ship");
 	if (s == NATS_OK)
@@ -295,8 +295,7 @@ connect_hub(NatsSink *ns, char *error, size_t size)
 		s = natsConnection_Connect(&ns->nc, ns->nopts);
 	if (s != NATS_OK)
 	{
-		snprintf(error, size, "cannot connect to NATS at %s: %s (start nats-server -js there, or fix --to)",
-				 ns->opts->target, natsStatus_GetText(s));
+		nats_auth_connect_error(&ns->opts->nats_auth, s, "--to", error, size);
 		return -1;
 	}
 	jsOptions_Init(&jo);
@@ -309,7 +308,7 @@ connect_hub(NatsSink *ns, char *error, size_t size)
 	if (s != NATS_OK)
 	{
 		snprintf(error, size, "JetStream is not available on the NATS server at %s: %s (start nats-server with -js)",
-				 ns->opts->target, natsStatus_GetText(s));
+				 ns->opts->nats_auth.url_shown, natsStatus_GetText(s));
 		return -1;
 	}
 	return 0;
@@ -340,7 +339,7 @@ find_tail(NatsSink *ns, char *error, size_t size)
 		snprintf(ns->chain_id, sizeof(ns->chain_id), "%s", tail.id);
 	}
 	ship_log("shipping to JetStream stream %s at %s, resuming after %s",
-			 ns->stream.name, ns->opts->target, tail.state == TAIL_OURS ? tail.id : "(empty stream)");
+			 ns->stream.name, ns->opts->nats_auth.url_shown, tail.state == TAIL_OURS ? tail.id : "(empty stream)");
 	return 0;
 }
 
@@ -394,7 +393,7 @@ sink_nats_open(const ShipOptions *opts, const SinkSource *source,
 	}
 	if (open_wire(ns, line, sizeof(line)) != 0)
 	{
-		snprintf(error, error_size, "cannot connect to NATS at %s: %s", opts->target, line);
+		snprintf(error, error_size, "cannot connect to NATS at %s: %s", opts->nats_auth.url_shown, line);
 		nats_close(&ns->base);
 		return NULL;
 	}

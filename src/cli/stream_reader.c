@@ -23,6 +23,8 @@
 struct StreamReader
 {
 	StreamReaderOptions opts;
+	NatsAuth	own_auth;		/* opts.url's, when opts.auth is NULL */
+	const NatsAuth *auth;
 	natsOptions *nopts;
 	natsConnection *nc;
 	jsCtx	   *js;
@@ -76,7 +78,7 @@ on_disconnected(natsConnection *nc, void *closure)
 
 	if (r->opts.log == NULL || natsConnection_IsClosed(nc))
 		return;
-	snprintf(line, sizeof(line), "lost the connection to NATS at %s; reconnecting", r->opts.url);
+	snprintf(line, sizeof(line), "lost the connection to NATS at %s; reconnecting", r->auth->url_shown);
 	r->opts.log(line);
 }
 
@@ -127,7 +129,7 @@ set_options(StreamReader *r)
 
 	r->nopts = o;
 	if (s == NATS_OK)
-		s = natsOptions_SetURL(o, r->opts.url);
+		s = nats_auth_apply(r->auth, o);
 	if (s == NATS_OK)
 		s = natsOptions_SetName(o, "wal2events consume");
 	if (s == NATS_OK)
@@ -193,8 +195,7 @@ connect_hub(StreamReader *r, char *error, size_t size)
 		s = natsConnection_Connect(&r->nc, r->nopts);
 	if (s != NATS_OK)
 	{
-		snprintf(error, size, "cannot connect to NATS at %s: %s (start nats-server -js there, or fix --from)",
-				 r->opts.url, natsStatus_GetText(s));
+		nats_auth_connect_error(r->auth, s, "--from", error, size);
 		return -1;
 	}
 	jsOptions_Init(&jo);
@@ -207,7 +208,7 @@ connect_hub(StreamReader *r, char *error, size_t size)
 	if (s != NATS_OK)
 	{
 		snprintf(error, size, "JetStream is not available on the NATS server at %s: %s (start nats-server with -js)",
-				 r->opts.url, natsStatus_GetText(s));
+				 r->auth->url_shown, natsStatus_GetText(s));
 		return -1;
 	}
 	s = js_GetStreamInfo(&si, r->js, r->opts.stream, NULL, &jerr);
@@ -215,7 +216,7 @@ connect_hub(StreamReader *r, char *error, size_t size)
 	{
 		list_streams(r->js, streams, sizeof(streams));
 		snprintf(error, size, "JetStream stream %s does not exist on %s (%s; fix --stream)",
-				 r->opts.stream, r->opts.url, streams);
+				 r->opts.stream, r->auth->url_shown, streams);
 		return -1;
 	}
 	if (s != NATS_OK)
@@ -253,6 +254,18 @@ stream_reader_open(const StreamReaderOptions *opts, char *error, size_t error_si
 	pthread_mutex_init(&r->callback_lock, NULL);
 	pthread_cond_init(&r->callback_done, NULL);
 	claim_init(&r->claim);
+	r->auth = opts->auth;
+	if (r->auth == NULL)
+	{
+		NatsAuthFlags none = {0};
+
+		if (nats_auth_load(&r->own_auth, &none, opts->url, "--from", error, error_size) != 0)
+		{
+			stream_reader_close(r);
+			return NULL;
+		}
+		r->auth = &r->own_auth;
+	}
 	if (connect_hub(r, error, error_size) != 0)
 	{
 		stream_reader_close(r);
@@ -304,6 +317,7 @@ stream_reader_close(StreamReader *r)
 	claim_free(&r->claim);
 	pthread_cond_destroy(&r->callback_done);
 	pthread_mutex_destroy(&r->callback_lock);
+	nats_auth_free(&r->own_auth);
 	free(r);
 }
 
@@ -381,7 +395,7 @@ stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 		if (s != NATS_OK)
 		{
 			snprintf(error, error_size, "reading JetStream stream %s at %s: %s%s", r->stream,
-					 r->opts.url, natsStatus_GetText(s),
+					 r->auth->url_shown, natsStatus_GetText(s),
 					 s == NATS_CONNECTION_CLOSED ? " (the connection to NATS is lost)" : "");
 			return -1;
 		}

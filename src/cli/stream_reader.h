@@ -24,10 +24,12 @@
 #include <nats/nats.h>
 
 #include "cli.h"
+#include "nats_auth.h"
 
 typedef struct StreamReaderOptions
 {
-	const char *url;			/* nats://HOST:PORT */
+	const char *url;			/* nats://HOST:PORT, when auth is NULL */
+	const NatsAuth *auth;		/* the server and its credentials; NULL: url's */
 	const char *stream;
 	const char *filter;			/* subject filter; NULL: every subject */
 	int			deliver_new;	/* only messages stored from now on */

@@ -4,9 +4,9 @@
 #
 #   tests/ship/run.sh [TEST ...]     (as root; default: every test)
 #
-# Tests: unit usage start_errors e2e json_subjects long_key routes file
-# file_errors dup_window frozen_hub consume consume_exit tail idle claim crash
-# outage pg_restart dedup sigterm rejecting. Each shipper
+# Tests: unit usage start_errors no_leftovers auth e2e json_subjects long_key
+# routes file file_errors dup_window frozen_hub consume consume_exit tail idle
+# claim crash outage pg_restart dedup sigterm rejecting. Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -54,7 +54,8 @@ build() {
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$JS" "$ROOT/tests/ship/js_dump.c" \
       "$ROOT/src/cli/stream_reader.c" "$ROOT/src/cli/claim_reassembly.c" "$ROOT/src/cli/envelope_read.c" \
-      "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lm &&
+      "$ROOT/src/cli/nats_auth.c" "$ROOT/src/cli/nats_url.c" "$ROOT/src/cli/nkey.c" \
+      "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lcrypto -lm &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$ROOT/src/cli/subject.c" "$ROOT/src/cli/delivery.c" \
       "$ROOT/src/cli/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
@@ -181,6 +182,190 @@ test_start_errors() {
   wait_until 10 sql_is t "SELECT active FROM pg_replication_slots WHERE slot_name = 'errs'"
   expect "start: slot in use by another client" 3 "another client is reading the slot" -- "$W2E" ship --slot errs --to -
   ship_stop
+}
+
+# stream_exists NAME: the hub has that JetStream stream
+stream_exists() { "$JS" info "$NATS" "$1" | grep -q '"exists":true'; }
+
+# slot_exists NAME
+slot_exists() { [ "$(sql "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '$1'")" = 1 ]; }
+
+# left_nothing NAME SLOT STREAM: a refused command line created neither
+left_nothing() {
+  local why=""
+  slot_exists "$2" && why="slot $2 was created"
+  stream_exists "$3" && why="$why stream $3 was created"
+  [ -z "$why" ] && ok "$1: no slot, no stream left behind" || fail "$1: no slot, no stream left behind" "$why"
+}
+
+# A command line refused at start (a bad --metrics, a plugin option the
+# plugin refuses, a busy metrics port) creates no slot and no stream.
+test_no_leftovers() {
+  local port busy_pid
+  port=$(w2e_free_port)
+  expect "leftovers: --metrics 0.0.0.0 refused" 2 "loopback only" -- \
+    "$W2E" ship --slot lo1 --create-slot --to "$NATS" --create-stream LO1 --subject 'lo1.{type}' --metrics "0.0.0.0:$port"
+  left_nothing "leftovers: --metrics 0.0.0.0" lo1 LO1
+  expect "leftovers: --metrics [::2] refused" 2 "loopback only" -- \
+    "$W2E" ship --slot lo1 --create-slot --to "$NATS" --create-stream LO1 --subject 'lo1.{type}' --metrics "[::2]:$port"
+  expect "leftovers: --metrics without a port refused" 2 "invalid --metrics address" -- \
+    "$W2E" tail --metrics "[::1]"
+  expect "leftovers: -o bogus=1 is exit 3 naming the option" 3 'unknown wal2events option "bogus"' -- \
+    "$W2E" ship --slot lo2 --create-slot --to "$NATS" --create-stream LO2 --subject 'lo2.{type}' -o bogus=1
+  check "leftovers: the refused option's error says the slot was not kept" grep -q 'slot "lo2" was not kept' "$WORK/expect.err"
+  left_nothing "leftovers: -o bogus=1" lo2 LO2
+  expect "leftovers: -o max-events=0 is exit 3" 3 'invalid value "0" for wal2events option "max-events"' -- \
+    "$W2E" ship --slot lo3 --create-slot --to "file:$WORK/lo3.bin" -o max-events=0
+  left_nothing "leftovers: -o max-events=0" lo3 LO3
+  sql "SELECT pg_create_logical_replication_slot('lo4', 'wal2events')" >/dev/null
+  expect "leftovers: a bad option on an existing slot" 3 'unknown wal2events option "nope"' -- \
+    "$W2E" ship --slot lo4 --to "$NATS" --create-stream LO4 --subject 'lo4.{type}' -o nope=1
+  check "leftovers: the existing slot is kept" slot_exists lo4
+  stream_exists LO4 && fail "leftovers: no stream created for it" "stream LO4 exists" ||
+    ok "leftovers: no stream created for it"
+  python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(30)' "$port" &
+  busy_pid=$!
+  wait_until 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+  expect "leftovers: a busy --metrics port is exit 2" 2 "cannot listen on 127.0.0.1:$port" -- \
+    "$W2E" ship --slot lo5 --create-slot --to "$NATS" --create-stream LO5 --subject 'lo5.{type}' --metrics "127.0.0.1:$port"
+  kill "$busy_pid" 2>/dev/null; wait "$busy_pid" 2>/dev/null
+  left_nothing "leftovers: a busy --metrics port" lo5 LO5
+  # IPv6 loopback is loopback: [::1]:PORT serves the metrics
+  port=$(w2e_free_port)
+  ship_bg "$WORK/lo6.log" --slot lo6 --create-slot --to "file:$WORK/lo6.bin" --metrics "[::1]:$port"
+  check "leftovers: --metrics [::1]:PORT serves /metrics" wait_until 10 bash -c \
+    "exec 3<>/dev/tcp/::1/$port && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && grep -q '^wal2events_hub_up 1' <&3"
+  ship_stop
+  check "leftovers: the shipper with --metrics [::1] stopped cleanly" test "$SHIP_STATUS" = 0
+}
+
+# auth_server NAME AUTHORIZATION: a nats-server -js with that authorization block ($AUTH_URL)
+auth_server() {
+  local port
+  port=$(w2e_free_port)
+  printf 'listen: 127.0.0.1:%s\njetstream { store_dir: "%s" }\n%s\n' "$port" "$WORK/$1-js" "$2" >"$WORK/$1.conf"
+  nats-server -c "$WORK/$1.conf" >"$WORK/$1-nats.log" 2>&1 &
+  OTHER_PIDS+=($!)
+  wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+  AUTH_URL="nats://127.0.0.1:$port"
+}
+
+# auth_run NAME URL WRAPPER FLAGS...: ship 5 rows with these credentials
+# (progress lines, metrics scraped), keep its command line as ps shows it,
+# and read them back with consume and the same credentials; every output
+# goes to $AUTH_OUT
+auth_run() {
+  local name=$1 url=$2 wrap=$3 mport st
+  shift 3
+  mport=$(w2e_free_port)
+  new_slot "$name"
+  SHIP_WRAPPER=$wrap ship_bg "$AUTH_OUT/$name.log" --slot "$name" --to "$url" --create-stream "${name^^}" \
+    --subject "$name.{type}" --progress-interval 200ms --metrics "127.0.0.1:$mport" "$@"
+  sql "INSERT INTO au SELECT g FROM generate_series(${#AUTH_ROWS} * 5 + 1, ${#AUTH_ROWS} * 5 + 5) g"
+  AUTH_ROWS="${AUTH_ROWS}x"
+  check "auth $name: shipped and confirmed" wait_confirmed "$name" 30
+  sleep 0.5
+  (exec 3<>"/dev/tcp/127.0.0.1/$mport" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) >"$AUTH_OUT/$name.metrics"
+  { tr '\0' ' ' <"/proc/$SHIP_PID/cmdline"; echo; ps -ww -o args= -p "$SHIP_PID"; } >"$AUTH_CMDLINES/$name"
+  ship_stop
+  check "auth $name: exit status 0" test "$SHIP_STATUS" = 0
+  $wrap "$W2E" consume --from "$url" --stream "${name^^}" "$@" >"$AUTH_OUT/$name.consume" 2>"$AUTH_OUT/$name.consume.err"
+  st=$?
+  check "auth $name: consume reads the 5 events back (status $st)" test "$st:$(grep -c . "$AUTH_OUT/$name.consume")" = 0:5
+}
+
+# auth_refused NAME STATUS PATTERN -- COMMAND...: expect, and keep what it printed in $AUTH_OUT
+auth_refused() {
+  expect "$@"
+  cat "$WORK/expect.out" "$WORK/expect.err" >>"$AUTH_OUT/refused.txt"
+}
+
+# Credentials without the command line: user and password (file,
+# NATS_PASSWORD), token (file, NATS_TOKEN), an NKey user (.creds with the
+# seed only), a JWT user (operator mode, .creds with JWT and seed), and
+# still the URL; wrong ones are a one-line exit 4; no
+# output of any run, nor a running shipper's command line, holds a secret.
+test_auth() {
+  local d=$WORK/auth pub seed jwt_seed users tok pw="Pw-$$-s3cret" token="Tok-$$-s3cret" wrong="Wrong-$$-s3cret"
+  AUTH_OUT=$d/out AUTH_CMDLINES=$d/cmdlines AUTH_ROWS=""
+  mkdir -p "$AUTH_OUT" "$AUTH_CMDLINES" "$d/other" "$d/op"
+  pub=$(python3 "$ROOT/tests/ship/nkeys.py" user "$d") && python3 "$ROOT/tests/ship/nkeys.py" user "$d/other" >/dev/null
+  python3 "$ROOT/tests/ship/nkeys.py" operator "$d/op"
+  seed=$(grep '^SU' "$d/user.creds")
+  jwt_seed=$(grep '^SU' "$d/op/user.creds")
+  printf '%s\n' "$pw" >"$d/pw"
+  printf '%s\n' "$token" >"$d/token"
+  printf '%s\n' "$wrong" >"$d/wrong"
+  auth_server users "authorization { users = [ { user: shipper, password: \"$pw\" }, { nkey: $pub } ] }"
+  users=$AUTH_URL
+  auth_server token "authorization { token: \"$token\" }"
+  tok=$AUTH_URL
+  sql "CREATE TABLE au (id int PRIMARY KEY)"
+
+  auth_run au_pwfile "$users" "" --nats-user shipper --nats-password-file "$d/pw"
+  auth_run au_pwenv "$users" "env NATS_PASSWORD=$pw" --nats-user shipper
+  auth_run au_nkey "$users" "" --nats-creds "$d/user.creds"
+  auth_run au_tokfile "$tok" "" --nats-token-file "$d/token"
+  auth_run au_tokenv "$tok" "env NATS_TOKEN=$token"
+  auth_run au_url "nats://shipper:$pw@${users#nats://}" ""
+  # operator mode: a user JWT signed by an account the server knows, and its seed
+  auth_server op "$(cat "$d/op/server.conf")"
+  auth_run au_jwt "$AUTH_URL" "" --nats-creds "$d/op/user.creds"
+  check "auth: a URL's password is shown as ***" grep -q "at nats://shipper:\*\*\*@127.0.0.1" "$AUTH_OUT/au_url.log"
+  check "auth: progress lines were written" grep -q 'events/s' "$AUTH_OUT/au_pwfile.log"
+  check "auth: metrics were served" grep -q '^wal2events_events_acknowledged_total 5' "$AUTH_OUT/au_nkey.metrics"
+  check "auth: a URL's password is masked in ps once started" grep -q "nats://shipper:\*\**@127.0.0.1" "$AUTH_CMDLINES/au_url"
+  local cmd flag missing=""
+  for cmd in ship consume; do
+    "$W2E" $cmd --help >"$d/help"
+    for flag in --nats-creds --nats-user --nats-password-file --nats-token-file; do
+      grep -q -- "$flag=" "$d/help" || missing="$missing $cmd:$flag"
+    done
+  done
+  [ -z "$missing" ] && ok "auth: ship and consume --help list the credential flags" ||
+    fail "auth: --help lists the credential flags" "missing:$missing"
+
+  new_slot au_bad
+  auth_refused "auth: wrong password is exit 4, authorization violation" 4 "authorization violation (check --nats-user" -- \
+    "$W2E" ship --slot au_bad --to "$users" --create-stream AU_BAD --subject 'au_bad.{type}' --nats-user shipper --nats-password-file "$d/wrong"
+  auth_refused "auth: wrong password in the URL is exit 4, shown as ***" 4 "at nats://shipper:\*\*\*@.*authorization violation" -- \
+    "$W2E" ship --slot au_bad --to "nats://shipper:$wrong@${users#nats://}" --stream AU_BAD
+  auth_refused "auth: wrong token is exit 4" 4 "authorization violation (check the token" -- \
+    "$W2E" ship --slot au_bad --to "$tok" --stream AU_BAD --nats-token-file "$d/wrong"
+  auth_refused "auth: an NKey the server does not know is exit 4" 4 "authorization violation (check --nats-creds" -- \
+    "$W2E" ship --slot au_bad --to "$users" --stream AU_BAD --nats-creds "$d/other/user.creds"
+  auth_refused "auth: no credentials is exit 4 saying which flags to give" 4 "the server wants credentials" -- \
+    "$W2E" ship --slot au_bad --to "$users" --stream AU_BAD
+  auth_refused "auth: consume with a wrong token is exit 4" 4 "authorization violation" -- \
+    env NATS_TOKEN="$wrong" "$W2E" consume --from "$tok" --stream AU_TOKFILE
+  auth_refused "auth: --nats-user without a password is exit 2" 2 "needs a password: set NATS_PASSWORD" -- \
+    "$W2E" ship --slot au_bad --to "$users" --nats-user shipper
+  auth_refused "auth: --nats-password-file without --nats-user" 2 "needs --nats-user" -- \
+    "$W2E" consume --from "$users" --stream X --nats-password-file "$d/pw"
+  auth_refused "auth: two ways at once" 2 "give one of --nats-creds, --nats-user and --nats-token-file" -- \
+    "$W2E" ship --slot au_bad --to "$users" --nats-creds "$d/user.creds" --nats-token-file "$d/token"
+  auth_refused "auth: credentials in the URL and a flag" 2 "drop the ones in the URL" -- \
+    "$W2E" ship --slot au_bad --to "nats://shipper:$pw@${users#nats://}" --nats-token-file "$d/token"
+  auth_refused "auth: a missing credentials file" 2 "cannot read --nats-creds '$d/none'" -- \
+    "$W2E" ship --slot au_bad --to "$users" --nats-creds "$d/none"
+  sed 's/^SU\(.\)./SU\1Q/' "$d/user.creds" >"$d/damaged.creds"
+  cmp -s "$d/user.creds" "$d/damaged.creds" && sed -i 's/^SU\(.\)./SU\1R/' "$d/damaged.creds"
+  auth_refused "auth: a damaged seed" 2 "damaged (checksum mismatch)" -- \
+    "$W2E" consume --from "$users" --stream X --nats-creds "$d/damaged.creds"
+  auth_refused "auth: credential flags only apply to nats" 2 "only applies to --to nats" -- \
+    "$W2E" ship --slot au_bad --to - --nats-user shipper
+  auth_refused "auth: a bad --to is shown without its password" 2 "unknown target 'nats:\*\*\*@127.0.0.1:1'" -- \
+    "$W2E" ship --slot au_bad --to "nats:/shipper:$pw@127.0.0.1:1"
+  check "auth: no stream left by the refused runs" test "$("$JS" info "nats://shipper:$pw@${users#nats://}" AU_BAD | grep -c '"exists":true')" = 0
+
+  local leaks
+  leaks=$(grep -rl -F -e "$pw" -e "$token" -e "$seed" -e "$jwt_seed" -e "$wrong" "$AUTH_OUT" "$AUTH_CMDLINES")
+  [ -z "$leaks" ] && ok "auth: no secret in any output (logs, progress, metrics, consume, errors) or in ps" ||
+    fail "auth: no secret in any output or in ps" "found in: $leaks"
+  check "auth: the check sees a secret where there is one" grep -q -F "$pw" "$d/pw"
+  auth_refused "auth: a list of servers is shown with every secret hidden" 4 \
+    "at nats://u:\*\*\*@127.0.0.1:1,nats://\*\*\*@127.0.0.1:2: " -- \
+    "$W2E" consume --from "nats://u:$pw@127.0.0.1:1,nats://$token@127.0.0.1:2" --stream X
 }
 
 # Rows, updates (key changes too), deletes, domain events, a rollback and a
@@ -915,7 +1100,7 @@ test_dup_window() {
     test "$("$JS" info "$NATS" DUPW2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["dup_window_ms"])')" = 3000
 }
 
-ALL=(unit usage start_errors e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting)
+ALL=(unit usage start_errors no_leftovers auth e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
