@@ -54,6 +54,8 @@ invalidate_relation(Datum arg, Oid relid)
 	/* the routes table itself went away or changed shape (DROP EXTENSION) */
 	if (OidIsValid(relid) && relid == routes_table_oid())
 		relid = InvalidOid;
+	if (!OidIsValid(relid))
+		routes_forget_table();
 	if (OidIsValid(relid))
 	{
 		entry = hash_search(relation_cache, &relid, HASH_FIND, NULL);
@@ -89,6 +91,7 @@ forget_cache(void *arg)
 	relation_cache = NULL;
 	cache_cxt = NULL;
 	cache_opts = NULL;
+	routes_forget_table();
 }
 
 void
