@@ -28,7 +28,7 @@ SHLIB_LINK  = -lprotobuf-c
 # server's version as TEMP_CONFIG). Run them as the postgres user.
 TEMP_CONFIG ?= tests/logical.conf
 REGRESS      = setup types toast toast_key identity truncate transactions ddl emit messages filters \
-               chunking format_json options decode_errors determinism encoding \
+               chunking format_json options decode_errors determinism encoding encoding_sql_ascii \
                routes routes_errors routes_redaction routes_outbox routes_soft_delete routes_forged routes_renames publication
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(TEMP_CONFIG) --load-extension=wal2events
 ISOLATION      = $(patsubst tests/specs/%.spec,%,$(wildcard tests/specs/*.spec))
