@@ -27,10 +27,10 @@ SHLIB_LINK  = -lprotobuf-c
 # tests/logical.conf (scripts/test.sh passes a copy completed for the
 # server's version as TEMP_CONFIG). Run them as the postgres user.
 TEMP_CONFIG ?= tests/logical.conf
-REGRESS      = setup types toast identity truncate transactions ddl emit messages filters \
-               chunking format_json options decode_errors determinism encoding \
-               routes routes_errors routes_redaction routes_outbox routes_soft_delete publication \
-               routes_subject
+REGRESS      = setup types toast toast_key identity truncate transactions ddl emit messages filters \
+               chunking format_json options decode_errors determinism encoding encoding_sql_ascii \
+               routes routes_errors routes_redaction routes_outbox routes_soft_delete routes_forged routes_renames \
+               routes_subject publication
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(TEMP_CONFIG) --load-extension=wal2events
 ISOLATION      = $(patsubst tests/specs/%.spec,%,$(wildcard tests/specs/*.spec))
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(TEMP_CONFIG) --inputdir=tests --outputdir=tests/output_iso --load-extension=wal2events

@@ -66,10 +66,20 @@ $$;
 SELECT try_decode(pb_uint(1, 7) || relation_1col() || insert_event(pb_len(3, pb_uint(4, 84))));
 SELECT try_decode(frame(pb_uint(1, 7) || relation_1col() || insert_event(pb_len(3, pb_uint(4, 84)))));
 
--- NULL in, NULL out; no bytes at all is the empty message (every field
--- at its default)
+-- NULL in, NULL out; no bytes at all, or an empty frame, is no message
+-- (it would parse as a message with every field at its default, which the
+-- plugin never writes): an ERROR with its SQLSTATE and hint
 SELECT wal2events.decode(NULL) IS NULL AS null_in_null_out;
 SELECT try_decode('');
+SELECT try_decode('\xe200');
+SELECT wal2events.decode('');
+DO $$
+BEGIN
+    PERFORM wal2events.decode('');
+EXCEPTION WHEN invalid_binary_representation THEN
+    RAISE NOTICE 'decode(''''): SQLSTATE %', SQLSTATE;
+END
+$$;
 
 -- not protobuf (as psql shows the error once, with its hint)
 SELECT wal2events.decode('\xdeadbeef');
@@ -182,8 +192,8 @@ BEGIN
     RETURN NEXT;
 END
 $$;
--- every proper prefix of a frame is a truncated frame, except the empty
--- one (the empty message)
+-- every proper prefix of a frame is a truncated frame, or (the empty
+-- one) no message
 SELECT kind, attempts = (SELECT sum(octet_length(framed)) FROM sample_messages) AS every_length,
        ok, errors = attempts - ok AS others_errors
 FROM unnest(ARRAY['prefixes of framed']) kind, mangle(kind);

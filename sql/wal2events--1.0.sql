@@ -391,7 +391,16 @@ COMMENT ON FUNCTION unroute(regclass) IS
 --    the partition key or one an outbox route needs cannot be dropped
 --    while the route names it;
 --  * RENAME COLUMN renames it in the route, so that an excluded column
---    stays excluded under its new name.
+--    stays excluded under its new name; so does a rename that reaches the
+--    table from a parent (inheritance, partitions), from its composite
+--    type (ALTER TYPE ... RENAME ATTRIBUTE ... CASCADE on a typed table) or
+--    from a foreign table it inherits. Drops reach sql_drop whatever the
+--    path (a parent's DROP COLUMN, ALTER TYPE ... DROP ATTRIBUTE CASCADE,
+--    DROP TYPE/DOMAIN ... CASCADE).
+-- Event triggers can be bypassed (session_replication_role = replica,
+-- ALTER EVENT TRIGGER ... DISABLE): a route that names a column the table
+-- does not have makes the plugin withhold all the table's columns, so a
+-- redaction fails closed (README, "Columns that never leave the database").
 --
 CREATE FUNCTION routes_forget_column(rel regclass, name text) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -440,8 +449,11 @@ BEGIN
 END
 $$;
 
--- A renamed column: in the table and in every table that inherits it the
--- route's one name that no longer exists was that column's.
+-- A renamed column: in the table and in every table that inherits it
+-- (children, partitions) the route's one name that no longer exists was
+-- that column's. rel may be a composite type (ALTER TYPE ... RENAME
+-- ATTRIBUTE ... CASCADE): then it is the tables of that type (CREATE TABLE
+-- ... OF type) and the tables that inherit from them.
 CREATE FUNCTION routes_follow_rename(rel regclass, attnum int) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -452,6 +464,10 @@ BEGIN
     FOR r IN SELECT * FROM @extschema@.routes
              WHERE routes.rel IN (WITH RECURSIVE tree(oid) AS (
                                       SELECT routes_follow_rename.rel::oid
+                                      UNION SELECT c.oid FROM pg_class c
+                                            WHERE c.reloftype <> 0
+                                              AND c.reloftype = (SELECT reltype FROM pg_class t
+                                                                 WHERE t.oid = routes_follow_rename.rel AND t.relkind = 'c')
                                       UNION SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
                                   SELECT oid FROM tree) LOOP
         missing := ARRAY(SELECT DISTINCT n FROM unnest(r.columns || r.exclude || r.partition_key || r.soft_delete) n
@@ -479,7 +495,8 @@ DECLARE
     cmd record;
 BEGIN
     FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands()
-               WHERE object_type = 'table column' AND objsubid > 0 LOOP
+               WHERE object_type IN ('table column', 'composite type column', 'foreign table column')
+                 AND objsubid > 0 LOOP
         PERFORM @extschema@.routes_follow_rename(cmd.objid::regclass, cmd.objsubid);
     END LOOP;
 END
@@ -488,7 +505,7 @@ $$;
 CREATE EVENT TRIGGER wal2events_routes_follow_drop ON sql_drop
 EXECUTE FUNCTION routes_follow_drop();
 CREATE EVENT TRIGGER wal2events_routes_follow_alter ON ddl_command_end
-WHEN TAG IN ('ALTER TABLE')
+WHEN TAG IN ('ALTER TABLE', 'ALTER TYPE', 'ALTER FOREIGN TABLE')
 EXECUTE FUNCTION routes_follow_alter();
 
 -- Routes decide what leaves the database: only their owner changes them.

@@ -30,23 +30,55 @@ note_skipped_change(LogicalDecodingContext *ctx, PluginState *state)
 	}
 }
 
-/* Partition key of the tuple into state->key ("" when no key values). */
+/*
+ * The value of a partition key column as the WAL has it. When an UPDATE
+ * left a key column TOASTed out of line, the new row only points into the
+ * TOAST table (value_not_in_wal); PostgreSQL then logs the replica
+ * identity, inlined, as the old row, and the value is taken there. false
+ * when the WAL does not have it (REPLICA IDENTITY NOTHING, or a route's key
+ * column outside the replica identity).
+ */
+static bool
+key_value(const RelationEntry *entry, const ColumnState *column, TupleDesc desc,
+		  HeapTuple oldtuple, Datum *value)
+{
+	bool		isnull;
+
+	*value = entry->values[column->attindex];
+	if (!value_not_in_wal(column->attlen, *value))
+		return true;
+	if (oldtuple == NULL)
+		return false;
+	*value = heap_getattr(oldtuple, column->attindex + 1, desc, &isnull);
+	return !isnull && !value_not_in_wal(column->attlen, *value);
+}
+
+/*
+ * Partition key of the deformed tuple into state->key; oldtuple is the
+ * old row of an UPDATE (NULL otherwise). "" when there are no key values,
+ * and when one of them is not in the WAL (README, "Wire format", partition key).
+ */
 static void
-form_partition_key(PluginState *state, RelationEntry *entry, HeapTuple tuple)
+form_partition_key(PluginState *state, RelationEntry *entry, TupleDesc desc,
+				   HeapTuple oldtuple)
 {
 	resetStringInfo(&state->key);
-	if (tuple == NULL || entry->nkey == 0)
-		return;
 	for (int i = 0; i < entry->nkey; i++)
 	{
 		ColumnState *column = &entry->columns[entry->key[i]];
+		Datum		value;
 
 		if (i > 0)
 			appendStringInfoChar(&state->key, ',');
 		/* key columns are NOT NULL; in a KEY old tuple only they are set */
-		if (!entry->isnull[column->attindex])
-			append_value_text(&state->key, &column->encoder,
-							  entry->values[column->attindex]);
+		if (entry->isnull[column->attindex])
+			continue;
+		if (!key_value(entry, column, desc, oldtuple, &value))
+		{
+			resetStringInfo(&state->key);
+			return;
+		}
+		append_value_text(&state->key, &column->encoder, value);
 	}
 }
 
@@ -65,8 +97,7 @@ encode_tuple(StringInfo out, int field, RelationEntry *entry,
 		Datum		value = entry->values[column->attindex];
 		bool		isnull = entry->isnull[column->attindex];
 
-		if (!isnull && column->attlen == -1 &&
-			VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(value)))
+		if (!isnull && value_not_in_wal(column->attlen, value))
 			encode_special_value(out, field, VAL_UNCHANGED_TOAST);
 		else
 			encode_value(out, field, &column->encoder, value, isnull);
@@ -177,8 +208,13 @@ encode_row_change(PluginState *state, Relation relation, RelationEntry *entry,
 
 	/* the key of the row as it is after the change; before it for DELETE */
 	if (newtuple || oldtuple)
+	{
 		deform(entry, relation, newtuple ? newtuple : oldtuple);
-	form_partition_key(state, entry, newtuple ? newtuple : oldtuple);
+		form_partition_key(state, entry, RelationGetDescr(relation),
+						   newtuple ? oldtuple : NULL);
+	}
+	else
+		resetStringInfo(&state->key);
 
 	switch (change->action)
 	{

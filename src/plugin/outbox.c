@@ -22,7 +22,11 @@
 #include "values.h"
 #include "wire.h"
 
-/* The text of shipped column i of the deformed row, NULL when NULL or absent. */
+/*
+ * The text of shipped column i of the deformed row, NULL when NULL or
+ * absent. An INSERT's values are all in the WAL, so one that is not
+ * (value_not_in_wal) cannot happen; it would count as NULL, never be read.
+ */
 static char *
 column_text(RelationEntry *entry, int i)
 {
@@ -31,7 +35,8 @@ column_text(RelationEntry *entry, int i)
 	if (i < 0)
 		return NULL;
 	column = &entry->columns[i];
-	if (entry->isnull[column->attindex])
+	if (entry->isnull[column->attindex] ||
+		value_not_in_wal(column->attlen, entry->values[column->attindex]))
 		return NULL;
 	return value_text(&column->encoder, entry->values[column->attindex]);
 }

@@ -54,6 +54,8 @@ invalidate_relation(Datum arg, Oid relid)
 	/* the routes table itself went away or changed shape (DROP EXTENSION) */
 	if (OidIsValid(relid) && relid == routes_table_oid())
 		relid = InvalidOid;
+	if (!OidIsValid(relid))
+		routes_forget_table();
 	if (OidIsValid(relid))
 	{
 		entry = hash_search(relation_cache, &relid, HASH_FIND, NULL);
@@ -89,6 +91,7 @@ forget_cache(void *arg)
 	relation_cache = NULL;
 	cache_cxt = NULL;
 	cache_opts = NULL;
+	routes_forget_table();
 }
 
 void
@@ -252,12 +255,38 @@ column_shipped(Form_pg_attribute att, const Route *route, const PublicationScope
 	return !name_listed(route->exclude, name);
 }
 
+/*
+ * A route that names a column the table does not have is out of date: a
+ * column was renamed or dropped by a path the extension's event triggers
+ * did not see (they were disabled, or session_replication_role was
+ * replica). Whatever the name meant, an excluded column may now ship under
+ * another name, so the route fails closed: no column of the table ships
+ * (its events keep their types, with no values and an empty partition
+ * key) until the table is routed again.
+ */
+static bool
+route_out_of_date(Relation relation, const Route *route)
+{
+	const char *missing;
+
+	if (route == NULL || (missing = route_missing_column(route, RelationGetDescr(relation))) == NULL)
+		return false;
+	ereport(WARNING,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("wal2events route of table \"%s\" names column \"%s\", which the table does not have: no column of it is shipped",
+					RelationGetRelationName(relation), missing),
+			 errhint("Route the table again with its current column names (wal2events.route()).")));
+	return true;
+}
+
 static void
 fill_columns(RelationEntry *entry, TupleDesc desc, const Route *route,
-			 const PublicationScope *scope)
+			 const PublicationScope *scope, bool withheld)
 {
 	entry->columns = palloc(sizeof(ColumnState) * Max(desc->natts, 1));
 	entry->ncolumns = 0;
+	if (withheld)
+		return;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -360,7 +389,7 @@ build_entry(RelationEntry *entry, Relation relation)
 	entry->natts = desc->natts;
 	entry->values = palloc(sizeof(Datum) * Max(desc->natts, 1));
 	entry->isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
-	fill_columns(entry, desc, route, &scope);
+	fill_columns(entry, desc, route, &scope, route_out_of_date(relation, route));
 	fill_keys(entry, relation, route);
 	route_apply(entry, desc, route);
 

@@ -99,6 +99,12 @@ extern int	entry_column_named(const RelationEntry *entry, TupleDesc desc,
  */
 extern void route_apply(RelationEntry *entry, TupleDesc desc, const Route *route);
 
+/*
+ * A column the route names (in columns, exclude, partition_key or
+ * soft_delete) that the table does not have, NULL when there is none.
+ */
+extern const char *route_missing_column(const Route *route, TupleDesc desc);
+
 /* Whether shipped column i is one of an outbox's own columns (not a tag). */
 extern bool outbox_own_column(const RelationEntry *entry, int i);
 

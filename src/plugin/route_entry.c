@@ -42,6 +42,34 @@ attindex_named(TupleDesc desc, const char *name)
 	return -1;
 }
 
+/* The first of names that is not a live column of desc, NULL when none. */
+static const char *
+first_missing(List *names, TupleDesc desc)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (attindex_named(desc, lfirst(lc)) < 0)
+			return lfirst(lc);
+	}
+	return NULL;
+}
+
+const char *
+route_missing_column(const Route *route, TupleDesc desc)
+{
+	const char *name;
+
+	if ((name = first_missing(route->exclude, desc)) != NULL ||
+		(name = first_missing(route->columns, desc)) != NULL ||
+		(name = first_missing(route->partition_key, desc)) != NULL)
+		return name;
+	if (route->soft_delete != NULL && attindex_named(desc, route->soft_delete) < 0)
+		return route->soft_delete;
+	return NULL;
+}
+
 /*
  * The soft-delete column need not be shipped: only whether it is set
  * decides the event type. route() checked its type; a later ALTER COLUMN

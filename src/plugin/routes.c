@@ -17,6 +17,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "catalog/dependency.h"
+#include "commands/extension.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
@@ -32,6 +33,7 @@
 #include "plugin.h"
 #include "routes.h"
 
+#define ROUTES_EXTENSION "wal2events"
 #define ROUTES_SCHEMA "wal2events"
 #define ROUTES_TABLE "routes"
 
@@ -49,6 +51,7 @@ static const char *const field_names[RF_COUNT] = {
 };
 
 static Oid	last_routes_oid = InvalidOid;
+static Oid	verified_routes_oid = InvalidOid;	/* a member of the extension */
 
 Oid
 routes_table_oid(void)
@@ -62,15 +65,40 @@ relation_is_extension_member(Oid relid)
 	return OidIsValid(getExtensionOfObject(RelationRelationId, relid));
 }
 
-/* The routes table as of the snapshot, InvalidOid without the extension. */
+/*
+ * The routes table as of the snapshot, InvalidOid without the extension.
+ * Only the extension's own table counts, never one found by its name
+ * alone: in a database without the extension, or after DROP EXTENSION,
+ * any role with CREATE could make a schema wal2events with a table routes
+ * and route other owners' tables (their types, subjects, tags, columns).
+ * Membership of the extension is read from pg_depend with the historic
+ * snapshot, like every catalog here, once per table found: the verified
+ * table is remembered until it is invalidated (routes_forget_table()).
+ */
 static Oid
 find_routes_table(void)
 {
 	Oid			nsp = get_namespace_oid(ROUTES_SCHEMA, true);
+	Oid			relid;
+	Oid			extension;
 
 	if (!OidIsValid(nsp))
 		return InvalidOid;
-	return get_relname_relid(ROUTES_TABLE, nsp);
+	relid = get_relname_relid(ROUTES_TABLE, nsp);
+	if (!OidIsValid(relid) || relid == verified_routes_oid)
+		return relid;
+	extension = get_extension_oid(ROUTES_EXTENSION, true);
+	if (!OidIsValid(extension) || getExtensionOfObject(RelationRelationId, relid) != extension)
+		return InvalidOid;
+	verified_routes_oid = relid;
+	return relid;
+}
+
+void
+routes_forget_table(void)
+{
+	verified_routes_oid = InvalidOid;
+	last_routes_oid = InvalidOid;
 }
 
 /*

@@ -39,6 +39,12 @@ extern Route *route_read(Relation relation);
 /* The routes table as last found by route_read(), InvalidOid before. */
 extern Oid	routes_table_oid(void);
 
+/*
+ * Forget the routes table found so far: it changed or went away, or a new
+ * decoding session starts (relcache.c calls it).
+ */
+extern void routes_forget_table(void);
+
 /* Whether the relation belongs to an extension (such as wal2events.routes). */
 extern bool relation_is_extension_member(Oid relid);
 

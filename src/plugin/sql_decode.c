@@ -18,6 +18,20 @@
 
 PG_FUNCTION_INFO_V1(wal2events_decode);
 
+/*
+ * No bytes (or an empty frame) would parse as a Transaction with every
+ * field at its default, which the plugin never writes (a message has a
+ * commit LSN at least): most likely the caller passed the wrong value.
+ */
+static bool
+not_empty(size_t message_len, W2eError *err)
+{
+	if (message_len > 0)
+		return true;
+	strlcpy(err->message, "no message (empty input or empty frame)", sizeof(err->message));
+	return false;
+}
+
 Datum
 wal2events_decode(PG_FUNCTION_ARGS)
 {
@@ -31,6 +45,7 @@ wal2events_decode(PG_FUNCTION_ARGS)
 
 	if (w2e_unframe((const uint8_t *) VARDATA_ANY(data), VARSIZE_ANY_EXHDR(data),
 					&message, &message_len, &err) != 0 ||
+		!not_empty(message_len, &err) ||
 		(txn = w2e_transaction_parse(message, message_len, &allocator, &err)) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),

@@ -28,7 +28,8 @@
 #define UNIX_TO_PG_USECS (INT64CONST(946684800000000))
 #define UNIX_TO_PG_DAYS 10957
 
-static bool convert_to_utf8;
+static bool convert_to_utf8;	/* the database encoding is neither UTF8 nor SQL_ASCII */
+static bool check_utf8;			/* SQL_ASCII: text may be any bytes */
 
 /*
  * Text output of dates, times, floats, bytea, money and reg* types depends
@@ -60,6 +61,7 @@ values_init(void)
 {
 	convert_to_utf8 = (GetDatabaseEncoding() != PG_UTF8 &&
 					   GetDatabaseEncoding() != PG_SQL_ASCII);
+	check_utf8 = (GetDatabaseEncoding() == PG_SQL_ASCII);
 	output_settings_level = 0;
 }
 
@@ -210,6 +212,47 @@ encode_special_value(StringInfo out, int field, int kind)
 	pb_end_message(out, start);
 }
 
+/*
+ * A SQL_ASCII database stores whatever bytes it is given, and a protobuf
+ * string must be UTF-8 (strict decoders reject anything else). Only there
+ * is text checked, by PostgreSQL's verifier, whose ASCII fast path makes
+ * the usual case cheap.
+ */
+static inline bool
+invalid_utf8(const char *data, int len)
+{
+	return check_utf8 && pg_encoding_verifymbstr(PG_UTF8, data, len) != len;
+}
+
+/*
+ * Text that is not valid UTF-8 (SQL_ASCII only), as a string field with
+ * each byte that does not start a valid UTF-8 character replaced by
+ * U+FFFD: deterministic, and readable by every decoder.
+ */
+static void
+put_replaced(StringInfo out, int field, const char *data, int len)
+{
+	StringInfoData utf8;
+
+	initStringInfo(&utf8);
+	while (len > 0)
+	{
+		int			valid = pg_encoding_verifymbstr(PG_UTF8, data, len);
+
+		appendBinaryStringInfo(&utf8, data, valid);
+		data += valid;
+		len -= valid;
+		if (len > 0)
+		{
+			appendBinaryStringInfo(&utf8, "\xEF\xBF\xBD", 3);
+			data++;
+			len--;
+		}
+	}
+	pb_bytes(out, field, utf8.data, utf8.len);
+	pfree(utf8.data);
+}
+
 /* Text in the server encoding, as a protobuf string (UTF-8). */
 void
 put_text(StringInfo out, int field, const char *data, int len)
@@ -225,7 +268,26 @@ put_text(StringInfo out, int field, const char *data, int len)
 			return;
 		}
 	}
+	else if (invalid_utf8(data, len))
+	{
+		put_replaced(out, field, data, len);
+		return;
+	}
 	pb_bytes(out, field, data, len);
+}
+
+/*
+ * A text-like value (text_value, json_value): values are lossless, so text
+ * that is not valid UTF-8 (SQL_ASCII only) goes as its bytes, bytes_value,
+ * rather than with replacements.
+ */
+static void
+put_text_value(StringInfo out, int field, const char *data, int len)
+{
+	if (invalid_utf8(data, len))
+		pb_bytes(out, VAL_BYTES, data, len);
+	else
+		put_text(out, field, data, len);
 }
 
 static void
@@ -234,7 +296,7 @@ put_varlena(StringInfo out, int field, Datum value, bool text)
 	struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(value));
 
 	if (text)
-		put_text(out, field, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+		put_text_value(out, field, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 	else
 		pb_bytes(out, field, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 	if ((Pointer) v != DatumGetPointer(value))
@@ -246,7 +308,7 @@ put_output(StringInfo out, int field, const TypeEncoder *encoder, Datum value)
 {
 	char	   *str = output_text(encoder, value);
 
-	put_text(out, field, str, strlen(str));
+	put_text_value(out, field, str, strlen(str));
 	pfree(str);
 }
 
@@ -342,8 +404,8 @@ put_kind(StringInfo out, const TypeEncoder *encoder, Datum value)
 			put_varlena(out, VAL_TEXT, value, true);
 			break;
 		case ENC_NAME:
-			put_text(out, VAL_TEXT, NameStr(*DatumGetName(value)),
-					 strlen(NameStr(*DatumGetName(value))));
+			put_text_value(out, VAL_TEXT, NameStr(*DatumGetName(value)),
+						   strlen(NameStr(*DatumGetName(value))));
 			break;
 		case ENC_BYTEA:
 			put_varlena(out, VAL_BYTES, value, false);

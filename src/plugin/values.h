@@ -50,6 +50,19 @@ typedef struct TypeEncoder
 	char		elmalign;
 } TypeEncoder;
 
+/*
+ * Whether a column's datum is only a pointer into the table's TOAST data:
+ * the new row of an UPDATE that left an out-of-line value unchanged, which
+ * PostgreSQL does not write to the WAL. Decoding never follows it: the
+ * TOAST rows may be vacuumed away by the time the change is decoded, and a
+ * walsender has no snapshot to read them with.
+ */
+static inline bool
+value_not_in_wal(int16 attlen, Datum value)
+{
+	return attlen == -1 && VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(value));
+}
+
 /* Fill in the encoder for a column of type typid (allocates in CurrentMemoryContext). */
 extern void type_encoder_init(TypeEncoder *encoder, Oid typid);
 
