@@ -269,6 +269,8 @@ account(NatsSink *ns, size_t i, uint64_t seq)
 					 ns->stream.name);
 		ns->dense = 1;
 		nats_enter_recovery(ns, "messages sent without an acknowledgement are to be looked up in the stream");
+		ns->retry_at = ship_now_ms();	/* nothing to wait for: look them up at once */
+		backoff_reset(&ns->backoff);
 	}
 }
 

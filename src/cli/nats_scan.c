@@ -6,8 +6,12 @@
  *    oldest message whose fate it does not know).
  *
  * Several shippers may write one stream, so "the newest message" says
- * nothing about ours: the scan reads the messages one by one (an ordered
- * consumer, headers only, so a 1 MB claim chunk costs its headers) and
+ * nothing about ours: the scan reads the messages one by one (an
+ * ephemeral push consumer that acknowledges nothing, headers only, so a
+ * 1 MB claim chunk costs its headers, with no limit on what the client
+ * buffers, so nothing is dropped; a gap in the consumer's sequence fails
+ * the scan, to be made again; not nats.c's ordered consumer, which
+ * crashed nats.c 3.4's threads when destroyed during a reset) and
  * keeps the keys of those whose W2e-Source header is ours. It stops at the
  * stream's last sequence as it was when the scan began: whatever is stored
  * later is not ours (this shipper sends nothing while it scans) or is a
@@ -66,9 +70,14 @@ stream_bounds(jsCtx *js, const char *stream, uint64_t *first, uint64_t *last,
 	return 0;
 }
 
-/* One message of the scan: keep it when it is ours. Its sequence in *seq, what follows it in *pending. */
+/*
+ * One message of the scan: keep it when it is ours. Its sequence in *seq,
+ * what follows it in *pending; *delivered counts the consumer's messages
+ * (-1: one was skipped).
+ */
 static int
-look_at(natsMsg *msg, const char *source, StoredKeys *found, uint64_t *seq, uint64_t *pending)
+look_at(natsMsg *msg, const char *source, StoredKeys *found, uint64_t *seq, uint64_t *pending,
+		int64_t *delivered)
 {
 	jsMsgMetaData *meta = NULL;
 	const char *from = NULL;
@@ -79,6 +88,8 @@ look_at(natsMsg *msg, const char *source, StoredKeys *found, uint64_t *seq, uint
 		return 0;				/* not a stored message */
 	*seq = meta->Sequence.Stream;
 	*pending = meta->NumPending;
+	if (*delivered >= 0)
+		*delivered = meta->Sequence.Consumer == (uint64_t) *delivered + 1 ? *delivered + 1 : -1;
 	jsMsgMetaData_Destroy(meta);
 	if (natsMsgHeader_Get(msg, "W2e-Source", &from) == NATS_OK && strcmp(from, source) == 0 &&
 		nats_stream_message_key(msg, &key) == 0)
@@ -95,26 +106,29 @@ read_range(jsCtx *js, const char *stream, uint64_t from, uint64_t last, const ch
 	jsErrCode	jerr = 0;
 	uint64_t	seq = 0;
 	uint64_t	pending = 1;
+	int64_t		delivered = 0;
 	natsStatus	s;
 
 	jsSubOptions_Init(&so);
 	so.Stream = stream;
-	so.Ordered = true;
 	so.Config.DeliverPolicy = js_DeliverByStartSequence;
 	so.Config.OptStartSeq = from;
+	so.Config.AckPolicy = js_AckNone;
 	so.Config.HeadersOnly = true;
 	s = js_SubscribeSync(&sub, js, ">", NULL, &so, &jerr);
+	if (s == NATS_OK)
+		s = natsSubscription_SetPendingLimits(sub, -1, -1);
 	while (s == NATS_OK && seq < last && pending > 0)
 	{
 		natsMsg    *msg = NULL;
 
 		s = natsSubscription_NextMsg(&msg, sub, SCAN_WAIT_MS);
-		if (s == NATS_SLOW_CONSUMER)
-			s = NATS_OK;		/* the ordered consumer starts again after its gap */
-		else if (s == NATS_OK)
+		if (s == NATS_OK)
 		{
-			if (look_at(msg, source, found, &seq, &pending) != 0)
+			if (look_at(msg, source, found, &seq, &pending, &delivered) != 0)
 				s = NATS_NO_MEMORY;
+			else if (delivered < 0)
+				s = NATS_MISMATCH;	/* a message of the scan was lost: scan again */
 			natsMsg_Destroy(msg);
 		}
 	}
