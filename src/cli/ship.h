@@ -17,6 +17,8 @@
  *   nats_message.c   an event as JetStream messages: subject, headers, claim check
  *   nats_acks.c      publish acknowledgements and the messages in flight
  *   nats_stream.c    the stream: find, create, check, read its newest message
+ *   nats_scan.c      which messages of one source the stream holds after a sequence
+ *   nats_position.c  the source (W2e-Source) and its high-water mark (key-value bucket)
  *   subject.c        subject templates
  *   sink_file.c, file_resume.c   file: and stdout sinks; resuming a file
  *   metrics.c        progress line and Prometheus endpoint

@@ -135,8 +135,9 @@ help_exit_statuses(void)
 		   "  3  PostgreSQL: cannot connect, slot missing (use --create-slot), slot of\n"
 		   "     another plugin or database, plugin not installed or not allowed\n"
 		   "  4  event hub: unreachable at start, JetStream not enabled, no stream for\n"
-		   "     the subjects, stream written by another publisher, a route subject\n"
-		   "     the stream does not store\n"
+		   "     the subjects, a route subject the stream does not store, a message\n"
+		   "     the stream rejects for good (larger than its max_msg_size, stream\n"
+		   "     full with discard new): nothing after that event is confirmed\n"
 		   "  5  stopped by a signal but the shutdown timeout passed with events still\n"
 		   "     unacknowledged (they are sent again on the next start)\n");
 }

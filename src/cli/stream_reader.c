@@ -302,56 +302,81 @@ collect_chunk(StreamReader *r, natsMsg *msg, const char *of)
 	r->claim_next++;
 }
 
-/* The chunks of the event at seq read by sequence: the count messages before it. */
+#define CHUNK_SEARCH_MAX 10000	/* other messages looked past for an event's chunks */
+
+/* Message at of the stream when it is chunk n of count of event id: it, else NULL. */
+static natsMsg *
+chunk_at(StreamReader *r, uint64_t at, const char *id, int n, int count, natsStatus *s)
+{
+	natsMsg    *chunk = NULL;
+	jsErrCode	jerr = 0;
+	const char *of;
+	int			k;
+	int			c;
+
+	*s = js_GetMsg(&chunk, r->js, r->stream, at, NULL, &jerr);
+	if (*s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr)
+		*s = NATS_OK;			/* deleted: not it */
+	if (*s != NATS_OK || chunk == NULL)
+		return NULL;
+	of = stream_header(chunk, "W2e-Claim-Of");
+	if (of != NULL && strcmp(of, id) == 0 &&
+		parse_chunk(stream_header(chunk, "W2e-Claim-Chunk"), &k, &c) == 0 && k == n && c == count)
+		return chunk;
+	natsMsg_Destroy(chunk);
+	return NULL;
+}
+
+/*
+ * The chunks of the event at seq read by sequence: stored before it, in
+ * order; right before it when one shipper writes the stream, with other
+ * shippers' messages between them when several do (looked past, up to
+ * CHUNK_SEARCH_MAX of them).
+ */
 static int
 fetch_chunks(StreamReader *r, uint64_t seq, const char *id, int count, char *why, size_t size)
 {
+	natsMsg   **chunks = calloc((size_t) count, sizeof(natsMsg *));
+	uint64_t	at = seq;
+	int			n = count - 1;
+	int			skipped = 0;
+	natsStatus	s = NATS_OK;
+	int			rc = 0;
 	int			i;
 
 	w2e_buffer_reset(&r->claim);
 	r->claim_next = -1;
-	if (seq <= (uint64_t) count)
+	if (chunks == NULL)
 	{
-		snprintf(why, size, "its %d chunks would be stored before the stream's first message", count);
+		snprintf(why, size, "out of memory for its chunks");
 		return -1;
 	}
+	while (n >= 0 && at > 1 && s == NATS_OK && skipped <= CHUNK_SEARCH_MAX)
+		if ((chunks[n] = chunk_at(r, --at, id, n, count, &s)) != NULL)
+			n--;
+		else
+			skipped++;
+	if (s != NATS_OK)
+		snprintf(why, size, "chunk %d of %d (sequence %llu) cannot be read: %s", n, count,
+				 (unsigned long long) at, nats_error(s));
+	else if (n >= 0)
+		snprintf(why, size, "chunk %d of %d is not among the messages stored before it", n, count);
 	for (i = 0; i < count; i++)
 	{
-		uint64_t	at = seq - (uint64_t) count + (uint64_t) i;
-		natsMsg    *chunk = NULL;
-		jsErrCode	jerr = 0;
-		natsStatus	s = js_GetMsg(&chunk, r->js, r->stream, at, NULL, &jerr);
-		const char *of;
-		int			n;
-		int			c;
-		size_t		len;
+		size_t		len = chunks[i] != NULL ? (size_t) natsMsg_GetDataLength(chunks[i]) : 0;
 
-		if (s != NATS_OK)
-		{
-			snprintf(why, size, "chunk %d of %d (sequence %llu) cannot be read: %s", i, count,
-					 (unsigned long long) at, nats_error(s));
-			return -1;
-		}
-		of = stream_header(chunk, "W2e-Claim-Of");
-		len = (size_t) natsMsg_GetDataLength(chunk);
-		if (of == NULL || strcmp(of, id) != 0 ||
-			parse_chunk(stream_header(chunk, "W2e-Claim-Chunk"), &n, &c) != 0 || n != i || c != count)
-		{
-			snprintf(why, size, "message %llu, where chunk %d of %d should be, is not that chunk",
-					 (unsigned long long) at, i, count);
-			natsMsg_Destroy(chunk);
-			return -1;
-		}
-		if (r->claim.len + len > W2E_MAX_MESSAGE_SIZE ||
-			w2e_buffer_append(&r->claim, natsMsg_GetData(chunk), len) != 0)
+		if (n < 0 && s == NATS_OK && rc == 0 &&
+			(r->claim.len + len > W2E_MAX_MESSAGE_SIZE ||
+			 w2e_buffer_append(&r->claim, natsMsg_GetData(chunks[i]), len) != 0))
 		{
 			snprintf(why, size, "out of memory for its chunks");
-			natsMsg_Destroy(chunk);
-			return -1;
+			rc = -1;
 		}
-		natsMsg_Destroy(chunk);
+		if (chunks[i] != NULL)
+			natsMsg_Destroy(chunks[i]);
 	}
-	return 0;
+	free(chunks);
+	return n >= 0 || s != NATS_OK ? -1 : rc;
 }
 
 /* An event message with W2e-Claim-Chunks: its body from the chunks. */
