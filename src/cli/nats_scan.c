@@ -6,12 +6,9 @@
  *    oldest message whose fate it does not know).
  *
  * Several shippers may write one stream, so "the newest message" says
- * nothing about ours: the scan reads the messages one by one (an
- * ephemeral push consumer that acknowledges nothing, headers only, so a
- * 1 MB claim chunk costs its headers, with no limit on what the client
- * buffers, so nothing is dropped; a gap in the consumer's sequence fails
- * the scan, to be made again; not nats.c's ordered consumer, which
- * crashed nats.c 3.4's threads when destroyed during a reset) and
+ * nothing about ours: the scan reads the messages (an ephemeral pull
+ * consumer, headers only, so a 1 MB claim chunk costs its headers; a gap
+ * in the consumer's sequence fails the scan, to be made again) and
  * keeps the keys of those whose W2e-Source header is ours. It stops at the
  * stream's last sequence as it was when the scan began: whatever is stored
  * later is not ours (this shipper sends nothing while it scans) or is a
@@ -23,7 +20,8 @@
 
 #include "nats_stream.h"
 
-#define SCAN_WAIT_MS 5000		/* a message of the scan takes longer: the hub is gone */
+#define SCAN_WAIT_MS 5000		/* a batch of the scan takes longer: the hub is gone */
+#define SCAN_BATCH 2000			/* messages asked for at once */
 
 static int
 key_compare(const void *a, const void *b)
@@ -97,6 +95,41 @@ look_at(natsMsg *msg, const char *source, StoredKeys *found, uint64_t *seq, uint
 	return rc;
 }
 
+/* One batch of the scan; 0 when it came (maybe empty: *got 0), -1 with *s otherwise. */
+static int
+fetch_batch(natsSubscription *sub, int batch, const char *source, StoredKeys *found,
+			uint64_t *seq, uint64_t *pending, int64_t *delivered, int *got, natsStatus *s)
+{
+	jsFetchRequest req;
+	natsMsgList list = {0};
+	int			i;
+
+	jsFetchRequest_Init(&req);
+	req.Batch = batch;
+	req.NoWait = true;
+	req.Expires = (int64_t) SCAN_WAIT_MS * 1000000;
+	*s = natsSubscription_FetchRequest(&list, sub, &req);
+	*got = list.Count;
+	if (*s == NATS_NOT_FOUND || *s == NATS_TIMEOUT)
+		*s = NATS_OK;			/* nothing more to read */
+	for (i = 0; *s == NATS_OK && i < list.Count; i++)
+	{
+		if (look_at(list.Msgs[i], source, found, seq, pending, delivered) != 0)
+			*s = NATS_NO_MEMORY;
+		else if (*delivered < 0)
+			*s = NATS_MISMATCH; /* a message of the scan was lost: scan again */
+	}
+	if (*s == NATS_OK && list.Count > 0)
+		natsMsg_Ack(list.Msgs[list.Count - 1], NULL);	/* AckAll: the batch */
+	natsMsgList_Destroy(&list);
+	return *s == NATS_OK ? 0 : -1;
+}
+
+/*
+ * A pull consumer, so that nothing arrives unasked (nats.c 3.4 crashed when
+ * a push consumer's messages kept coming while it was destroyed), headers
+ * only, in batches.
+ */
 static int
 read_range(jsCtx *js, const char *stream, uint64_t from, uint64_t last, const char *source,
 		   StoredKeys *found, char *error, size_t size)
@@ -104,36 +137,32 @@ read_range(jsCtx *js, const char *stream, uint64_t from, uint64_t last, const ch
 	natsSubscription *sub = NULL;
 	jsSubOptions so;
 	jsErrCode	jerr = 0;
-	uint64_t	seq = 0;
+	uint64_t	seq = from - 1;
 	uint64_t	pending = 1;
 	int64_t		delivered = 0;
+	int			got = 1;
 	natsStatus	s;
 
 	jsSubOptions_Init(&so);
 	so.Stream = stream;
 	so.Config.DeliverPolicy = js_DeliverByStartSequence;
 	so.Config.OptStartSeq = from;
-	so.Config.AckPolicy = js_AckNone;
+	so.Config.AckPolicy = js_AckAll;
+	so.Config.MaxAckPending = SCAN_BATCH * 2;
 	so.Config.HeadersOnly = true;
-	s = js_SubscribeSync(&sub, js, ">", NULL, &so, &jerr);
-	if (s == NATS_OK)
-		s = natsSubscription_SetPendingLimits(sub, -1, -1);
-	while (s == NATS_OK && seq < last && pending > 0)
+	s = js_PullSubscribe(&sub, js, ">", NULL, NULL, &so, &jerr);
+	while (s == NATS_OK && seq < last && pending > 0 && got > 0)
 	{
-		natsMsg    *msg = NULL;
+		uint64_t	left = last - seq;
 
-		s = natsSubscription_NextMsg(&msg, sub, SCAN_WAIT_MS);
-		if (s == NATS_OK)
-		{
-			if (look_at(msg, source, found, &seq, &pending, &delivered) != 0)
-				s = NATS_NO_MEMORY;
-			else if (delivered < 0)
-				s = NATS_MISMATCH;	/* a message of the scan was lost: scan again */
-			natsMsg_Destroy(msg);
-		}
+		fetch_batch(sub, left < SCAN_BATCH ? (int) left : SCAN_BATCH, source, found,
+					&seq, &pending, &delivered, &got, &s);
 	}
 	if (sub != NULL)
+	{
+		natsSubscription_Unsubscribe(sub);
 		natsSubscription_Destroy(sub);
+	}
 	if (s != NATS_OK)
 	{
 		snprintf(error, size, "cannot read JetStream stream %s from sequence %llu: %s",

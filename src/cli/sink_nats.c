@@ -163,11 +163,11 @@ write_mark(NatsSink *ns, int64_t now, int force)
 
 	if (ns->kv == NULL || ns->recovering || (!force && now < ns->mark_due))
 		return;
+	ns->mark_due = now + MARK_WRITE_MS;
 	hw.scan_from = nats_scan_floor(ns);
 	if (hw.have_key == ns->written.have_key && hw.scan_from == ns->written.scan_from &&
 		(!hw.have_key || msg_key_compare(&hw.key, &ns->written.key) == 0))
 		return;
-	ns->mark_due = now + MARK_WRITE_MS;
 	if (nats_position_write(ns, &hw, error, sizeof(error)) != 0)
 	{
 		ship_log("%s (a restart scans from the older one)", error);

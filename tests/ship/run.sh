@@ -6,7 +6,7 @@
 #
 # Tests: unit usage start_errors e2e json_subjects routes file consume tail
 # idle claim crash outage pg_restart dedup sigterm rejecting shared_newer
-# shared_databases shared_slots rejected_size rejected_full. Each shipper
+# shared_databases shared_slots rejected_size rejected_full shared_claim. Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -931,7 +931,58 @@ test_rejected_full() {
     test "$("$JS" info "$NATS" RFULL | python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])')" = 5
 }
 
-ALL=(unit usage start_errors e2e json_subjects routes file consume tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full)
+# A claim check in a shared stream: another shipper's messages between the
+# chunks and their event; consume resolves it both ways (chunks delivered,
+# and read by sequence when its filter leaves them out).
+test_shared_claim() {
+  local pid_b
+  sql "CREATE TABLE cla (id int PRIMARY KEY, body text)"
+  sql "ALTER TABLE cla ALTER body SET STORAGE EXTERNAL"
+  sql "CREATE TABLE clb (id bigint PRIMARY KEY, k int, v text)"
+  new_slot cla1
+  new_slot clb1
+  "$JS" create "$NATS" SCLAIM 'scl.>'
+  "$W2E" ship --slot clb1 --to "$NATS" --stream SCLAIM --subject 'scl.{table}' -o tables=public.clb 2>>"$WORK/scl.b.log" &
+  pid_b=$!
+  OTHER_PIDS+=("$pid_b")
+  ship_bg "$WORK/scl.a.log" --slot cla1 --to "$NATS" --stream SCLAIM --subject 'scl.{table}' -o tables=public.cla
+  workload clb 0 40 500 0.02 &
+  local wl=$!
+  sleep 0.5
+  sql "INSERT INTO cla VALUES (1, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 327680) g))"
+  wait $wl
+  check "shared claim: both catch up" wait_until 60 bash -c "$(declare -f sqld caught_up_in); PGPORT=$PGPORT; caught_up_in postgres cla1 && caught_up_in postgres clb1"
+  ship_stop
+  kill -INT "$pid_b"; wait "$pid_b" 2>/dev/null
+  dump SCLAIM "$WORK/scl.dump"
+  check "shared claim: another source's messages lie between the chunks and their event" python3 -c '
+import json,sys
+src=None; between=False
+for l in open(sys.argv[1]):
+    d=json.loads(l)
+    s=d["headers"].get("W2e-Source")
+    if d.get("chunk"): src=s
+    elif src is not None and s!=src: between=True
+    elif src is not None and "W2e-Claim-Chunks" in d["headers"]: break
+assert between, "no interleaving: the test did not exercise it"' "$WORK/scl.dump"
+  local want
+  want=$(sql "SELECT md5(body) FROM cla WHERE id = 1")
+  "$W2E" consume --from "$NATS" --stream SCLAIM --subject 'scl.cla' >"$WORK/scl.filtered" 2>"$WORK/scl.err"
+  check "shared claim: consume reads the chunks by sequence past the other messages" python3 -c '
+import json,sys,hashlib
+rows=[json.loads(l) for l in open(sys.argv[1])]
+assert len(rows)==1, rows[:1]
+assert hashlib.md5(rows[0]["new"]["body"].encode()).hexdigest()==sys.argv[2]' "$WORK/scl.filtered" "$want"
+  "$W2E" consume --from "$NATS" --stream SCLAIM >"$WORK/scl.all" 2>>"$WORK/scl.err"
+  check "shared claim: consume of every subject resolves it too" python3 -c '
+import json,sys,hashlib
+rows=[json.loads(l) for l in open(sys.argv[1])]
+big=[r for r in rows if r.get("table")=="cla"]
+assert len(big)==1 and hashlib.md5(big[0]["new"]["body"].encode()).hexdigest()==sys.argv[2]
+assert len(rows)==1+20000, len(rows)' "$WORK/scl.all" "$want"
+}
+
+ALL=(unit usage start_errors e2e json_subjects routes file consume tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
