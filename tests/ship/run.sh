@@ -810,6 +810,9 @@ test_shared_databases() {
   truth_of second sdb2_truth "$WORK/sdb2.truth"
   verify_source "shared databases (postgres)" "$WORK/sdb.dump" "$(source_of postgres sdb1)" "$WORK/sdb1.truth" "$WORK/sdb.a.rounds" 30000
   verify_source "shared databases (second)" "$WORK/sdb.dump" "$(source_of second sdb2)" "$WORK/sdb2.truth" "$WORK/sdb.b.rounds" 30000
+  cat "$WORK/sdb.a.log" "$WORK/sdb.b.log" | grep -q "sequences do not add up" &&
+    ok "shared databases: a shipper noticed the other writer and asked every message for an acknowledgement" ||
+    fail "shared databases: a shipper noticed the other writer" "$(tail -n 3 "$WORK/sdb.a.log")"
   sqld second "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active AND database = 'second'" >/dev/null
 }
 
@@ -946,10 +949,10 @@ test_shared_claim() {
   pid_b=$!
   OTHER_PIDS+=("$pid_b")
   ship_bg "$WORK/scl.a.log" --slot cla1 --to "$NATS" --stream SCLAIM --subject 'scl.{table}' -o tables=public.cla
-  workload clb 0 40 500 0.02 &
+  workload clb 0 100 500 &    # the other shipper busy all along
   local wl=$!
-  sleep 0.5
-  sql "INSERT INTO cla VALUES (1, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 327680) g))"
+  sleep 1
+  sql "INSERT INTO cla VALUES (1, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 655360) g))"
   wait $wl
   check "shared claim: both catch up" wait_until 60 bash -c "$(declare -f sqld caught_up_in); PGPORT=$PGPORT; caught_up_in postgres cla1 && caught_up_in postgres clb1"
   ship_stop
@@ -979,7 +982,7 @@ import json,sys,hashlib
 rows=[json.loads(l) for l in open(sys.argv[1])]
 big=[r for r in rows if r.get("table")=="cla"]
 assert len(big)==1 and hashlib.md5(big[0]["new"]["body"].encode()).hexdigest()==sys.argv[2]
-assert len(rows)==1+20000, len(rows)' "$WORK/scl.all" "$want"
+assert len(rows)==1+50000, len(rows)' "$WORK/scl.all" "$want"
 }
 
 ALL=(unit usage start_errors e2e json_subjects routes file consume tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim)
