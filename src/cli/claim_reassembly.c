@@ -5,6 +5,7 @@
  *    by stream sequence.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "claim_reassembly.h"
@@ -95,12 +96,44 @@ fetch_chunk(ClaimReassembly *c, const ClaimSource *src, uint64_t at, int i, int 
 	return rc;
 }
 
-/* The chunks of the event at seq read by sequence: the count messages before it. */
+/* Is the message at seq chunk i of count of the event id? 1 or 0, or -1 with why. */
+static int
+is_chunk_at(const ClaimSource *src, uint64_t at, const char *id, int i, int count,
+			char *why, size_t size)
+{
+	ClaimChunk	chunk;
+	char		reason[200];
+	int			n;
+	int			c_count;
+	int			match;
+
+	if (src->get(src->ctx, at, &chunk, reason, sizeof(reason)) != 0)
+	{
+		snprintf(why, size, "chunk %d of %d (sequence %llu) cannot be read: %s", i, count,
+				 (unsigned long long) at, reason);
+		return -1;
+	}
+	match = chunk.of != NULL && strcmp(chunk.of, id) == 0 &&
+		parse_chunk(chunk.chunk, &n, &c_count) == 0 && n == i && c_count == count;
+	src->release(src->ctx);
+	return match;
+}
+
+/*
+ * The chunks of the event at seq read by sequence: stored before it, in
+ * order. Right before it when one shipper writes the stream; when several
+ * do, other sources' messages may lie between them, and are looked past
+ * (CLAIM_SEARCH_MAX of them at most). Found walking back, then read forward.
+ */
 static int
 fetch_chunks(ClaimReassembly *c, const ClaimSource *src, uint64_t seq, const char *id,
 			 int count, char *why, size_t size)
 {
-	int			i;
+	uint64_t   *found;
+	uint64_t	at = seq;
+	int			skipped = 0;
+	int			i = count - 1;
+	int			rc = 0;
 
 	w2e_buffer_reset(&c->body);
 	c->next = -1;
@@ -109,10 +142,32 @@ fetch_chunks(ClaimReassembly *c, const ClaimSource *src, uint64_t seq, const cha
 		snprintf(why, size, "its %d chunks would be stored before the stream's first message", count);
 		return -1;
 	}
-	for (i = 0; i < count; i++)
-		if (fetch_chunk(c, src, seq - (uint64_t) count + (uint64_t) i, i, count, id, why, size) != 0)
-			return -1;
-	return 0;
+	if ((found = malloc((size_t) count * sizeof(uint64_t))) == NULL)
+	{
+		snprintf(why, size, "out of memory for its chunks");
+		return -1;
+	}
+	while (i >= 0 && rc == 0)
+	{
+		int			match;
+
+		if (at <= 1 || skipped > CLAIM_SEARCH_MAX)
+		{
+			snprintf(why, size, "chunk %d of %d is not among the %d messages stored before it",
+					 i, count, (int) (seq - at));
+			rc = -1;
+		}
+		else if ((match = is_chunk_at(src, --at, id, i, count, why, size)) < 0)
+			rc = -1;
+		else if (match)
+			found[i--] = at;
+		else
+			skipped++;
+	}
+	for (i = 0; i < count && rc == 0; i++)
+		rc = fetch_chunk(c, src, found[i], i, count, id, why, size);
+	free(found);
+	return rc;
 }
 
 int
@@ -123,7 +178,8 @@ claim_resolve(ClaimReassembly *c, const ClaimEvent *e, const ClaimSource *src,
 	int			count;
 	unsigned long long claimed;
 
-	if (sscanf(e->chunks, "%d%c", &count, &tail) != 1 || count <= 0 || e->size == NULL ||
+	if (sscanf(e->chunks, "%d%c", &count, &tail) != 1 || count <= 0 || count > CLAIM_CHUNKS_MAX ||
+		e->size == NULL ||
 		sscanf(e->size, "%llu%c", &claimed, &tail) != 1 || e->id == NULL)
 	{
 		snprintf(why, size,

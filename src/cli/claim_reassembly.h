@@ -17,6 +17,8 @@
 #include "wal2events.h"
 
 #define CLAIM_ID_MAX 256
+#define CLAIM_CHUNKS_MAX (1 << 20)	/* more chunks than a 1 GB event needs: malformed */
+#define CLAIM_SEARCH_MAX 10000	/* other messages looked past for an event's chunks */
 
 /* The claim check being collected from delivered chunks. */
 typedef struct ClaimReassembly
@@ -62,9 +64,10 @@ extern void claim_collect(ClaimReassembly *c, const ClaimChunk *chunk);
 
 /*
  * The body of an event message with W2e-Claim-Chunks: the chunks collected
- * right before it, or else the e->chunks messages stored before it, read
- * from src. 0 with *body (valid until the next claim_* call) and *len set,
- * or -1 with why; *chunks is the count of its headers once they parse.
+ * right before it, or else the e->chunks chunks stored before it (other
+ * sources' messages between them looked past), read from src. 0 with
+ * *body (valid until the next claim_* call) and *len set, or -1 with why;
+ * *chunks is the count of its headers once they parse.
  */
 extern int	claim_resolve(ClaimReassembly *c, const ClaimEvent *e, const ClaimSource *src,
 						  int *chunks, const uint8_t **body, size_t *len,

@@ -90,6 +90,7 @@ start(Shipper *sh, const ShipOptions *opts)
 	}
 	source.system_identifier = sh->repl.system_identifier;
 	source.database = sh->repl.database;
+	source.slot = sh->repl.slot;
 	sh->sink = sink_open(opts, &source, on_ack, sh, error, sizeof(error), &status);
 	if (sh->sink == NULL)
 	{

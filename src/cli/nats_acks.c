@@ -6,10 +6,11 @@
  * Replies come on the sink's own connection (nats_wire.c), read by the
  * main thread: the reply subject's last token is the number of the entry
  * that asked (see NatsSink.popped), so finding it is one subtraction. An
- * acknowledgement settles its entry and every entry before it (see
- * sink_nats.h); a failure, a lost connection or an acknowledgement that
- * does not come in time make every entry not known stored a failed one,
- * for recovery to sort out.
+ * acknowledgement settles its entry, and the entries sent since the last
+ * one known stored when the stream sequences add up (see sink_nats.h); a
+ * failure, a lost connection or an acknowledgement that does not come in
+ * time make the entries whose fate is unknown failed ones, for recovery
+ * to sort out; a rejection retrying cannot cure stops the shipper.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -68,38 +69,13 @@ nats_entries_free(NatsSink *ns)
 	ns->cap = ns->count = 0;
 }
 
-/*
- * Entry i is stored: so is every entry before it (see sink_nats.h).
- * acked_prefix counts the leading entries already marked, so each entry is
- * marked once however many acknowledgements arrive.
- */
-static void
-stored_through_index(NatsSink *ns, size_t i)
-{
-	for (; ns->acked_prefix <= i; ns->acked_prefix++)
-	{
-		Entry	   *e = nats_entry_at(ns, ns->acked_prefix);
-
-		e->state = ENTRY_ACKED;
-		e->deadline = 0;
-	}
-}
-
-void
-nats_mark_stored(NatsSink *ns, const MsgKey *through)
-{
-	while (ns->acked_prefix < ns->count &&
-		   msg_key_compare(&nats_entry_at(ns, ns->acked_prefix)->key, through) <= 0)
-		stored_through_index(ns, ns->acked_prefix);
-}
-
 /* Entries up to index end (excluded) not known stored: failed, to be sorted out by recovery. */
 static void
 fail_before(NatsSink *ns, size_t end)
 {
 	size_t		k;
 
-	for (k = ns->acked_prefix; k < end; k++)
+	for (k = 0; k < end; k++)
 	{
 		Entry	   *e = nats_entry_at(ns, k);
 
@@ -117,6 +93,7 @@ nats_connection_lost(NatsSink *ns, const char *reason)
 	snprintf(why, sizeof(why), "%s", reason);
 	wire_close(&ns->wire);
 	ns->deferred = 0;
+	ns->have_ref = 0;			/* sequences add up on one connection only */
 	fail_before(ns, ns->count);
 	nats_enter_recovery(ns, why);
 }
@@ -178,15 +155,46 @@ json_true(const char *body, size_t len, const char *key)
 	return end - p >= 4 && memcmp(p, "true", 4) == 0;
 }
 
-/* What a reply says: 1 stored, 0 not (reason and *forgot_last set). */
-static int
-read_ack(int status, const char *body, size_t len, int *duplicate, char *reason, size_t size,
-		 int *forgot_last)
+/* The unsigned number after key in body, or 0. */
+static uint64_t
+json_number(const char *body, size_t len, const char *key)
 {
-	static const char wrong_last[] = "wrong last msg ID:";
+	const char *p = find(body, len, key);
+	const char *end = body + len;
+	uint64_t	v = 0;
 
+	if (p == NULL)
+		return 0;
+	p += strlen(key);
+	while (p < end && (*p == ' ' || *p == ':'))
+		p++;
+	for (; p < end && *p >= '0' && *p <= '9'; p++)
+		v = v * 10 + (uint64_t) (*p - '0');
+	return v;
+}
+
+/*
+ * Rejections that sending again cannot cure: the message is larger than
+ * the stream takes, or the stream is full and discards new messages. The
+ * fix is the stream's configuration.
+ */
+static const char *
+incurable(uint64_t err_code, const char *reason)
+{
+	if (err_code == 10054 || strstr(reason, "message size exceeds maximum") != NULL)
+		return "raise the stream's max_msg_size (nats stream edit --max-msg-size), or lower the claim check's chunk size by lowering the server's max_payload";
+	if (strstr(reason, "maximum messages") != NULL || strstr(reason, "maximum bytes") != NULL)
+		return "the stream is full and discards new messages: raise its max_msgs/max_bytes/max_msgs_per_subject, purge it, or let it discard old messages (retention limits, discard old)";
+	return NULL;
+}
+
+/* What a reply says: 1 stored (*seq), 0 not (reason, and *fix when retrying cannot help). */
+static int
+read_ack(int status, const char *body, size_t len, int *duplicate, uint64_t *seq,
+		 char *reason, size_t size, const char **fix)
+{
 	*duplicate = 0;
-	*forgot_last = 0;
+	*fix = NULL;
 	if (status == 503)
 	{
 		snprintf(reason, size, "no responders: no JetStream stream stores the subject");
@@ -202,17 +210,10 @@ read_ack(int status, const char *body, size_t len, int *duplicate, char *reason,
 		json_field(body, len, "\"description\"", reason, size);
 		if (reason[0] == '\0')
 			snprintf(reason, size, "JetStream refused the message: %.*s", (int) (len < 150 ? len : 150), body);
-		if (strncmp(reason, wrong_last, sizeof(wrong_last) - 1) == 0)
-		{
-			const char *rest = reason + sizeof(wrong_last) - 1;
-
-			while (*rest == ' ')
-				rest++;
-			*forgot_last = *rest == '\0';
-		}
+		*fix = incurable(json_number(body, len, "\"err_code\""), reason);
 		return 0;
 	}
-	if (find(body, len, "\"seq\"") == NULL)
+	if ((*seq = json_number(body, len, "\"seq\"")) == 0)
 	{
 		snprintf(reason, size, "unexpected reply from JetStream: %.*s", (int) (len < 150 ? len : 150), body);
 		return 0;
@@ -221,13 +222,78 @@ read_ack(int status, const char *body, size_t len, int *duplicate, char *reason,
 	return 1;
 }
 
+/*
+ * Entry i (sent_no n) is stored at sequence seq. The entries sent on this
+ * connection since the reference (the last known stored, at ref_seq) and
+ * not yet settled are stored too when exactly n - ref_sent sequences were
+ * used meanwhile; otherwise their fate is unknown: failed, for the scan,
+ * and from now on every message asks for an acknowledgement.
+ */
+static void
+account(NatsSink *ns, size_t i, uint64_t seq)
+{
+	Entry	   *e = nats_entry_at(ns, i);
+	int			adds_up = ns->have_ref && seq - ns->ref_seq == e->sent_no - ns->ref_sent;
+	int			unknown = 0;
+	size_t		k;
+
+	if (ns->have_ref && e->sent_no <= ns->ref_sent)
+		return;					/* an answer out of order: it settles itself only */
+	for (k = i; k-- > 0;)
+	{
+		Entry	   *before = nats_entry_at(ns, k);
+
+		if (before->state != ENTRY_PENDING)
+			continue;
+		if (before->sent_no <= ns->ref_sent && ns->have_ref)
+			break;
+		if (adds_up)
+		{
+			before->state = ENTRY_ACKED;
+			before->seq = ns->ref_seq + (before->sent_no - ns->ref_sent);
+		}
+		else
+		{
+			before->state = ENTRY_FAILED;
+			unknown = 1;
+		}
+		before->deadline = 0;
+	}
+	ns->have_ref = 1;
+	ns->ref_sent = e->sent_no;
+	ns->ref_seq = seq;
+	if (unknown)
+	{
+		if (!ns->dense)
+			ship_log("stream %s: sequences do not add up (another shipper writes to it, or a message was dropped); every message asks for an acknowledgement from now on",
+					 ns->stream.name);
+		ns->dense = 1;
+		nats_enter_recovery(ns, "messages sent without an acknowledgement are to be looked up in the stream");
+		ns->retry_at = ship_now_ms();	/* nothing to wait for: look them up at once */
+		backoff_reset(&ns->backoff);
+	}
+}
+
+/* Stop: the hub rejects entry e for a reason retrying cannot cure. */
+static void
+stop_rejected(NatsSink *ns, Entry *e, const char *reason, const char *fix)
+{
+	snprintf(ns->base.error, sizeof(ns->base.error),
+			 "JetStream stream %.100s rejects message %.*s (%zu bytes): %.200s; nothing after it is confirmed (fix: %s)",
+			 ns->stream.name, (int) (e->id_len > 200 ? 200 : e->id_len), e->buf + e->id_off,
+			 e->len - e->subject_len, reason, fix);
+	ns->base.error_status = SHIP_EXIT_HUB;
+	ns->stop = 1;
+}
+
 static void
 on_reply(void *ctx, uint64_t token, int status, const char *body, size_t len)
 {
 	NatsSink   *ns = ctx;
 	char		reason[200];
-	int			duplicate,
-				forgot_last;
+	int			duplicate;
+	uint64_t	seq = 0;
+	const char *fix;
 	size_t		i;
 	Entry	   *e;
 
@@ -236,10 +302,15 @@ on_reply(void *ctx, uint64_t token, int status, const char *body, size_t len)
 	i = (size_t) (token - ns->popped);
 	e = nats_entry_at(ns, i);
 	e->deadline = 0;
-	if (read_ack(status, body, len, &duplicate, reason, sizeof(reason), &forgot_last))
+	if (read_ack(status, body, len, &duplicate, &seq, reason, sizeof(reason), &fix))
 	{
 		ns->base.stats.duplicates += duplicate ? 1 : 0;
-		stored_through_index(ns, i);
+		if (e->state == ENTRY_PENDING)
+			account(ns, i, seq);
+		e->state = ENTRY_ACKED;
+		e->seq = seq;
+		if (seq > ns->max_seen)
+			ns->max_seen = seq;
 		if (!ns->recovering)
 		{
 			backoff_reset(&ns->backoff);
@@ -248,9 +319,10 @@ on_reply(void *ctx, uint64_t token, int status, const char *body, size_t len)
 		return;
 	}
 	if (e->state != ENTRY_PENDING)
-		return;
+		return;					/* failed meanwhile: recovery looks it up */
+	if (fix != NULL && !ns->stop)
+		stop_rejected(ns, e, reason, fix);
 	fail_before(ns, i + 1);
-	ns->forgot_last |= forgot_last;
 	nats_enter_recovery(ns, reason);
 }
 
@@ -266,7 +338,7 @@ nats_ack_deadline(NatsSink *ns)
 {
 	size_t		k;
 
-	for (k = ns->acked_prefix; k < ns->count; k++)
+	for (k = 0; k < ns->count; k++)
 	{
 		Entry	   *e = nats_entry_at(ns, k);
 
@@ -304,11 +376,24 @@ nats_pop_stored(NatsSink *ns)
 			ns->base.stats.acked++;
 			ns->base.on_ack(ns->base.ack_ctx, e->ticket);
 		}
+		ns->stored.have_key = 1;
+		ns->stored.key = e->key;
 		ns->head = (ns->head + 1) & (ns->cap - 1);
 		ns->count--;
 		ns->popped++;
-		ns->acked_prefix -= ns->acked_prefix > 0 ? 1 : 0;
 	}
+}
+
+uint64_t
+nats_scan_floor(NatsSink *ns)
+{
+	uint64_t	floor = ns->max_seen;
+	size_t		k;
+
+	for (k = 0; k < ns->count; k++)
+		if (nats_entry_at(ns, k)->floor < floor)
+			floor = nats_entry_at(ns, k)->floor;
+	return floor;
 }
 
 int

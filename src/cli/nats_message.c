@@ -16,27 +16,30 @@
  * the whole value, see wal2events.h; the envelope has the whole value):
  *   Nats-Msg-Id                the event id (an outbox row's own id when it
  *                              has one of at most 200 bytes)
- *   Nats-Expected-Last-Msg-Id  id of the message before it (see sink_nats.h)
  *   Content-Type               application/x-protobuf; proto=wal2events.v1.EventEnvelope
  *                              or application/json
  *   W2e-Type, W2e-Partition-Key, W2e-Commit-Lsn ("0/16B3F28"), W2e-Position,
- *   W2e-Xid, W2e-Database, W2e-System-Identifier
+ *   W2e-Xid, W2e-Database, W2e-System-Identifier, W2e-Source (who sent it,
+ *   see nats_position.c)
  *
  * Claim check: an envelope that does not fit (with its headers) under the
  * smaller of the server's max_payload and the stream's max message size is
  * cut into chunks published first, in order, on "<subject>.claim", each
  * with Nats-Msg-Id "<event id>/claim/<n>", W2e-Claim-Of (the event id),
  * W2e-Claim-Chunk ("<n>/<count>") and the event's W2e-Commit-Lsn,
- * W2e-Position, W2e-Database and W2e-System-Identifier. The event message
- * then has an empty body and W2e-Claim-Chunks, W2e-Claim-Size (bytes of the
- * whole envelope) and W2e-Claim-Subject. Because every message expects its
- * predecessor, the chunks are exactly the W2e-Claim-Chunks messages stored
- * right before the event in the stream; the body is their payloads joined.
+ * W2e-Position, W2e-Database, W2e-System-Identifier and W2e-Source. The
+ * event message then has an empty body and W2e-Claim-Chunks, W2e-Claim-Size
+ * (bytes of the whole envelope) and W2e-Claim-Subject. The chunks are
+ * stored before the event, in order; in a stream only this source writes,
+ * right before it; the body is their payloads joined.
  *
  * Header values never hold CR or LF (replaced by a space, as nats.c does).
  * A message is built once into its entry (subject, header lines, body) and
- * written from there, again after a failure, with the
- * Nats-Expected-Last-Msg-Id of that moment.
+ * written from there, again after a failure.
+ *
+ * At start, the messages of ours the stream already holds after the tail
+ * (found by the scan) are not sent again: their entries are stored from the
+ * outset.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -325,8 +328,9 @@ out_of_memory(NatsSink *ns)
 
 /*
  * Write the newest message sent (see sink_nats.h): asking for an
- * acknowledgement when last (nothing follows it for now) or when it is the
- * ack_every-th since the last that asked. 0, or -1 (fatal, base.error set).
+ * acknowledgement when last (nothing follows it for now), when it is the
+ * ack_every-th since the last that asked, or always once the stream turned
+ * out to be shared. 0, or -1 (fatal, base.error set).
  */
 int
 nats_write_deferred(NatsSink *ns, int last)
@@ -345,8 +349,7 @@ nats_write_deferred(NatsSink *ns, int last)
 		return 0;				/* the connection went meanwhile: failed already */
 	body = e->buf + e->subject_len + e->headers_len;
 	body_len = e->len - e->subject_len - e->headers_len;
-	total = wire_header_size(ns->deferred_expects ? strlen(ns->deferred_expect) : 0, e->headers_len) +
-		body_len;
+	total = wire_header_size(0, e->headers_len) + body_len;
 	if ((int64_t) total > ns->wire.max_payload)
 	{
 		snprintf(ns->base.error, sizeof(ns->base.error),
@@ -355,15 +358,16 @@ nats_write_deferred(NatsSink *ns, int last)
 		ns->base.error_status = SHIP_EXIT_HUB;
 		return -1;
 	}
-	ask = last || ++ns->unasked >= ns->ack_every;
+	ask = last || ns->dense || ++ns->unasked >= ns->ack_every;
 	if (ask)
 	{
 		ns->unasked = 0;
 		e->deadline = ship_now_ms() + ns->opts->ack_timeout_ms;
 	}
+	e->sent_no = ++ns->sent_count;
+	e->floor = ns->max_seen;
 	if (wire_publish(&ns->wire, e->buf, e->subject_len, ask ? ns->deferred_num : WIRE_NO_REPLY,
-					 ns->deferred_expects ? ns->deferred_expect : NULL, strlen(ns->deferred_expect),
-					 e->buf + e->subject_len, e->headers_len, body, body_len) != 0)
+					 NULL, 0, e->buf + e->subject_len, e->headers_len, body, body_len) != 0)
 		return out_of_memory(ns);
 	if (ns->wire.fd < 0)
 		nats_connection_lost(ns, ns->wire.error);
@@ -371,8 +375,8 @@ nats_write_deferred(NatsSink *ns, int last)
 }
 
 /*
- * Send (or, while recovering, mark as failed) entry e, built: it follows
- * the message sent before it. 0, or -1 (fatal).
+ * Send (or, while recovering, mark as failed) entry e, built; it is
+ * written when the next one is sent or the loop flushes. 0, or -1 (fatal).
  */
 int
 nats_send(NatsSink *ns, Entry *e)
@@ -395,16 +399,21 @@ nats_send(NatsSink *ns, Entry *e)
 	e->state = ENTRY_PENDING;
 	ns->deferred = 1;
 	ns->deferred_num = ns->popped + ((size_t) (e - ns->ring) + ns->cap - ns->head) % ns->cap;
-	ns->deferred_expects = ns->have_chain && !ns->forgot_last;
-	if (ns->deferred_expects)
-		memcpy(ns->deferred_expect, ns->chain_id, strlen(ns->chain_id) + 1);
-	else
-		ns->deferred_expect[0] = '\0';
-	ns->forgot_last = 0;
-	ns->have_chain = 1;
-	memcpy(ns->chain_id, e->buf + e->id_off, e->id_len);
-	ns->chain_id[e->id_len] = '\0';
 	ns->base.stats.published++;
+	return 0;
+}
+
+/* Entry e, built: found in the stream at start (stored from the outset), or sent. */
+static int
+send_new(NatsSink *ns, Entry *e)
+{
+	const StoredKey *found = ns->found.count > 0 ? stored_keys_take(&ns->found, &e->key) : NULL;
+
+	if (found == NULL)
+		return nats_send(ns, e);
+	e->state = ENTRY_ACKED;
+	e->seq = found->seq;
+	e->floor = found->seq - 1;
 	return 0;
 }
 
@@ -422,6 +431,9 @@ new_entry(NatsSink *ns, uint64_t ticket, const MsgKey *key, const char *subject,
 	e->size = size;
 	e->state = ENTRY_PENDING;
 	e->deadline = 0;
+	e->sent_no = 0;
+	e->floor = ns->max_seen;
+	e->seq = 0;
 	e->len = 0;
 	e->id_off = e->id_len = 0;
 	ns->inflight_bytes += (int64_t) size;
@@ -477,7 +489,7 @@ publish_chunk(NatsSink *ns, const Envelope *ev, const char *subject, size_t n,
 	p = PUT_HEADER(p, "W2e-Claim-Chunk", part, (size_t) part_len);
 	p = put_position_headers(ns, p, ev);
 	finish_entry(e, p, ev->data + offset, len);
-	return nats_send(ns, e);
+	return send_new(ns, e);
 }
 
 /* The chunks, then the event message with the claim headers. */
@@ -512,7 +524,7 @@ publish_claim(NatsSink *ns, const Envelope *ev, uint64_t ticket)
 	p = PUT_HEADER(p, "W2e-Claim-Subject", claim->data, claim->len);
 	finish_entry(e, p, "", 0);
 	ns->base.stats.claims++;
-	return nats_send(ns, e);
+	return send_new(ns, e);
 }
 
 int
@@ -531,5 +543,5 @@ nats_publish_event(NatsSink *ns, const Envelope *ev, uint64_t ticket)
 					   event_headers_room(ns, ev, id_len) + ev->len)) == NULL)
 		return out_of_memory(ns);
 	finish_entry(e, put_event_headers(ns, e, e->buf + e->len, ev, id, id_len), ev->data, ev->len);
-	return nats_send(ns, e);
+	return send_new(ns, e);
 }

@@ -204,6 +204,8 @@ nats_stream_setup(jsCtx *js, const ShipOptions *opts, StreamSetup *setup,
 				 si->Config->Subjects[i]);
 	setup->max_msg_size = si->Config->MaxMsgSize > 0 ? si->Config->MaxMsgSize : -1;
 	setup->dup_window_ms = si->Config->Duplicates / 1000000;
+	setup->created = si->Created;
+	setup->replicas = si->Config->Replicas > 0 ? (int) si->Config->Replicas : 1;
 	jsStreamInfo_Destroy(si);
 	warn_dup_window(opts, setup);
 	return 0;
@@ -217,11 +219,27 @@ header(natsMsg *msg, const char *key)
 	return natsMsgHeader_Get(msg, key, &value) == NATS_OK ? value : NULL;
 }
 
+/* Its place in the log (W2e-Commit-Lsn, W2e-Position, W2e-Claim-Chunk): 0, or -1 when not a wal2events message. */
+int
+nats_stream_message_key(natsMsg *msg, MsgKey *key)
+{
+	const char *lsn = header(msg, "W2e-Commit-Lsn");
+	const char *position = header(msg, "W2e-Position");
+	const char *chunk = header(msg, "W2e-Claim-Chunk");
+
+	if (position == NULL || lsn_parse(lsn, &key->commit_lsn) != 0)
+		return -1;
+	key->position = (uint32_t) strtoul(position, NULL, 10);
+	key->part = chunk != NULL ? (uint32_t) strtoul(chunk, NULL, 10) : KEY_PART_EVENT;
+	return 0;
+}
+
 /*
- * Whose is this message? Ours when it says so in the headers every message
- * of ours has: the system identifier and database it was shipped from, and
- * its place in the log (commit LSN, position, and the chunk for a claim
- * check). The Nats-Msg-Id cannot tell: an outbox event's id is its own.
+ * Whose is this message? Ours when an older shipper (before W2e-Source)
+ * wrote it for our database: it says so in the headers every such message
+ * has (the system identifier and database it was shipped from, and its
+ * place in the log). The Nats-Msg-Id cannot tell: an outbox event's id is
+ * its own.
  */
 static void
 classify(natsMsg *msg, const SinkSource *source, StreamTail *tail)
@@ -229,19 +247,14 @@ classify(natsMsg *msg, const SinkSource *source, StreamTail *tail)
 	const char *id = header(msg, "Nats-Msg-Id");
 	const char *sysid = header(msg, "W2e-System-Identifier");
 	const char *database = header(msg, "W2e-Database");
-	const char *lsn = header(msg, "W2e-Commit-Lsn");
-	const char *position = header(msg, "W2e-Position");
-	const char *chunk = header(msg, "W2e-Claim-Chunk");
 
 	tail->state = TAIL_FOREIGN;
 	snprintf(tail->id, sizeof(tail->id), "%s", id != NULL ? id : "");
-	if (id == NULL || sysid == NULL || database == NULL || position == NULL ||
-		lsn_parse(lsn, &tail->key.commit_lsn) != 0 ||
+	if (id == NULL || sysid == NULL || database == NULL || header(msg, "W2e-Source") != NULL ||
+		nats_stream_message_key(msg, &tail->key) != 0 ||
 		strtoull(sysid, NULL, 10) != source->system_identifier ||
 		strcmp(database, source->database) != 0)
 		return;
-	tail->key.position = (uint32_t) strtoul(position, NULL, 10);
-	tail->key.part = chunk != NULL ? (uint32_t) strtoul(chunk, NULL, 10) : KEY_PART_EVENT;
 	tail->state = TAIL_OURS;
 }
 

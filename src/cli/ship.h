@@ -20,6 +20,8 @@
  *   nats_auth.c      NATS credentials (files, environment, URL), for both
  *                    connections; nkey.c signs with an NKey
  *   nats_url.c       NATS URLs without their secrets, for messages
+ *   nats_scan.c      which messages of one source the stream holds after a sequence
+ *   nats_position.c  the source (W2e-Source) and its high-water mark (key-value bucket)
  *   subject.c        subject templates
  *   sink_file.c, file_resume.c   file: and stdout sinks; resuming a file
  *   metrics.c        progress line and Prometheus endpoint

@@ -146,8 +146,9 @@ help_exit_statuses(void)
 		   "     another plugin or database, plugin not installed or not allowed, a -o\n"
 		   "     plugin option the plugin refuses (nothing is left created)\n"
 		   "  4  event hub: unreachable at start, JetStream not enabled, no stream for\n"
-		   "     the subjects, stream written by another publisher, a route subject\n"
-		   "     the stream does not store\n"
+		   "     the subjects, a route subject the stream does not store, a message\n"
+		   "     the stream rejects for good (larger than its max_msg_size, stream\n"
+		   "     full with discard new): nothing after that event is confirmed\n"
 		   "  5  stopped by a signal but the shutdown timeout passed with events still\n"
 		   "     unacknowledged (they are sent again on the next start)\n");
 }

@@ -21,11 +21,16 @@
 
 typedef void (*SinkAckFn) (void *ctx, uint64_t ticket);
 
-/* Who is shipping: identifies our own messages in a sink that has some. */
+/*
+ * Who is shipping: identifies our own messages in a sink that has some. One
+ * source is one sequence of events: a database (system identifier and
+ * name) read through one slot.
+ */
 typedef struct SinkSource
 {
 	uint64_t	system_identifier;
 	const char *database;
+	const char *slot;
 } SinkSource;
 
 typedef struct SinkStats

@@ -3,13 +3,16 @@
  *    The NATS JetStream sink: connect and check at start, publish with a
  *    bounded window, recover from a hub that is down or rejecting.
  *
- * See sink_nats.h for why every message expects its predecessor and what
- * that buys. Here: while anything failed, no new event is taken (the main
- * loop stops reading PostgreSQL but keeps its connection alive); once
- * nothing is pending any more, and after a capped exponential backoff,
- * the stream's newest message tells what is stored and the rest is sent
- * again, in order (after connecting the publishing connection again if it
- * was lost).
+ * See sink_nats.h for how each message's fate becomes known in a stream
+ * several shippers may share. Here: at start, the source's high-water
+ * mark and a scan of the stream from it say where to resume and which
+ * later messages are stored already; while anything failed, no new event
+ * is taken (the main loop stops reading PostgreSQL but keeps its
+ * connection alive); once nothing is pending any more, and after a capped
+ * exponential backoff, a scan of the stream tells which failed messages
+ * are stored and the rest is sent again, in order (after connecting the
+ * publishing connection again if it was lost). About once a second the
+ * high-water mark is written.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -26,6 +29,7 @@
 #define RETRY_FIRST_MS 250
 #define MAX_UNSENT ((size_t) 4 << 20)	/* queued and not written: take no more events */
 #define UNSENT_RETRY_MS 1
+#define MARK_WRITE_MS 1000		/* the high-water mark is written this often at most */
 
 static const SinkOps nats_ops;
 
@@ -72,11 +76,44 @@ open_wire(NatsSink *ns, char *error, size_t size)
 	return 0;
 }
 
-/* Where the stream ends says what is stored; send the rest again, in order. */
+/* Which failed messages the stream holds: stored; every message sent from now on is above last_seq. */
+static int
+look_up_failed(NatsSink *ns, char *error, size_t size)
+{
+	StoredKeys	found = {0};
+	uint64_t	last_seq;
+	size_t		k;
+
+	if (nats_stream_scan(ns->js, ns->stream.name, nats_scan_floor(ns) + 1, ns->source_id,
+						 &found, &last_seq, error, size) != 0)
+	{
+		stored_keys_free(&found);
+		return -1;
+	}
+	for (k = 0; k < ns->count; k++)
+	{
+		Entry	   *e = nats_entry_at(ns, k);
+		const StoredKey *hit = e->state == ENTRY_FAILED ? stored_keys_find(&found, &e->key) : NULL;
+
+		if (hit != NULL)
+		{
+			e->state = ENTRY_ACKED;
+			e->seq = hit->seq;
+		}
+	}
+	stored_keys_free(&found);
+	if (last_seq > ns->max_seen)
+		ns->max_seen = last_seq;
+	ns->have_ref = 1;
+	ns->ref_sent = ns->sent_count;
+	ns->ref_seq = last_seq;
+	return 0;
+}
+
+/* Find out which failed messages are stored; send the rest again, in order. */
 static int
 recover(NatsSink *ns, int64_t now)
 {
-	StreamTail	tail;
 	char		error[300];
 	size_t		k;
 	uint64_t	resent = 0;
@@ -93,23 +130,11 @@ recover(NatsSink *ns, int64_t now)
 		retry_later(ns, now, error);
 		return 0;
 	}
-	if (nats_stream_tail(ns->js, ns->stream.name, &ns->source, &tail, error, sizeof(error)) != 0)
+	if (look_up_failed(ns, error, sizeof(error)) != 0)
 	{
 		retry_later(ns, now, error);
 		return 0;
 	}
-	if (tail.state == TAIL_FOREIGN)
-	{
-		snprintf(ns->base.error, sizeof(ns->base.error),
-				 "JetStream stream %.100s: its newest message (sequence %llu, id '%.96s') was not written by this shipper; wal2events ship needs a stream of its own",
-				 ns->stream.name, (unsigned long long) tail.seq, tail.id);
-		ns->base.error_status = SHIP_EXIT_HUB;
-		return -1;
-	}
-	if (tail.state == TAIL_OURS)
-		nats_mark_stored(ns, &tail.key);
-	ns->have_chain = tail.state == TAIL_OURS;
-	snprintf(ns->chain_id, sizeof(ns->chain_id), "%s", tail.id);
 	ns->recovering = 0;
 	for (k = 0; k < ns->count && !ns->recovering; k++)
 	{
@@ -124,10 +149,31 @@ recover(NatsSink *ns, int64_t now)
 	ns->base.stats.retries += resent;
 	nats_pop_stored(ns);
 	if (!ns->recovering)
-		ship_log("event hub available again: stream %s ends at %s; sent %llu messages again",
-				 ns->stream.name, tail.state == TAIL_OURS ? tail.id : "(empty)",
-				 (unsigned long long) resent);
+		ship_log("event hub available again: stream %s holds this shipper's messages up to sequence %llu; sent %llu messages again",
+				 ns->stream.name, (unsigned long long) ns->max_seen, (unsigned long long) resent);
 	return 0;
+}
+
+/* The high-water mark, when it moved and is due (or now: at close). */
+static void
+write_mark(NatsSink *ns, int64_t now, int force)
+{
+	HighWater	hw = ns->stored;
+	char		error[300];
+
+	if (ns->kv == NULL || ns->recovering || (!force && now < ns->mark_due))
+		return;
+	ns->mark_due = now + MARK_WRITE_MS;
+	hw.scan_from = nats_scan_floor(ns);
+	if (hw.have_key == ns->written.have_key && hw.scan_from == ns->written.scan_from &&
+		(!hw.have_key || msg_key_compare(&hw.key, &ns->written.key) == 0))
+		return;
+	if (nats_position_write(ns, &hw, error, sizeof(error)) != 0)
+	{
+		ship_log("%s (a restart scans from the older one)", error);
+		return;
+	}
+	ns->written = hw;
 }
 
 static int
@@ -169,8 +215,11 @@ nats_poll(Sink *sink, int64_t now)
 	if (ns->wire.fd >= 0)
 		nats_check_timeouts(ns, now);
 	nats_pop_stored(ns);
+	if (ns->stop)
+		return -1;
 	if (ns->recovering)
 		return recover(ns, now);
+	write_mark(ns, now, 0);
 	return 0;
 }
 
@@ -214,7 +263,16 @@ nats_close(Sink *sink)
 {
 	NatsSink   *ns = (NatsSink *) sink;
 
+	if (ns->nc != NULL && !ns->stop)
+	{
+		nats_read_acks(ns);
+		nats_pop_stored(ns);
+		write_mark(ns, ship_now_ms(), 1);
+	}
 	ns->closing = 1;
+	if (ns->kv != NULL)
+		kvStore_Destroy(ns->kv);
+	stored_keys_free(&ns->found);
 	wire_free(&ns->wire);
 	nats_entries_free(ns);
 	if (ns->js != NULL)
@@ -314,32 +372,68 @@ connect_hub(NatsSink *ns, char *error, size_t size)
 	return 0;
 }
 
-/* Where the stream ends: resume after our newest message. */
+/*
+ * A stream an older shipper (before W2e-Source) wrote for this database:
+ * its newest message, when ours, is where to resume.
+ */
 static int
-find_tail(NatsSink *ns, char *error, size_t size)
+legacy_tail(NatsSink *ns, HighWater *hw, char *error, size_t size)
 {
 	StreamTail	tail;
 
 	if (nats_stream_tail(ns->js, ns->stream.name, &ns->source, &tail, error, size) != 0)
 		return -1;
-	if (tail.state == TAIL_FOREIGN)
-	{
-		snprintf(error, size,
-				 "JetStream stream %.100s: its newest message (sequence %llu, id '%.96s') was not written by wal2events ship for database \"%.100s\"; give each database a stream of its own",
-				 ns->stream.name, (unsigned long long) tail.seq, tail.id, ns->database);
-		return -1;
-	}
 	if (tail.state == TAIL_OURS)
 	{
-		ns->base.have_tail = 1;
-		ns->base.tail = tail.key;
-		ns->have_start_tail = 1;
-		ns->start_tail = tail.key;
-		ns->have_chain = 1;
-		snprintf(ns->chain_id, sizeof(ns->chain_id), "%s", tail.id);
+		hw->have_key = 1;
+		hw->key = tail.key;
 	}
-	ship_log("shipping to JetStream stream %s at %s, resuming after %s",
-			 ns->stream.name, ns->opts->nats_auth.url_shown, tail.state == TAIL_OURS ? tail.id : "(empty stream)");
+	return 0;
+}
+
+/*
+ * Where to resume: the high-water mark, then the messages of ours stored
+ * after it (kept in found: not sent again). Without a mark (first start,
+ * or the stream was made again) the whole stream is scanned.
+ */
+static int
+find_tail(NatsSink *ns, char *error, size_t size)
+{
+	HighWater	hw;
+	uint64_t	last_seq;
+	int			marked;
+	size_t		k;
+
+	if (nats_position_open(ns, error, size) != 0 ||
+		(marked = nats_position_read(ns, &hw, error, size)) < 0 ||
+		(!marked && legacy_tail(ns, &hw, error, size) != 0) ||
+		nats_stream_scan(ns->js, ns->stream.name, hw.scan_from + 1, ns->source_id, &ns->found,
+						 &last_seq, error, size) != 0)
+		return -1;
+	/* found: only what lies after the tail; scans from the first of those on */
+	ns->max_seen = last_seq;
+	for (k = 0; k < ns->found.count; k++)
+		if (!hw.have_key || msg_key_compare(&ns->found.keys[k].key, &hw.key) > 0)
+		{
+			if (ns->found.keys[k].seq - 1 < ns->max_seen)
+				ns->max_seen = ns->found.keys[k].seq - 1;
+		}
+	ns->written = hw;
+	ns->stored = hw;
+	ns->have_ref = 1;
+	ns->ref_sent = 0;
+	ns->ref_seq = last_seq;
+	if (hw.have_key)
+	{
+		ns->base.have_tail = 1;
+		ns->base.tail = hw.key;
+		ns->have_start_tail = 1;
+		ns->start_tail = hw.key;
+	}
+	ship_log("shipping to JetStream stream %s at %s as source %s, resuming after %s (%s), %zu later messages of this source already stored",
+			 ns->stream.name, ns->opts->nats_auth.url_shown, ns->source_id,
+			 hw.have_key ? "its high-water mark" : "nothing",
+			 marked ? "scanned from the mark" : "no mark: scanned the whole stream", ns->found.count);
 	return 0;
 }
 
@@ -372,11 +466,21 @@ sink_nats_open(const ShipOptions *opts, const SinkSource *source,
 			 (unsigned long long) source->system_identifier);
 	ns->source.system_identifier = source->system_identifier;
 	ns->source.database = ns->database;
+	ns->source.slot = source->slot;
 	backoff_init(&ns->backoff, RETRY_FIRST_MS, opts->retry_max_ms);
+	if (connect_hub(ns, error, error_size) != 0 ||
+		nats_stream_setup(ns->js, opts, &ns->stream, error, error_size) != 0)
+	{
+		nats_close(&ns->base);
+		return NULL;
+	}
+	nats_position_names(ns, source);
 	if (w2e_buffer_append_str(&ns->common_headers, "W2e-Database: ") != 0 ||
 		w2e_buffer_append_str(&ns->common_headers, ns->database) != 0 ||
 		w2e_buffer_append_str(&ns->common_headers, "\r\nW2e-System-Identifier: ") != 0 ||
 		w2e_buffer_append_str(&ns->common_headers, ns->system_identifier) != 0 ||
+		w2e_buffer_append_str(&ns->common_headers, "\r\nW2e-Source: ") != 0 ||
+		w2e_buffer_append_str(&ns->common_headers, ns->source_id) != 0 ||
 		w2e_buffer_append_str(&ns->common_headers, "\r\n") != 0)
 	{
 		snprintf(error, error_size, "out of memory");
@@ -384,9 +488,7 @@ sink_nats_open(const ShipOptions *opts, const SinkSource *source,
 		nats_close(&ns->base);
 		return NULL;
 	}
-	if (connect_hub(ns, error, error_size) != 0 ||
-		nats_stream_setup(ns->js, opts, &ns->stream, error, error_size) != 0 ||
-		find_tail(ns, error, error_size) != 0)
+	if (find_tail(ns, error, error_size) != 0)
 	{
 		nats_close(&ns->base);
 		return NULL;

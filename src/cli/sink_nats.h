@@ -1,37 +1,46 @@
 /*
  * sink_nats.h
- *    Inside the NATS JetStream sink (shared by sink_nats.c, nats_acks.c and
- *    nats_message.c; the rest of the program sees only sink.h).
+ *    Inside the NATS JetStream sink (shared by sink_nats.c, nats_acks.c,
+ *    nats_message.c and nats_position.c; the rest of the program sees only
+ *    sink.h).
  *
- * Ordering and loss. Every message is published asynchronously with
- * Nats-Msg-Id (its event id, so JetStream drops a redelivery inside the
- * stream's duplicate window) and Nats-Expected-Last-Msg-Id set to the id of
- * the message sent before it: JetStream stores a message only right after
- * its predecessor, so the stream always holds a gap-free prefix of the
- * slot's events, in commit order, even when the hub drops a message, the
- * connection breaks mid-flight, or the shipper is killed. Consequences:
- *  - an acknowledgement of a message proves every message before it stored;
- *  - after a failure, every later message fails too ("wrong last msg ID");
- *    recovery waits until nothing is pending, reads the stream's newest
- *    message, counts everything up to it as stored and sends the rest again
- *    in order;
- *  - at start, the newest message in the stream says exactly where to
- *    resume, whatever the duplicate window.
- * This needs the stream to have one writer: the shipper of one database.
- *
- * The same rule lets most messages go without asking for an
- * acknowledgement: a message asks for one (gets a reply subject) when it
- * is the ACK_EVERY-th since the last that asked, or the last sent before
- * the main loop waits (the newest message in flight always asks). Its
- * acknowledgement settles it and everything before it; its failure (or no
- * answer within --ack-timeout) marks it and every earlier message not yet
- * known stored as failed, and recovery sorts out, from the stream's newest
- * message, which of them are stored. Every acknowledgement costs
- * nats-server about as much CPU as storing the message.
+ * Several shippers may write one stream (other databases, other slots), so
+ * nothing here may assume the stream's newest message is ours. What holds:
+ *  - Every message carries Nats-Msg-Id (its event id: JetStream drops a
+ *    message sent again inside the duplicate window) and W2e-Source (who
+ *    sent it: system identifier, database, slot).
+ *  - Messages go out in key order on one connection, and nats-server
+ *    stores the messages of one connection in the order they come, so as
+ *    long as nothing is lost in the hub our events are stored in commit
+ *    order.
+ *  - Each message's fate is known before anything is confirmed: an
+ *    acknowledgement says stored (and at which stream sequence) or
+ *    rejected; a message whose answer never comes (connection lost, no
+ *    acknowledgement within --ack-timeout) is looked up in the stream by a
+ *    bounded scan (nats_scan.c) from before the oldest such message: each
+ *    message remembers the highest stream sequence seen when it was sent
+ *    (its floor), and if stored it lies above.
+ *  - Not every message asks for an acknowledgement. While this shipper
+ *    seems to be the stream's only writer, one in ACK_EVERY asks (and the
+ *    newest one whenever the main loop waits); an acknowledgement at stream
+ *    sequence S of the message sent n messages after one known stored at
+ *    sequence R proves the n - 1 between stored exactly when S - R = n.
+ *    When that count is off (another writer's messages in between, or one
+ *    of ours dropped), the messages between are looked up by the scan and
+ *    from then on every message asks (dense acknowledgements).
+ *  - A rejection retrying cannot cure (message too large for the stream,
+ *    stream full with discard new) stops the shipper (status 4) naming the
+ *    event; any other failure holds new events, waits until nothing is
+ *    pending, scans, and sends what is not stored again, in order. A
+ *    message resent after later ones of its source were stored (only when
+ *    the hub lost it alone: a leader change in a cluster) is stored after
+ *    them.
+ *  - The high-water mark (nats_position.c) of the source, written to a
+ *    key-value bucket about once a second, bounds the scan at start.
  *
  * Messages go out on a connection of our own (nats_wire.h); nats.c's
- * connection is kept for the JetStream API (stream setup, the stream's
- * newest message).
+ * connection is kept for the JetStream API (stream setup, scans, the
+ * key-value bucket).
  */
 #ifndef WAL2EVENTS_SINK_NATS_H
 #define WAL2EVENTS_SINK_NATS_H
@@ -47,16 +56,15 @@
 
 typedef enum EntryState
 {
-	ENTRY_PENDING,				/* sent, not known stored */
+	ENTRY_PENDING,				/* sent, answer awaited */
 	ENTRY_ACKED,				/* stored */
-	ENTRY_FAILED				/* not stored (yet): to send again */
+	ENTRY_FAILED				/* rejected, or fate unknown: recovery scans, then sends again */
 } EntryState;
 
 /*
  * One message sent and not yet popped, in publish order. Its bytes stay
  * until it is stored, to be sent again: buf holds the subject, then the
- * header lines (all but Nats-Expected-Last-Msg-Id, which depends on what
- * the stream holds when it is sent), then the body.
+ * header lines, then the body.
  */
 typedef struct Entry
 {
@@ -72,17 +80,35 @@ typedef struct Entry
 	size_t		size;			/* body bytes, for --max-inflight-bytes */
 	int64_t		deadline;		/* asked for an acknowledgement: by when; else 0 */
 	EntryState	state;
+	uint64_t	sent_no;		/* the how-manieth message written (0: never written) */
+	uint64_t	floor;			/* stored, its sequence is above this */
+	uint64_t	seq;			/* stored: its stream sequence */
 } Entry;
+
+/* How far one source's events are stored (see nats_position.c). */
+typedef struct HighWater
+{
+	int			have_key;
+	MsgKey		key;			/* every event up to it is stored */
+	uint64_t	scan_from;		/* every later one stored has a sequence above */
+} HighWater;
 
 typedef struct NatsSink
 {
 	Sink		base;
 	const ShipOptions *opts;
 	SinkSource	source;			/* database: the header form, as stored */
+	char		source_id[900]; /* W2e-Source */
+	char		position_key[1700]; /* its high-water mark's key */
+	kvStore    *kv;
+	HighWater	written;		/* the mark last written */
+	HighWater	stored;			/* the mark now: key of the newest popped entry */
+	int64_t		mark_due;		/* when to write the mark next */
+	StoredKeys	found;			/* ours already in the stream at start, after the tail */
 	char		database[400];	/* W2e-Database: percent-encoded */
 	char		system_identifier[24];	/* W2e-System-Identifier */
 	char	   *route_template;	/* the last route subject template checked */
-	W2eBuffer	common_headers; /* W2e-Database and W2e-System-Identifier lines */
+	W2eBuffer	common_headers; /* W2e-Database, W2e-System-Identifier and W2e-Source lines */
 	uint64_t	lsn_text_of;	/* lsn_text is W2e-Commit-Lsn for this LSN (0: none yet) */
 	char		lsn_text[W2E_LSN_MAX];
 	size_t		lsn_text_len;
@@ -102,22 +128,24 @@ typedef struct NatsSink
 	size_t		cap;
 	uint64_t	popped;			/* entries popped so far: entry i is number popped + i */
 	int64_t		inflight_bytes;
-	size_t		acked_prefix;	/* leading entries known stored */
 
 	/* the newest message sent, not yet written: it asks for an acknowledgement if it stays the newest */
 	int			deferred;
 	uint64_t	deferred_num;	/* its number (see popped) */
-	int			deferred_expects;
-	char		deferred_expect[MSG_ID_MAX];
 	uint64_t	unasked;		/* messages written since the last that asked */
 
-	int			have_chain;		/* chain_id: the message the next one follows */
-	char		chain_id[MSG_ID_MAX];
-	int			forgot_last;
+	uint64_t	sent_count;		/* messages written so far */
+	uint64_t	max_seen;		/* highest stream sequence known (acks, scans) */
+	int			dense;			/* every message asks for an acknowledgement */
+	int			have_ref;		/* ref: the newest message known stored on this connection */
+	uint64_t	ref_sent;		/* its sent_no */
+	uint64_t	ref_seq;		/* its sequence */
+
 	int			have_start_tail;	/* claim chunks already stored at start */
 	MsgKey		start_tail;
 
 	int			recovering;
+	int			stop;			/* a rejection retrying cannot cure: base.error says it */
 	volatile int closing;		/* read by nats.c's thread */
 	int64_t		retry_at;
 	Backoff		backoff;
@@ -132,12 +160,18 @@ extern Entry *nats_entry_push(NatsSink *ns);
 extern Entry *nats_entry_at(NatsSink *ns, size_t i);
 extern void nats_entries_free(NatsSink *ns);
 extern void nats_pop_stored(NatsSink *ns);
-extern void nats_mark_stored(NatsSink *ns, const MsgKey *through);
 extern int	nats_any_pending(NatsSink *ns);
 extern void nats_read_acks(NatsSink *ns);
 extern void nats_check_timeouts(NatsSink *ns, int64_t now);
 extern int64_t nats_ack_deadline(NatsSink *ns);	/* the oldest acknowledgement's, or 0 */
 extern void nats_connection_lost(NatsSink *ns, const char *reason);
+extern uint64_t nats_scan_floor(NatsSink *ns);	/* the lowest floor of the entries in flight */
+
+/* nats_position.c */
+extern void nats_position_names(NatsSink *ns, const SinkSource *source);
+extern int	nats_position_open(NatsSink *ns, char *error, size_t size);
+extern int	nats_position_read(NatsSink *ns, HighWater *hw, char *error, size_t size);
+extern int	nats_position_write(NatsSink *ns, const HighWater *hw, char *error, size_t size);
 
 /* nats_message.c */
 extern const char *nats_header_value(NatsSink *ns, const char *value);

@@ -339,6 +339,13 @@ get_stored(void *ctx, uint64_t seq, ClaimChunk *chunk, char *why, size_t size)
 	jsErrCode	jerr = 0;
 	natsStatus	s = js_GetMsg(&r->fetched, r->js, r->stream, seq, NULL, &jerr);
 
+	if (s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr)
+	{
+		/* deleted (or never stored): not a chunk of anything */
+		r->fetched = NULL;
+		memset(chunk, 0, sizeof(*chunk));
+		return 0;
+	}
 	if (s != NATS_OK)
 	{
 		r->fetched = NULL;

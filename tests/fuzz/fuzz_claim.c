@@ -16,7 +16,7 @@
  * when a promise is broken: a failure without a reason, a message read
  * that is not one of the event's (before it, after the stream's start) or
  * not released, or a body that is not the event's chunks 0..count-1 end to
- * end (read: the count messages before it; collected: the last delivered
+ * end (read: the nearest chunks before it, walking back; collected: the last delivered
  * chunk of each number with the event's id), of the claimed size.
  *
  *    make -C src/cli fuzz-run FUZZ_SECONDS=60
@@ -120,37 +120,48 @@ is_chunk(const Stored *m, const char *id, int i, int count)
 }
 
 /*
- * The oracle. Read by sequence (got > 0): the count messages right before
- * the event are its chunks 0..count-1. Collected: each chunk i is the last
- * delivered chunk i/count of id. Either way, end to end they are the body.
+ * The oracle. Read by sequence (got > 0): walking back from the event, the
+ * nearest chunk count-1/count of id, then the nearest chunk count-2 before
+ * that, and so on (other messages between them looked past). Collected:
+ * each chunk i is the last delivered chunk i/count of id. Either way, end to
+ * end they are the body.
  */
 static void
 check_body(const Stream *s, const char *id, int count, const uint8_t *body, size_t len)
 {
+	const Stored *found[MAX_MESSAGES];
 	size_t		event = s->event_seq - 1;
 	size_t		at = 0;
+	size_t		k;
 	int			i;
 
-	PROMISE(s->got == 0 || s->got == count);
-	for (i = 0; i < count; i++)
+	PROMISE(s->got == 0 || s->got >= count);
+	PROMISE(count <= MAX_MESSAGES);
+	if (s->got > 0)
 	{
-		const Stored *found = NULL;
-		size_t		k;
-
-		if (s->got > 0)
+		k = event;
+		for (i = count - 1; i >= 0; i--)
 		{
-			PROMISE(event >= (size_t) count);
-			found = &s->msg[event - (size_t) count + (size_t) i];
-			PROMISE(is_chunk(found, id, i, count));
+			while (k > 0 && !is_chunk(&s->msg[k - 1], id, i, count))
+				k--;
+			PROMISE(k > 0);
+			found[i] = &s->msg[--k];
 		}
-		else
+	}
+	else
+		for (i = 0; i < count; i++)
+		{
+			found[i] = NULL;
 			for (k = 0; k < event; k++)
 				if (s->msg[k].kind == 'C' && is_chunk(&s->msg[k], id, i, count))
-					found = &s->msg[k];
-		PROMISE(found != NULL);
-		PROMISE(at + found->body_len <= len);
-		PROMISE(found->body_len == 0 || memcmp(body + at, found->body, found->body_len) == 0);
-		at += found->body_len;
+					found[i] = &s->msg[k];
+		}
+	for (i = 0; i < count; i++)
+	{
+		PROMISE(found[i] != NULL);
+		PROMISE(at + found[i]->body_len <= len);
+		PROMISE(found[i]->body_len == 0 || memcmp(body + at, found[i]->body, found[i]->body_len) == 0);
+		at += found[i]->body_len;
 	}
 	PROMISE(at == len);
 }

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """tests/ship/check.py: checks on what `wal2events ship` put in the hub.
 
-  check.py stream DUMP [--truth TRUTH] [--min N]
+  check.py stream DUMP [--truth TRUTH] [--min N] [--source SOURCE]
       DUMP (js_dump dump, or file JSON lines): every event exactly once
       by id, in commit order (commit LSN, position), each body decodes;
+      with SOURCE, only the messages whose W2e-Source header is SOURCE
+      (one shipper's, in a stream several write);
       with TRUTH (wal2events.decode() of a second slot over the same WAL):
       exactly the truth's event ids, each with the same type, partition
       key and body members.
   check.py rows DUMP TABLE ROWS
       replaying TABLE's events by its key column "id" gives ROWS (JSON
       objects, one per line, as the table holds them now).
-  check.py confirmed DUMP ROUNDS
+  check.py confirmed DUMP ROUNDS [--source SOURCE]
       ROUNDS: lines "<confirmed_flush_lsn> <stream last seq>" taken right
       after each kill: no confirmed position ever covered an event that was
       not stored (every event with commit LSN <= confirmed has seq <= last).
@@ -27,13 +29,19 @@ def lsn(text):
     return (int(hi, 16) << 32) | int(lo, 16)
 
 
-def events(path):
-    """(seq, envelope) of every event in a dump, in stream order."""
+def option(args, name):
+    return args[args.index(name) + 1] if name in args else None
+
+
+def events(path, source=None):
+    """(seq, envelope) of every event in a dump (of one source), in stream order."""
     out = []
     with open(path) as f:
         for n, line in enumerate(f, 1):
             d = json.loads(line)
             if d.get("chunk"):
+                continue
+            if source is not None and d.get("headers", {}).get("W2e-Source") != source:
                 continue
             if "envelope" not in d:
                 raise SystemExit("line %d (%s): no envelope: %s" % (n, d.get("id"), d.get("error")))
@@ -56,7 +64,7 @@ def check_stream(args):
     problems = []
     seen = {}
     last = None
-    for seq, env in events(dump):
+    for seq, env in events(dump, option(args, "--source")):
         key = (lsn(env["commit_lsn"]), env["position"])
         if env["id"] in seen:
             problems.append("duplicate event %s (seq %s and %s)" % (env["id"], seen[env["id"]][0], seq))
@@ -118,8 +126,8 @@ def check_rows(args):
 
 
 def check_confirmed(args):
-    dump, rounds = args
-    evs = events(dump)
+    dump, rounds = args[:2]
+    evs = events(dump, option(args, "--source"))
     problems = []
     with open(rounds) as f:
         for n, line in enumerate(f, 1):

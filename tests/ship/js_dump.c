@@ -9,7 +9,9 @@
  *
  *   js_dump dump nats://HOST:PORT STREAM     every message, as below
  *   js_dump info nats://HOST:PORT STREAM     {"exists":..,"messages":..,"last_seq":..,"consumers":..}
- *   js_dump create URL STREAM SUBJECT [DUP_WINDOW_MS] | delete URL STREAM
+ *   js_dump create URL STREAM SUBJECT [DUP_WINDOW_MS [MAX_MSG_SIZE [MAX_MSGS]]]
+ *                                            (MAX_MSGS: with discard new; 0: no limit)
+ *   js_dump delete URL STREAM
  *   js_dump publish URL SUBJECT DATA         a message that is not ours
  *
  * Lines (in stream order):
@@ -164,8 +166,9 @@ info(jsCtx *js, const char *stream)
 }
 
 static int
-create(jsCtx *js, const char *stream, const char *subject, const char *dup_ms)
+create(jsCtx *js, const char *stream, const char *subject, int argc, char **argv)
 {
+	const char *dup_ms = argc > 5 ? argv[5] : NULL;
 	jsStreamConfig cfg;
 	const char *subjects[1] = {subject};
 	jsStreamInfo *si = NULL;
@@ -178,6 +181,13 @@ create(jsCtx *js, const char *stream, const char *subject, const char *dup_ms)
 	cfg.Storage = js_FileStorage;
 	if (dup_ms != NULL)
 		cfg.Duplicates = (int64_t) atoll(dup_ms) * 1000000;
+	if (argc > 6 && atoll(argv[6]) > 0)
+		cfg.MaxMsgSize = (int32_t) atoll(argv[6]);
+	if (argc > 7 && atoll(argv[7]) > 0)
+	{
+		cfg.MaxMsgs = atoll(argv[7]);
+		cfg.Discard = js_DiscardNew;
+	}
 	s = js_AddStream(&si, js, &cfg, NULL, NULL);
 	if (si != NULL)
 		jsStreamInfo_Destroy(si);
@@ -191,8 +201,8 @@ run(const char *cmd, jsCtx *js, int argc, char **argv)
 		return info(js, argv[3]);
 	if (strcmp(cmd, "delete") == 0 && argc == 4)
 		return js_DeleteStream(js, argv[3], NULL, NULL) == NATS_OK ? 0 : 1;
-	if (strcmp(cmd, "create") == 0 && (argc == 5 || argc == 6))
-		return create(js, argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+	if (strcmp(cmd, "create") == 0 && argc >= 5 && argc <= 8)
+		return create(js, argv[3], argv[4], argc, argv);
 	if (strcmp(cmd, "publish") == 0 && argc == 5)
 		return js_Publish(NULL, js, argv[3], argv[4], (int) strlen(argv[4]), NULL, NULL) == NATS_OK ? 0 : 1;
 	fprintf(stderr, "js_dump: bad arguments for %s\n", cmd);

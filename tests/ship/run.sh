@@ -6,7 +6,8 @@
 #
 # Tests: unit usage start_errors no_leftovers auth e2e json_subjects long_key
 # routes file file_errors dup_window frozen_hub consume consume_exit tail idle
-# claim crash outage pg_restart dedup sigterm rejecting. Each shipper
+# claim crash outage pg_restart dedup sigterm rejecting shared_newer
+# shared_databases shared_slots rejected_size rejected_full shared_claim. Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -173,9 +174,6 @@ test_start_errors() {
   "$JS" create "$NATS" OTHER 'other.>'
   expect "start: stream that does not cover the subjects" 4 "does not store subjects errs.*" -- \
     "$W2E" ship --slot errs --to "$NATS" --stream OTHER --subject 'errs.{type}'
-  "$JS" create "$NATS" FOREIGN 'foreign.>' && "$JS" publish "$NATS" foreign.x 'not an event'
-  expect "start: stream written by someone else" 4 "was not written by wal2events ship" -- \
-    "$W2E" ship --slot errs --to "$NATS" --stream FOREIGN --subject 'foreign.{type}'
   expect "start: --metrics not on loopback" 2 "loopback only" -- \
     "$W2E" ship --slot errs --to - --metrics 10.1.2.3:9187
   ship_bg "$WORK/busy.log" --slot errs --to -
@@ -1100,7 +1098,273 @@ test_dup_window() {
     test "$("$JS" info "$NATS" DUPW2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["dup_window_ms"])')" = 3000
 }
 
-ALL=(unit usage start_errors no_leftovers auth e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting)
+# --- several shippers into one stream (each its own source: database + slot) ---
+
+# source DB SLOT: the W2e-Source header of a shipper of database DB through SLOT
+source_of() { echo "$(sql "SELECT system_identifier FROM pg_control_system()")/$1/$2"; }
+
+# sqld DB QUERY: sql in another database
+sqld() { psql -X -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$1" -c "$2"; }
+
+# truth_of DB SLOT FILE [TABLES]: what the slot holds (filtered as the shipper's -o tables)
+truth_of() {
+  local opts=""
+  [ -n "${4:-}" ] && opts=", 'tables', '$4'"
+  sqld "$1" "SELECT wal2events.decode(data) FROM pg_logical_slot_peek_binary_changes('$2', NULL, NULL$opts)" >"$3"
+}
+
+# confirmed_in DB SLOT
+confirmed_in() { sqld "$1" "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '$2'"; }
+
+# caught_up_in DB SLOT: confirmed up to the WAL written so far
+caught_up_in() {
+  [ "$(sqld "$1" "SELECT confirmed_flush_lsn >= pg_current_wal_insert_lsn() FROM pg_replication_slots WHERE slot_name = '$2'")" = t ]
+}
+
+# two_shippers NAME STREAM DB_A SLOT_A OPTS_A DB_B SLOT_B OPTS_B: both ship concurrently
+# into STREAM while the workload ($WL pids) runs, each killed with -9 at random points
+# (4 times each), then both catch up; ROUNDS files per source for check.py confirmed
+two_shippers() {
+  local name=$1 stream=$2 round pid_a pid_b last
+  local -a a=(--dbname "host=127.0.0.1 port=$PGPORT user=postgres dbname=$3" --slot "$4" $5)
+  local -a b=(--dbname "host=127.0.0.1 port=$PGPORT user=postgres dbname=$6" --slot "$7" $8)
+  : >"$WORK/$name.a.rounds"
+  : >"$WORK/$name.b.rounds"
+  for round in 1 2 3 4; do
+    "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "$name.{database}.{table}" 2>>"$WORK/$name.a.log" &
+    pid_a=$!
+    sleep "0.$((RANDOM % 5 + 1))"
+    "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "$name.{database}.{table}" 2>>"$WORK/$name.b.log" &
+    pid_b=$!
+    OTHER_PIDS+=("$pid_a" "$pid_b")
+    sleep "0.$((RANDOM % 8 + 2))"
+    kill -9 "$pid_a"; wait "$pid_a" 2>/dev/null
+    last=$("$JS" info "$NATS" "$stream" | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')
+    echo "$(confirmed_in "$3" "$4") $last" >>"$WORK/$name.a.rounds"
+    sleep "0.$((RANDOM % 8 + 2))"
+    kill -9 "$pid_b"; wait "$pid_b" 2>/dev/null
+    last=$("$JS" info "$NATS" "$stream" | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')
+    echo "$(confirmed_in "$6" "$7") $last" >>"$WORK/$name.b.rounds"
+  done
+  wait "${WL[@]}"
+  "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "$name.{database}.{table}" 2>>"$WORK/$name.a.log" &
+  pid_a=$!
+  "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "$name.{database}.{table}" 2>>"$WORK/$name.b.log" &
+  pid_b=$!
+  OTHER_PIDS+=("$pid_a" "$pid_b")
+  check "$name: both catch up after 4 kill -9 each" wait_until 120 bash -c \
+    "$(declare -f sqld caught_up_in); PGPORT=$PGPORT; caught_up_in $3 $4 && caught_up_in $6 $7"
+  kill -INT "$pid_a" "$pid_b"; wait "$pid_a" "$pid_b" 2>/dev/null
+  dump "$stream" "$WORK/$name.dump"
+}
+
+# verify_source NAME DUMP SOURCE TRUTH ROUNDS MIN: one source's events in a shared stream
+verify_source() {
+  check "$1: every event exactly once, in commit order, equal to the WAL" \
+    $CHECK stream "$2" --truth "$4" --min "$6" --source "$3"
+  check "$1: confirmed_flush_lsn never covered an unacknowledged event" \
+    $CHECK confirmed "$2" "$5" --source "$3"
+}
+
+test_shared_databases() {
+  local WL=()
+  sql "DROP DATABASE IF EXISTS second" && sql "CREATE DATABASE second" &&
+    sqld second "CREATE EXTENSION wal2events" || { fail "shared databases: setup" "cannot create database second"; return; }
+  sql "CREATE TABLE sa (id bigint PRIMARY KEY, k int, v text)"
+  sqld second "CREATE TABLE sb (id bigint PRIMARY KEY, k int, v text)"
+  new_slot sdb1
+  sqld second "SELECT pg_create_logical_replication_slot('sdb2', 'wal2events')" >/dev/null
+  sqld second "SELECT pg_create_logical_replication_slot('sdb2_truth', 'wal2events')" >/dev/null
+  "$JS" create "$NATS" SHARED1 'sdb.>'
+  workload sa 0 60 500 0.03 & WL+=($!)
+  workload_in second sb 0 60 500 0.03 & WL+=($!)
+  two_shippers sdb SHARED1 postgres sdb1 "" second sdb2 ""
+  truth_of postgres sdb1_truth "$WORK/sdb1.truth"
+  truth_of second sdb2_truth "$WORK/sdb2.truth"
+  verify_source "shared databases (postgres)" "$WORK/sdb.dump" "$(source_of postgres sdb1)" "$WORK/sdb1.truth" "$WORK/sdb.a.rounds" 30000
+  verify_source "shared databases (second)" "$WORK/sdb.dump" "$(source_of second sdb2)" "$WORK/sdb2.truth" "$WORK/sdb.b.rounds" 30000
+  cat "$WORK/sdb.a.log" "$WORK/sdb.b.log" | grep -q "sequences do not add up" &&
+    ok "shared databases: a shipper noticed the other writer and asked every message for an acknowledgement" ||
+    fail "shared databases: a shipper noticed the other writer" "$(tail -n 3 "$WORK/sdb.a.log")"
+  sqld second "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active AND database = 'second'" >/dev/null
+}
+
+# workload_in DB TABLE FIRST BATCHES ROWS [PAUSE]: workload in another database
+workload_in() {
+  local db=$1
+  shift
+  local table=$1 first=$2 batches=$3 rows=$4 pause=${5:-0} i
+  for i in $(seq "$first" $((first + batches - 1))); do
+    echo "INSERT INTO $table SELECT g, g % 97, 'v' || g FROM generate_series($((i * rows + 1)), $(((i + 1) * rows))) g;"
+    [ "$pause" = 0 ] || echo "SELECT pg_sleep($pause);"
+  done | psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$db" >/dev/null 2>&1
+}
+
+# workload_both T1 T2 BATCHES ROWS PAUSE: transactions that write ROWS rows to each table
+workload_both() {
+  local i
+  for i in $(seq 0 $(($3 - 1))); do
+    echo "BEGIN;"
+    echo "INSERT INTO $1 SELECT g, g % 97, 'a' || g FROM generate_series($((i * $4 + 1)), $(((i + 1) * $4))) g;"
+    echo "INSERT INTO $2 SELECT g, g % 89, 'b' || g FROM generate_series($((i * $4 + 1)), $(((i + 1) * $4))) g;"
+    echo "COMMIT;"
+    echo "SELECT pg_sleep($5);"
+  done | psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >/dev/null 2>&1
+}
+
+# Two slots of one database with different -o tables: the events of one
+# transaction are split between the two shippers (needs event ids that name
+# the change, not its rank among one slot's events: the plugin's Event.position).
+test_shared_slots() {
+  local WL=()
+  sql "CREATE TABLE ta (id bigint PRIMARY KEY, k int, v text)"
+  sql "CREATE TABLE tb (id bigint PRIMARY KEY, k int, v text)"
+  new_slot sts1
+  new_slot sts2
+  "$JS" create "$NATS" SHARED2 'sts.>'
+  workload_both ta tb 60 300 0.03 & WL+=($!)
+  two_shippers sts SHARED2 postgres sts1 "-o tables=public.ta" postgres sts2 "-o tables=public.tb"
+  truth_of postgres sts1_truth "$WORK/sts1.truth" public.ta
+  truth_of postgres sts2_truth "$WORK/sts2.truth" public.tb
+  verify_source "shared slots (tables ta)" "$WORK/sts.dump" "$(source_of postgres sts1)" "$WORK/sts1.truth" "$WORK/sts.a.rounds" 18000
+  verify_source "shared slots (tables tb)" "$WORK/sts.dump" "$(source_of postgres sts2)" "$WORK/sts2.truth" "$WORK/sts.b.rounds" 18000
+}
+
+# A shipper whose stream holds another source's newer events resumes after
+# its own newest, not after theirs.
+test_shared_newer() {
+  sql "CREATE TABLE na (id int PRIMARY KEY)"
+  sql "CREATE TABLE nb (id int PRIMARY KEY)"
+  new_slot nwa
+  new_slot nwb
+  ship_bg "$WORK/newer.a.log" --slot nwa --to "$NATS" --create-stream NEWER --subject 'newer.{table}' -o tables=public.na
+  sql "INSERT INTO na SELECT generate_series(1, 10)"
+  check "shared newer: the first shipper ships its events" wait_confirmed nwa 30
+  ship_stop
+  sql "INSERT INTO na SELECT generate_series(11, 20)"   # not shipped yet
+  ship_bg "$WORK/newer.b.log" --slot nwb --to "$NATS" --stream NEWER --subject 'newer.{table}' -o tables=public.nb
+  sql "INSERT INTO nb SELECT generate_series(1, 50)"
+  check "shared newer: the second shipper ships newer events" wait_confirmed nwb 30
+  ship_stop
+  ship_bg "$WORK/newer.a.log" --slot nwa --to "$NATS" --stream NEWER --subject 'newer.{table}' -o tables=public.na
+  check "shared newer: the first shipper catches up" wait_confirmed nwa 30
+  ship_stop
+  dump NEWER "$WORK/newer.dump"
+  check "shared newer: every row of each table once, none skipped" python3 -c '
+import json,sys
+rows={"na":[], "nb":[]}
+for l in open(sys.argv[1]):
+    e=json.loads(l)["envelope"]
+    rows[e["table"]].append(e["new"]["id"])
+assert sorted(rows["na"])==list(range(1,21)), rows["na"]
+assert sorted(rows["nb"])==list(range(1,51)), rows["nb"]' "$WORK/newer.dump"
+}
+
+# --- rejections that retrying cannot cure stop the shipper (status 4) ---
+
+# rejected NAME LOG SLOT ID PATTERN: the shipper exited 4 with PATTERN in
+# $WORK/LOG.log, and the slot is not confirmed past the transaction of row ID
+rejected() {
+  local name=$1 log=$WORK/$2.log commit
+  check "$name: the shipper stops" wait_until 30 bash -c "! kill -0 $SHIP_PID"
+  ship_stop
+  [ "$SHIP_STATUS" = 4 ] && ok "$name: exit status 4" || fail "$name: exit status 4" "got $SHIP_STATUS: $(tail -n 2 "$log")"
+  grep -q -- "$5" "$log" && ok "$name: the log says why and how to fix it" ||
+    fail "$name: the log says why and how to fix it" "$(tail -n 3 "$log")"
+  check "$name: the error names the rejected event" grep -q "rejects message [0-9]*/[0-9A-F]*/[0-9]*" "$log"
+  truth "$3_truth" "$WORK/$2.truth"
+  commit=$(python3 -c '
+import json,sys
+for l in open(sys.argv[1]):
+    t=json.loads(l)
+    if any(e.get("new",{}).get("id")==int(sys.argv[2]) for e in t["events"]):
+        print(t["commit_lsn"]); break' "$WORK/$2.truth" "$4")
+  check "$name: the slot is not confirmed past the rejected event" \
+    sql_is t "SELECT confirmed_flush_lsn < '$commit' FROM pg_replication_slots WHERE slot_name = '$3'"
+}
+
+test_rejected_size() {
+  sql "CREATE TABLE rs (id int PRIMARY KEY, body text)"
+  new_slot rsz
+  "$JS" create "$NATS" RSIZE 'rsize.>' 120000 1500
+  ship_bg "$WORK/rsize.log" --slot rsz --to "$NATS" --stream RSIZE --subject 'rsize.{table}' --retry-max 1s
+  sql "INSERT INTO rs VALUES (1, 'small')"
+  check "rejected size: a small event is stored" wait_confirmed rsz 30
+  sql "INSERT INTO rs VALUES (2, repeat('x', 3000))"
+  sql "INSERT INTO rs VALUES (3, 'after')"
+  rejected "rejected size" rsize rsz 2 "message size exceeds maximum allowed.*max_msg_size"
+}
+
+test_rejected_full() {
+  sql "CREATE TABLE rf (id int PRIMARY KEY)"
+  new_slot rfl
+  "$JS" create "$NATS" RFULL 'rfull.>' 120000 0 5
+  ship_bg "$WORK/rfull.log" --slot rfl --to "$NATS" --stream RFULL --subject 'rfull.{table}' --retry-max 1s
+  local i
+  for i in $(seq 1 10); do sql "INSERT INTO rf VALUES ($i)"; done
+  rejected "rejected full" rfull rfl 6 "maximum messages exceeded.*discard"
+  check "rejected full: the stream holds the first 5 events" \
+    test "$("$JS" info "$NATS" RFULL | python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])')" = 5
+}
+
+# A claim check in a shared stream: another shipper's messages between the
+# chunks and their event; consume resolves it both ways (chunks delivered,
+# and read by sequence when its filter leaves them out).
+test_shared_claim() {
+  local pid_b
+  sql "CREATE TABLE cla (id int PRIMARY KEY, body text)"
+  sql "ALTER TABLE cla ALTER body SET STORAGE EXTERNAL"
+  sql "CREATE TABLE clb (id bigint PRIMARY KEY, k int, v text)"
+  new_slot cla1
+  new_slot clb1
+  "$JS" create "$NATS" SCLAIM 'scl.>'
+  "$W2E" ship --slot clb1 --to "$NATS" --stream SCLAIM --subject 'scl.{table}' -o tables=public.clb 2>>"$WORK/scl.b.log" &
+  pid_b=$!
+  OTHER_PIDS+=("$pid_b")
+  ship_bg "$WORK/scl.a.log" --slot cla1 --to "$NATS" --stream SCLAIM --subject 'scl.{table}' -o tables=public.cla
+  # the other shipper busy all along, until the claim check is stored
+  (i=0; while [ ! -f "$WORK/scl.stop" ]; do
+     echo "INSERT INTO clb SELECT g, g % 97, 'v' || g FROM generate_series($((i * 200 + 1)), $(((i + 1) * 200))) g;"
+     i=$((i + 1))
+   done | psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >/dev/null 2>&1) &
+  local wl=$!
+  sleep 1
+  sql "INSERT INTO cla VALUES (1, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 655360) g))"
+  wait_confirmed cla1 60
+  touch "$WORK/scl.stop"
+  wait $wl
+  check "shared claim: both catch up" wait_until 60 bash -c "$(declare -f sqld caught_up_in); PGPORT=$PGPORT; caught_up_in postgres cla1 && caught_up_in postgres clb1"
+  ship_stop
+  kill -INT "$pid_b"; wait "$pid_b" 2>/dev/null
+  dump SCLAIM "$WORK/scl.dump"
+  check "shared claim: another source's messages lie between the chunks and their event" python3 -c '
+import json,sys
+src=None; between=False
+for l in open(sys.argv[1]):
+    d=json.loads(l)
+    s=d["headers"].get("W2e-Source")
+    if d.get("chunk"): src=s
+    elif src is not None and s!=src: between=True
+    elif src is not None and "W2e-Claim-Chunks" in d["headers"]: break
+assert between, "no interleaving: the test did not exercise it"' "$WORK/scl.dump"
+  local want
+  want=$(sql "SELECT md5(body) FROM cla WHERE id = 1")
+  "$W2E" consume --from "$NATS" --stream SCLAIM --subject 'scl.cla' >"$WORK/scl.filtered" 2>"$WORK/scl.err"
+  check "shared claim: consume reads the chunks by sequence past the other messages" python3 -c '
+import json,sys,hashlib
+rows=[json.loads(l) for l in open(sys.argv[1])]
+assert len(rows)==1, rows[:1]
+assert hashlib.md5(rows[0]["new"]["body"].encode()).hexdigest()==sys.argv[2]' "$WORK/scl.filtered" "$want"
+  "$W2E" consume --from "$NATS" --stream SCLAIM >"$WORK/scl.all" 2>>"$WORK/scl.err"
+  check "shared claim: consume of every subject resolves it too" python3 -c '
+import json,sys,hashlib
+rows=[json.loads(l) for l in open(sys.argv[1])]
+big=[r for r in rows if r.get("table")=="cla"]
+assert len(big)==1 and hashlib.md5(big[0]["new"]["body"].encode()).hexdigest()==sys.argv[2]
+assert len(rows)==1+int(sys.argv[3]), (len(rows), sys.argv[3])' "$WORK/scl.all" "$want" "$(sql "SELECT count(*) FROM clb")"
+}
+
+ALL=(unit usage start_errors no_leftovers auth e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
