@@ -349,7 +349,7 @@ nats_write_deferred(NatsSink *ns, int last)
 		return 0;				/* the connection went meanwhile: failed already */
 	body = e->buf + e->subject_len + e->headers_len;
 	body_len = e->len - e->subject_len - e->headers_len;
-	total = wire_header_size(0, e->headers_len) + body_len;
+	total = wire_header_size(e->headers_len) + body_len;
 	if ((int64_t) total > ns->wire.max_payload)
 	{
 		snprintf(ns->base.error, sizeof(ns->base.error),
@@ -367,7 +367,7 @@ nats_write_deferred(NatsSink *ns, int last)
 	e->sent_no = ++ns->sent_count;
 	e->floor = ns->max_seen;
 	if (wire_publish(&ns->wire, e->buf, e->subject_len, ask ? ns->deferred_num : WIRE_NO_REPLY,
-					 NULL, 0, e->buf + e->subject_len, e->headers_len, body, body_len) != 0)
+					 e->buf + e->subject_len, e->headers_len, body, body_len) != 0)
 		return out_of_memory(ns);
 	if (ns->wire.fd < 0)
 		nats_connection_lost(ns, ns->wire.error);

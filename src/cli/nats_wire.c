@@ -25,8 +25,6 @@
 
 #define HDR_LINE "NATS/1.0\r\n"
 #define HDR_LINE_LEN 10
-#define EXPECT_KEY "Nats-Expected-Last-Msg-Id: "
-#define EXPECT_KEY_LEN 27
 #define FLUSH_AT ((size_t) 256 * 1024)	/* queued bytes that make publish write */
 #define MAX_LINE ((size_t) 64 * 1024)	/* a protocol line longer than this: broken */
 
@@ -120,9 +118,9 @@ decimal(char *buf, uint64_t v)
 }
 
 size_t
-wire_header_size(size_t expect_len, size_t hdrs_len)
+wire_header_size(size_t hdrs_len)
 {
-	return HDR_LINE_LEN + (expect_len > 0 ? EXPECT_KEY_LEN + expect_len + 2 : 0) + hdrs_len + 2;
+	return HDR_LINE_LEN + hdrs_len + 2;
 }
 
 size_t
@@ -133,10 +131,9 @@ wire_unsent(const NatsWire *w)
 
 int
 wire_publish(NatsWire *w, const char *subject, size_t subject_len, uint64_t token,
-			 const char *expect_id, size_t expect_len,
 			 const char *hdrs, size_t hdrs_len, const char *body, size_t body_len)
 {
-	size_t		hdr_size = wire_header_size(expect_id != NULL ? expect_len : 0, hdrs_len);
+	size_t		hdr_size = wire_header_size(hdrs_len);
 	char		num[24];
 	char	   *p;
 
@@ -159,12 +156,6 @@ wire_publish(NatsWire *w, const char *subject, size_t subject_len, uint64_t toke
 	p = decimal(num, hdr_size + body_len);
 	out_put(w, p, (size_t) (num + 24 - p));
 	out_put(w, "\r\n" HDR_LINE, 2 + HDR_LINE_LEN);
-	if (expect_id != NULL)
-	{
-		out_put(w, EXPECT_KEY, EXPECT_KEY_LEN);
-		out_put(w, expect_id, expect_len);
-		out_put(w, "\r\n", 2);
-	}
 	out_put(w, hdrs, hdrs_len);
 	out_put(w, "\r\n", 2);
 	out_put(w, body, body_len);

@@ -71,16 +71,15 @@ extern void wire_free(NatsWire *w);
 
 /*
  * Queue one message: HPUB subject [inbox.token] with the headers
- * "NATS/1.0", then expect_id as Nats-Expected-Last-Msg-Id when not NULL,
- * then the header lines hdrs (each "Key: value\r\n"), then the body.
+ * "NATS/1.0", then the header lines hdrs (each "Key: value\r\n"), then
+ * the body.
  * token WIRE_NO_REPLY: no reply wanted. 0, or -1 when out of memory.
  */
 extern int	wire_publish(NatsWire *w, const char *subject, size_t subject_len, uint64_t token,
-						 const char *expect_id, size_t expect_len,
 						 const char *hdrs, size_t hdrs_len, const char *body, size_t body_len);
 
 /* Bytes of the header block wire_publish would send. */
-extern size_t wire_header_size(size_t expect_len, size_t hdrs_len);
+extern size_t wire_header_size(size_t hdrs_len);
 
 /* Write what the socket takes now. 0, or -1: the connection is gone (w->error). */
 extern int	wire_flush(NatsWire *w);
