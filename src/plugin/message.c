@@ -86,6 +86,8 @@ wal2events_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	Wal2events__V1__Event *domain = NULL;
 	int			start;
 
+	if (transactional)
+		writer_begin_change(w);
 	if (!(state->opts.actions & ACTION_MESSAGE) ||
 		(!ours && !name_patterns_match(state->opts.message_prefixes, prefix)))
 	{

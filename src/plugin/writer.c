@@ -55,7 +55,8 @@ void
 writer_begin_txn(TxnWriter *w, ReorderBufferTXN *txn)
 {
 	w->txn = txn;
-	w->next_position = 0;
+	w->next_change = 0;
+	w->position = 0;
 	w->chunk = 0;
 	w->chunk_open = false;
 }
@@ -187,8 +188,8 @@ writer_begin_event(TxnWriter *w, RelationEntry *entry, uint32 *relation_index,
 	}
 
 	start = pb_begin_message(buf, TXN_EVENTS);
-	if (w->next_position > 0)
-		pb_uint(buf, EVENT_POSITION, w->next_position);
+	if (w->position > 0)
+		pb_uint(buf, EVENT_POSITION, w->position);
 	put_text(buf, EVENT_TYPE, type, strlen(type));
 	if (key_len > 0)
 		put_text(buf, EVENT_PARTITION_KEY, partition_key, key_len);
@@ -200,7 +201,6 @@ void
 writer_end_event(TxnWriter *w, int start)
 {
 	pb_end_message(&w->buf, start);
-	w->next_position++;
 	w->chunk_events++;
 }
 
@@ -227,7 +227,7 @@ writer_begin_standalone(TxnWriter *w, XLogRecPtr end_lsn)
 	open_message(w, InvalidTransactionId, end_lsn);
 	appendBinaryStringInfo(&w->buf, w->constant_fields.data, w->constant_fields.len);
 	pb_bool(&w->buf, TXN_NON_TRANSACTIONAL, true);
-	w->next_position = 0;
+	w->position = 0;			/* alone in its message */
 	w->chunk = 0;
 }
 
