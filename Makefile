@@ -27,7 +27,7 @@ SHLIB_LINK  = -lprotobuf-c
 # tests/logical.conf (scripts/test.sh passes a copy completed for the
 # server's version as TEMP_CONFIG). Run them as the postgres user.
 TEMP_CONFIG ?= tests/logical.conf
-REGRESS      = setup types toast identity truncate transactions ddl emit messages filters event_ids \
+REGRESS      = setup types toast identity truncate transactions ddl emit messages filters event_ids oversize \
                chunking format_json options decode_errors determinism encoding \
                routes routes_errors routes_redaction routes_outbox routes_soft_delete publication
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(TEMP_CONFIG) --load-extension=wal2events

@@ -35,6 +35,7 @@ typedef struct TxnWriter
 	uint32		chunk_events;
 	uint64		chunk_serial;	/* unique per message, for relation indexes */
 	uint32		chunk_relations;	/* descriptors written in this chunk */
+	Size		chunk_json_extra;	/* format=json: rendering beyond buf.len */
 } TxnWriter;
 
 extern void writer_init(TxnWriter *w, LogicalDecodingContext *ctx,
