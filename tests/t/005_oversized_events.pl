@@ -1,6 +1,6 @@
 # No committed transaction can stop a slot: 1 GB cases.
 #
-# LONG TEST (about three minutes, some 4 GB of walsender memory at its peak,
+# LONG TEST (about two and a half minutes, some 4 GB of walsender memory at its peak,
 # 2.2 GB of WAL, of which PostgreSQL's own decoding takes most: the pgoutput
 # floor needs as much). It runs in CI all the same, because
 # what it proves cannot be proven with small values: that PostgreSQL's 1 GB
