@@ -27,7 +27,7 @@ SHLIB_LINK  = -lprotobuf-c
 # tests/logical.conf (scripts/test.sh passes a copy completed for the
 # server's version as TEMP_CONFIG). Run them as the postgres user.
 TEMP_CONFIG ?= tests/logical.conf
-REGRESS      = setup types toast toast_key identity truncate transactions ddl emit messages filters \
+REGRESS      = setup types toast toast_key identity truncate transactions ddl emit messages filters event_ids oversize \
                chunking format_json options decode_errors determinism encoding encoding_sql_ascii \
                routes routes_errors routes_redaction routes_outbox routes_soft_delete routes_forged routes_renames \
                routes_subject publication

@@ -4,8 +4,9 @@
 -- Table patterns are schema.table with '*' matching any characters;
 -- double quotes protect characters that would otherwise separate ('.',
 -- ',', '"' written as "") or be dropped (blanks); names are compared as
--- written, without case folding. An event filtered out leaves no gap:
--- positions count the events that are sent.
+-- written, without case folding. An event filtered out leaves a gap:
+-- positions count every change of the transaction, sent or not, so an
+-- event keeps its id whatever the filters (event_ids.sql).
 --
 SELECT 'init' FROM pg_create_logical_replication_slot('filter_slot', 'wal2events');
 
@@ -28,7 +29,7 @@ COMMIT;
 SELECT pos, type, rel FROM events('filter_slot');
 
 -- tables: only the matching tables (domain events are not tables' and
--- always pass); positions stay 0, 1, ...
+-- always pass); each keeps its position in the transaction
 CREATE FUNCTION sent(VARIADIC options text[]) RETURNS text
 LANGUAGE sql AS $$
     SELECT string_agg(format('%s:%s', pos, coalesce(rel, type)), ' ' ORDER BY xact, pos)

@@ -100,8 +100,9 @@ $$;
 -- One row per event of the slot's pending messages (nothing is consumed):
 --   xact  1-based number of the transaction (or non-transactional message)
 --         in this output; chunks of one transaction share it
---   pos   Event.position; "ok" also checks it counts 0, 1, ... within the
---         transaction, across its chunks
+--   pos   Event.position; "ok" also checks it increases within the
+--         transaction, across its chunks (gaps are changes this slot
+--         filtered out)
 --   type, key   Event.type and Event.partition_key
 --   kind  the row change's operation, or "domain" / "message"
 --   rel   schema.table of a row change
@@ -120,8 +121,8 @@ LANGUAGE sql AS $$
         FROM peek_decoded(slot, VARIADIC options) d
     ), evs AS (
         SELECT msgs.xact, msgs.problems, e.value AS ev,
-               row_number() OVER (PARTITION BY msgs.xact ORDER BY msgs.m, e.ordinality) - 1
-                   AS expected_pos,
+               lag((e.value->>'position')::bigint)
+                   OVER (PARTITION BY msgs.xact ORDER BY msgs.m, e.ordinality) AS previous_pos,
                msgs.m, e.ordinality
         FROM msgs, jsonb_array_elements(msgs.msg->'events') WITH ORDINALITY e
     )
@@ -136,7 +137,7 @@ LANGUAGE sql AS $$
            ev - '{id,lsn,position,type,partition_key,operation,schema,table}'::text[]
               || CASE WHEN ev->>'id' !~ '^[0-9]+/[0-9A-F]{16}/[0-9]+$'
                       THEN jsonb_build_object('id', ev->'id') ELSE '{}' END,
-           CASE WHEN (ev->>'position')::bigint IS DISTINCT FROM expected_pos THEN
+           CASE WHEN (ev->>'position')::bigint <= previous_pos THEN
                     CASE WHEN problems = 'ok' THEN 'position'
                          ELSE problems || ', position' END
                 ELSE problems END

@@ -26,6 +26,7 @@ typedef Wal2events__V1__DomainEvent W2eDomainEvent;
 typedef Wal2events__V1__LogicalMessage W2eLogicalMessage;
 typedef Wal2events__V1__Interval W2eInterval;
 typedef Wal2events__V1__Array W2eArray;
+typedef Wal2events__V1__Oversized W2eOversized;
 
 #define W2E_OP_INSERT WAL2EVENTS__V1__OPERATION__OPERATION_INSERT
 #define W2E_OP_UPDATE WAL2EVENTS__V1__OPERATION__OPERATION_UPDATE
@@ -40,6 +41,10 @@ typedef Wal2events__V1__Array W2eArray;
 #define W2E_BODY_ROW WAL2EVENTS__V1__EVENT__BODY_ROW
 #define W2E_BODY_DOMAIN WAL2EVENTS__V1__EVENT__BODY_DOMAIN
 #define W2E_BODY_MESSAGE WAL2EVENTS__V1__EVENT__BODY_MESSAGE
+#define W2E_BODY_OVERSIZED WAL2EVENTS__V1__EVENT__BODY_OVERSIZED
+
+/* Oversized.sha256 is a SHA-256 digest */
+#define W2E_SHA256_LEN 32
 
 /* W2E_KIND(NULL) is WAL2EVENTS__V1__VALUE__KIND_NULL (## stops expansion). */
 #define W2E_KIND(name) WAL2EVENTS__V1__VALUE__KIND_##name
@@ -63,6 +68,7 @@ extern int	w2e_buffer_append_fmt(W2eBuffer *buf, const char *fmt,...) W2E_PRINTF
 /* validate.c: limits */
 #define W2E_MAX_ARRAY_DEPTH 8
 extern int	w2e_value_check(const W2eValue *value, int depth, W2eError *err);
+extern int	w2e_oversized_check(const W2eOversized *oversized, W2eError *err);
 
 /* wire_depth.c */
 extern int	w2e_wire_check_depth(const uint8_t *data, size_t len, W2eError *err);
@@ -91,6 +97,7 @@ extern int	w2e_json_append_value(W2eBuffer *out, const W2eValue *value,
 extern int	w2e_json_append_float(W2eBuffer *out, double value, int is_float32);
 extern int	w2e_json_render_value(W2eBuffer *out, const W2eValue *value);
 extern int	w2e_buffer_append_hex(W2eBuffer *out, const uint8_t *data, size_t len);
+extern int	w2e_json_append_oversized(W2eBuffer *out, const W2eOversized *oversized);
 
 /* json.c: an LSN and a commit time as JSON values (also envelope_json.c) */
 extern int	w2e_json_append_lsn(W2eBuffer *out, uint64_t lsn);

@@ -10,6 +10,7 @@
  *    "origin":"o1","origin_lsn":"0/5",           -- only when origin is set
  *    "chunk":0,"last_chunk":true,
  *    "non_transactional":true,                    -- only when true
+ *    "oversized":2,                               -- only when not 0
  *    "events":[{"id":"<sysid>/<commit_lsn %016X>/<position>","position":0,
  *               "lsn":"0/16B3E00","type":"orders-created","partition_key":"1",
  *               "subject":"shop.{type}",         -- only when the route has one
@@ -23,7 +24,8 @@
  * route has tags; a domain event as
  * "payload":<its JSON, compacted>,"tags":{...}; a logical message as
  * "prefix":"p" and "content":"<text>" when the content is UTF-8 without NUL
- * bytes, else "content_hex":"<lower-case hex>". Values: json_value.c.
+ * bytes, else "content_hex":"<lower-case hex>"; an event too large to encode
+ * as "oversized":{"bytes":n,"sha256":"<hex>"}. Values: json_value.c.
  *
  * The line holds no newline anywhere: strings escape theirs and embedded
  * JSON is compacted.
@@ -81,6 +83,9 @@ append_header(W2eBuffer *out, const W2eTransaction *txn)
 		return -1;
 	if (txn->non_transactional &&
 		w2e_buffer_append_str(out, ",\"non_transactional\":true") != 0)
+		return -1;
+	if (txn->oversized > 0 &&
+		w2e_buffer_append_fmt(out, ",\"oversized\":%u", (unsigned) txn->oversized) != 0)
 		return -1;
 	return 0;
 }
@@ -162,6 +167,9 @@ w2e_json_append_event_body(W2eBuffer *out, const W2eTransaction *txn,
 		return append_row(out, txn, event->row);
 	if (event->body_case == W2E_BODY_DOMAIN)
 		return append_domain(out, event->domain);
+	if (event->body_case == W2E_BODY_OVERSIZED)
+		return w2e_buffer_append_str(out, ",\"oversized\":") != 0 ||
+			w2e_json_append_oversized(out, event->oversized) != 0 ? -1 : 0;
 	return append_message(out, event->message);
 }
 

@@ -14,6 +14,7 @@
  *   uuid                       -> "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
  *   json                       -> the JSON itself, compacted (json_text.c)
  *   array                      -> [v,...]
+ *   oversized                  -> {"oversized":{"bytes":n,"sha256":"<hex>"}}
  * An unchanged TOAST value has no rendering: the row renderer leaves such
  * columns out of "new" and names them in "unchanged_toast".
  */
@@ -152,6 +153,20 @@ append_array(W2eBuffer *out, const W2eArray *array)
 	return w2e_buffer_append_char(out, ']');
 }
 
+/*
+ * {"bytes":n,"sha256":"<64 hex digits>"}: a value or an event too large to
+ * encode (Oversized). Also the "oversized" member of such an event (json.c).
+ */
+int
+w2e_json_append_oversized(W2eBuffer *out, const W2eOversized *oversized)
+{
+	if (w2e_buffer_append_fmt(out, "{\"bytes\":%llu,\"sha256\":\"",
+							  (unsigned long long) oversized->bytes) != 0 ||
+		w2e_buffer_append_hex(out, oversized->sha256.data, oversized->sha256.len) != 0)
+		return -1;
+	return w2e_buffer_append_str(out, "\"}");
+}
+
 /* Kinds rendered as an ISO 8601 string. */
 static int
 append_datetime(W2eBuffer *out, const W2eValue *value)
@@ -207,6 +222,10 @@ w2e_json_render_value(W2eBuffer *out, const W2eValue *value)
 			return append_interval(out, value->interval_value);
 		case W2E_KIND(ARRAY_VALUE):
 			return append_array(out, value->array_value);
+		case W2E_KIND(OVERSIZED):
+			return w2e_buffer_append_str(out, "{\"oversized\":") != 0 ||
+				w2e_json_append_oversized(out, value->oversized) != 0 ||
+				w2e_buffer_append_char(out, '}') != 0 ? -1 : 0;
 		default:
 			return append_datetime(out, value);
 	}

@@ -15,6 +15,24 @@
 #include "internal.h"
 
 /* One value; depth is the number of arrays it sits in. */
+/* An Oversized marker: present, with a whole SHA-256 digest. */
+int
+w2e_oversized_check(const W2eOversized *oversized, W2eError *err)
+{
+	if (oversized == NULL)
+	{
+		w2e_set_error(err, "oversized marker is missing");
+		return -1;
+	}
+	if (oversized->sha256.len != W2E_SHA256_LEN)
+	{
+		w2e_set_error(err, "oversized marker has a %zu-byte sha256, expected %d",
+					  oversized->sha256.len, W2E_SHA256_LEN);
+		return -1;
+	}
+	return 0;
+}
+
 int
 w2e_value_check(const W2eValue *value, int depth, W2eError *err)
 {
@@ -85,6 +103,8 @@ w2e_value_check(const W2eValue *value, int depth, W2eError *err)
 				}
 			}
 			return 0;
+		case W2E_KIND(OVERSIZED):
+			return w2e_oversized_check(value->oversized, err);
 		case W2E_KIND(UNCHANGED_TOAST):
 			w2e_set_error(err, "unchanged TOAST value where only a real value can be");
 			return -1;
@@ -292,6 +312,8 @@ check_event(const W2eTransaction *txn, const W2eEvent *event, W2eError *err)
 			if (event->message == NULL)
 				break;
 			return 0;
+		case W2E_BODY_OVERSIZED:
+			return w2e_oversized_check(event->oversized, err);
 		case W2E_BODY_NOT_SET:
 			w2e_set_error(err, "event has no body (row, domain or message)");
 			return -1;

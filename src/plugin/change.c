@@ -259,6 +259,7 @@ wal2events_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	MemoryContext old = MemoryContextSwitchTo(state->change_cxt);
 	RelationEntry *entry = relcache_get(relation);
 
+	writer_begin_change(&state->writer);
 	if (!entry->publish || !action_wanted(entry, change->action))
 		note_skipped_change(ctx, state);
 	else if (!entry->outbox)
@@ -288,6 +289,7 @@ wal2events_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		int			event_start;
 		int			row_start;
 
+		writer_begin_change(w);
 		if (!entry->publish || !(entry->actions & ACTION_TRUNCATE) || entry->outbox)
 		{
 			note_skipped_change(ctx, state);

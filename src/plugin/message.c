@@ -16,6 +16,7 @@
 #include "utils/memutils.h"
 
 #include "filter.h"
+#include "oversize.h"
 #include "pbwrite.h"
 #include "pg_allocator.h"
 #include "plugin.h"
@@ -86,6 +87,8 @@ wal2events_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	Wal2events__V1__Event *domain = NULL;
 	int			start;
 
+	if (transactional)
+		writer_begin_change(w);
 	if (!(state->opts.actions & ACTION_MESSAGE) ||
 		(!ours && !name_patterns_match(state->opts.message_prefixes, prefix)))
 	{
@@ -95,7 +98,8 @@ wal2events_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	}
 
 	old = MemoryContextSwitchTo(state->change_cxt);
-	if (ours)
+	/* emit() keeps its events smaller; a bigger one is not parsed (copied) */
+	if (ours && message_size <= EMIT_MAX_CONTENT_BYTES)
 	{
 		domain = parse_domain_event(message_size, message);
 		/* the decoding's error context line names the message's LSN */
@@ -120,7 +124,10 @@ wal2events_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	else
 	{
 		start = writer_begin_event(w, NULL, NULL, prefix, NULL, 0, message_lsn);
-		write_raw_body(&w->buf, prefix, message_size, message);
+		if (oversize_message_fits(message_size))
+			write_raw_body(&w->buf, prefix, message_size, message);
+		else
+			oversize_put_message(&w->buf, message, message_size);
 	}
 	writer_end_event(w, start);
 	if (!transactional)

@@ -18,7 +18,7 @@
 #include "filter.h"
 #include "options.h"
 
-#define VALID_OPTIONS "format, framing, tables, exclude-tables, actions, origins, max-events, max-bytes, message-prefixes, routes, publication"
+#define VALID_OPTIONS "format, framing, tables, exclude-tables, actions, origins, max-events, max-bytes, max-event-bytes, message-prefixes, routes, publication"
 
 static const char *
 option_value(DefElem *elem)
@@ -144,6 +144,7 @@ parse_plugin_options(List *defels, PluginOptions *opts)
 	opts->local_only = false;
 	opts->max_events = DEFAULT_MAX_EVENTS;
 	opts->max_bytes = DEFAULT_MAX_BYTES;
+	opts->max_event_bytes = DEFAULT_MAX_EVENT_BYTES;
 	opts->message_prefixes = NIL;
 	opts->routes = ROUTES_APPLY;
 	opts->publication = NULL;
@@ -179,6 +180,8 @@ parse_plugin_options(List *defels, PluginOptions *opts)
 			opts->max_events = parse_int_option(elem, 1, INT_MAX);
 		else if (strcmp(name, "max-bytes") == 0)
 			opts->max_bytes = parse_int_option(elem, MIN_MAX_BYTES, MAX_MAX_BYTES);
+		else if (strcmp(name, "max-event-bytes") == 0)
+			opts->max_event_bytes = parse_int_option(elem, MIN_MAX_EVENT_BYTES, MAX_MAX_EVENT_BYTES);
 		else if (strcmp(name, "message-prefixes") == 0)
 			opts->message_prefixes = parse_name_patterns(name, option_value(elem));
 		else if (strcmp(name, "routes") == 0)

@@ -39,6 +39,7 @@ typedef struct PluginOptions
 	bool		local_only;		/* origins=local: skip replicated changes */
 	int			max_events;		/* events per message before a new chunk */
 	int			max_bytes;		/* bytes per message before a new chunk */
+	int			max_event_bytes;	/* larger events and values: a marker */
 	List	   *message_prefixes;	/* NamePattern list for raw messages */
 	RoutesMode	routes;
 	char	   *publication;	/* selects tables, actions, columns; NULL: none */
@@ -48,6 +49,16 @@ typedef struct PluginOptions
 #define DEFAULT_MAX_BYTES (8 * 1024 * 1024)
 #define MIN_MAX_BYTES 1024
 #define MAX_MAX_BYTES (256 * 1024 * 1024)
+
+/*
+ * An event (or, for format=json, its rendering) past max-event-bytes goes
+ * out as an Oversized marker. A chunk holds less than max-bytes before its
+ * last event, so MAX_MAX_BYTES + MAX_MAX_EVENT_BYTES stays well below
+ * PostgreSQL's 1 GB limit on a buffer (MaxAllocSize), framing included.
+ */
+#define DEFAULT_MAX_EVENT_BYTES (256 * 1024 * 1024)
+#define MIN_MAX_EVENT_BYTES 1024
+#define MAX_MAX_EVENT_BYTES (512 * 1024 * 1024)
 
 extern void parse_plugin_options(List *defels, PluginOptions *opts);
 

@@ -41,4 +41,11 @@ extern void note_skipped_change(LogicalDecodingContext *ctx, PluginState *state)
 
 #define WAL2EVENTS_MESSAGE_PREFIX "wal2events"
 
+/*
+ * emit() refuses an event whose encoding (type, key, payload, tags) is
+ * larger; a bigger message with the prefix was not written by emit() and
+ * is not parsed (it goes out as a raw message, or an oversized marker).
+ */
+#define EMIT_MAX_CONTENT_BYTES (64 * 1024 * 1024)
+
 #endif							/* W2E_PLUGIN_H */

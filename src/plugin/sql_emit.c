@@ -66,6 +66,21 @@ check_type(const char *type, int len)
 					 errhint("Event types become subjects and headers; use letters, digits, '-', '_' and '.'.")));
 }
 
+/*
+ * The event goes into the WAL and out of every slot: bounded, so that no
+ * slot has to replace it with an oversized marker (max-event-bytes).
+ */
+static void
+check_size(const char *what, size_t len)
+{
+	if (len > EMIT_MAX_CONTENT_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("wal2events.emit(): the %s is %zu bytes long, the limit is %d",
+						what, len, EMIT_MAX_CONTENT_BYTES),
+				 errhint("Keep large data in a table and put its key in the payload.")));
+}
+
 /* One tag value as text: strings as they are, numbers and booleans printed. */
 static char *
 tag_value_text(const char *key, JsonbValue *v)
@@ -164,9 +179,11 @@ wal2events_emit(PG_FUNCTION_ARGS)
 		pb_bytes(&content, EVENT_PARTITION_KEY, VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
 	domain = pb_begin_message(&content, EVENT_DOMAIN);
 	payload_text = JsonbToCString(NULL, &payload->root, VARSIZE(payload));
+	check_size("payload", strlen(payload_text));
 	pb_string(&content, DOMAIN_PAYLOAD, payload_text);
 	encode_tags(&content, tags);
 	pb_end_message(&content, domain);
+	check_size("event", content.len);
 
 	lsn = LogLogicalMessage(WAL2EVENTS_MESSAGE_PREFIX, content.data, content.len, true);
 	PG_RETURN_LSN(lsn);

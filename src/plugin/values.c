@@ -20,6 +20,7 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "oversize.h"
 #include "pbwrite.h"
 #include "values.h"
 #include "wire.h"
@@ -179,6 +180,7 @@ type_encoder_init(TypeEncoder *encoder, Oid typid)
 
 	memset(encoder, 0, sizeof(*encoder));
 	encoder->base_type = base;
+	encoder->typlen = get_typlen(base);
 	getTypeOutputInfo(base, &output, &varlena);
 	fmgr_info(output, &encoder->output);
 
@@ -307,8 +309,10 @@ static void
 put_output(StringInfo out, int field, const TypeEncoder *encoder, Datum value)
 {
 	char	   *str = output_text(encoder, value);
+	size_t		len = strlen(str);
 
-	put_text_value(out, field, str, strlen(str));
+	if (!oversize_replace_output(out, encoder, value, len))
+		put_text_value(out, field, str, len);
 	pfree(str);
 }
 
@@ -456,7 +460,7 @@ encode_value(StringInfo out, int field, const TypeEncoder *encoder,
 
 	if (isnull)
 		pb_bool(out, VAL_NULL, true);
-	else
+	else if (!oversize_replace_value(out, encoder, value))
 		put_kind(out, encoder, value);
 	pb_end_message(out, start);
 }

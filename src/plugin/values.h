@@ -42,6 +42,7 @@ typedef struct TypeEncoder
 {
 	ValueEncoding encoding;
 	Oid			base_type;		/* the type after looking through domains */
+	int16		typlen;			/* -1 for variable-length (varlena) types */
 	FmgrInfo	output;			/* base type's output function */
 	/* arrays only */
 	struct TypeEncoder *element;

@@ -19,6 +19,7 @@
 #include "replication/origin.h"
 #include "utils/memutils.h"
 
+#include "oversize.h"
 #include "plugin.h"
 #include "relcache.h"
 #include "values.h"
@@ -44,6 +45,7 @@ wal2events_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 											  ALLOCSET_DEFAULT_SIZES);
 	initStringInfo(&state->key);
 	values_init();
+	oversize_init(&state->opts);
 	relcache_init(ctx->context, &state->opts);
 	writer_init(&state->writer, ctx, &state->opts);
 	ctx->output_plugin_private = state;

@@ -22,6 +22,7 @@
 #define TXN_EVENTS 10
 #define TXN_RELATIONS 11
 #define TXN_NON_TRANSACTIONAL 12
+#define TXN_OVERSIZED 13
 
 /* Event */
 #define EVENT_POSITION 1
@@ -33,6 +34,7 @@
 #define EVENT_MESSAGE 7
 #define EVENT_SUBJECT 8
 #define EVENT_ID_OVERRIDE 9
+#define EVENT_OVERSIZED 10
 
 /* Relation */
 #define REL_OID 1
@@ -104,6 +106,11 @@
 #define VAL_UUID 15
 #define VAL_JSON 16
 #define VAL_ARRAY 17
+#define VAL_OVERSIZED 18
+
+/* Oversized */
+#define OVERSIZED_BYTES 1
+#define OVERSIZED_SHA256 2
 
 /* Interval */
 #define IV_MONTHS 1

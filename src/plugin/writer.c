@@ -22,6 +22,7 @@
 #include "utils/memutils.h"
 
 #include "database_name.h"
+#include "oversize.h"
 #include "pbwrite.h"
 #include "pg_allocator.h"
 #include "wal2events.h"
@@ -55,7 +56,8 @@ void
 writer_begin_txn(TxnWriter *w, ReorderBufferTXN *txn)
 {
 	w->txn = txn;
-	w->next_position = 0;
+	w->next_change = 0;
+	w->position = 0;
 	w->chunk = 0;
 	w->chunk_open = false;
 }
@@ -69,6 +71,8 @@ open_message(TxnWriter *w, TransactionId xid, XLogRecPtr commit_lsn)
 	pb_uint(&w->buf, TXN_COMMIT_LSN, commit_lsn);
 	w->chunk_events = 0;
 	w->chunk_relations = 0;
+	w->chunk_json_extra = 0;
+	(void) oversize_take_count();
 	w->chunk_serial++;
 	w->chunk_open = true;
 }
@@ -135,6 +139,10 @@ write_message(TxnWriter *w, bool last_write)
 static void
 close_chunk(TxnWriter *w, bool last)
 {
+	uint32		oversized = oversize_take_count();
+
+	if (oversized > 0)
+		pb_uint(&w->buf, TXN_OVERSIZED, oversized);
 	if (last)
 		pb_bool(&w->buf, TXN_LAST_CHUNK, true);
 	write_message(w, last);
@@ -152,11 +160,19 @@ close_chunk(TxnWriter *w, bool last)
 	}
 }
 
+/*
+ * Full at max-events or max-bytes; and before an event that might not fit
+ * the message's output (JSON for format=json) in PostgreSQL's 1 GB buffers,
+ * whatever the options: that event may take max-event-bytes.
+ */
+#define CHUNK_OUTPUT_LIMIT ((Size) MaxAllocSize / 4 * 3)
+
 static bool
 chunk_full(TxnWriter *w)
 {
 	return w->chunk_events >= (uint32) w->opts->max_events ||
-		w->buf.len >= w->opts->max_bytes;
+		w->buf.len >= w->opts->max_bytes ||
+		w->buf.len + w->chunk_json_extra + w->opts->max_event_bytes > CHUNK_OUTPUT_LIMIT;
 }
 
 int
@@ -187,8 +203,9 @@ writer_begin_event(TxnWriter *w, RelationEntry *entry, uint32 *relation_index,
 	}
 
 	start = pb_begin_message(buf, TXN_EVENTS);
-	if (w->next_position > 0)
-		pb_uint(buf, EVENT_POSITION, w->next_position);
+	oversize_begin_event(buf, start);
+	if (w->position > 0)
+		pb_uint(buf, EVENT_POSITION, w->position);
 	put_text(buf, EVENT_TYPE, type, strlen(type));
 	if (key_len > 0)
 		put_text(buf, EVENT_PARTITION_KEY, partition_key, key_len);
@@ -199,8 +216,8 @@ writer_begin_event(TxnWriter *w, RelationEntry *entry, uint32 *relation_index,
 void
 writer_end_event(TxnWriter *w, int start)
 {
+	w->chunk_json_extra += oversize_end_event(&w->buf);
 	pb_end_message(&w->buf, start);
-	w->next_position++;
 	w->chunk_events++;
 }
 
@@ -227,7 +244,7 @@ writer_begin_standalone(TxnWriter *w, XLogRecPtr end_lsn)
 	open_message(w, InvalidTransactionId, end_lsn);
 	appendBinaryStringInfo(&w->buf, w->constant_fields.data, w->constant_fields.len);
 	pb_bool(&w->buf, TXN_NON_TRANSACTIONAL, true);
-	w->next_position = 0;
+	w->position = 0;			/* alone in its message */
 	w->chunk = 0;
 }
 

@@ -25,7 +25,8 @@ typedef struct TxnWriter
 
 	/* the transaction being decoded */
 	ReorderBufferTXN *txn;
-	uint32		next_position;	/* position of the next event */
+	uint32		next_change;	/* position the next change callback gets */
+	uint32		position;		/* position of the change being decoded */
 
 	/* the message (chunk) being built */
 	StringInfoData buf;
@@ -34,11 +35,24 @@ typedef struct TxnWriter
 	uint32		chunk_events;
 	uint64		chunk_serial;	/* unique per message, for relation indexes */
 	uint32		chunk_relations;	/* descriptors written in this chunk */
+	Size		chunk_json_extra;	/* format=json: rendering beyond buf.len */
 } TxnWriter;
 
 extern void writer_init(TxnWriter *w, LogicalDecodingContext *ctx,
 						const PluginOptions *opts);
 extern void writer_begin_txn(TxnWriter *w, ReorderBufferTXN *txn);
+
+/*
+ * Every change the transaction has (each relation of a TRUNCATE, each
+ * transactional logical message), filtered or not, takes the next position:
+ * an event's position names the change itself, so slots with different
+ * filters never give one id to two different events.
+ */
+static inline void
+writer_begin_change(TxnWriter *w)
+{
+	w->position = w->next_change++;
+}
 
 /*
  * Start an event: flushes a full chunk first, opens a chunk when none is,

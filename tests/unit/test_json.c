@@ -238,6 +238,59 @@ test_appends_and_restores(void)
 	CHECK_INT(r, 0);
 }
 
+static W2eOversized *
+oversized(uint64_t bytes, size_t digest_len)
+{
+	static uint8_t digest[40];
+	W2eOversized *o = arena_alloc(sizeof(*o));
+
+	wal2events__v1__oversized__init(o);
+	for (size_t i = 0; i < sizeof(digest); i++)
+		digest[i] = (uint8_t) i;
+	o->bytes = bytes;
+	o->sha256.data = digest;
+	o->sha256.len = digest_len;
+	return o;
+}
+
+#define DIGEST_HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+/* Oversized markers: a value, an event's body, the message's count. */
+static void
+test_oversized(void)
+{
+	W2eTransaction *txn = txn_example();
+	W2eRowChange *row = row_change(W2E_OP_INSERT, 0, W2E_OLD_NONE);
+	W2eValue   *big = v_unset();
+	W2eEvent   *event = event_message(1, "app", "", 0);
+	W2eError	err;
+
+	big->kind_case = W2E_KIND(OVERSIZED);
+	big->oversized = oversized(1000000000, 32);
+	txn_add_relation(txn, orders_relation());
+	row_new(row, 3, v_int(1), big, v_null());
+	txn_add_event(txn, event_row(0, "orders-created", "1", row));
+	event->body_case = W2E_BODY_OVERSIZED;
+	event->oversized = oversized(3000, 32);
+	txn_add_event(txn, event);
+	txn->oversized = 2;
+	CHECK_STR(to_json(txn, &err),
+			  EXAMPLE_HEADER ",\"oversized\":2,\"events\":["
+			  EVENT(0, "0/16B3E00", "orders-created", "1")
+			  ",\"operation\":\"insert\",\"schema\":\"public\",\"table\":\"orders\","
+			  "\"new\":{\"id\":1,\"note\":{\"oversized\":{\"bytes\":1000000000,\"sha256\":\"" DIGEST_HEX "\"}},"
+			  "\"total\":null}},"
+			  EVENT(1, "0/16B3E40", "message", "") ",\"oversized\":{\"bytes\":3000,\"sha256\":\"" DIGEST_HEX "\"}}]}");
+
+	/* a digest that is not SHA-256's length, or no marker at all */
+	event->oversized = oversized(3000, 20);
+	CHECK(to_json(txn, &err) == NULL);
+	CHECK_STR(err.message, "event 1: oversized marker has a 20-byte sha256, expected 32");
+	event->oversized = NULL;
+	CHECK(to_json(txn, &err) == NULL);
+	CHECK_STR(err.message, "event 1: oversized marker is missing");
+}
+
 /* A message built in memory gets the parse-time checks. */
 static void
 test_invalid_in_memory(void)
@@ -271,5 +324,6 @@ const UnitTest json_tests[] = {
 	{"json: logical message content and content_hex", test_logical_message},
 	{"json: appends, and restores the buffer on failure", test_appends_and_restores},
 	{"json: inconsistent message built in memory", test_invalid_in_memory},
+	{"json: oversized value, event and count", test_oversized},
 	{NULL, NULL}
 };
