@@ -945,11 +945,14 @@ test_rejecting() {
   sql "INSERT INTO j SELECT generate_series(1, 10)"
   wait_confirmed rej1 30
   "$JS" delete "$NATS" REJECT
+  # (the slot may still move up to the WAL written before the INSERT, such
+  # as the bgwriter's running-xacts records, confirmed from keepalives)
   local before
-  before=$(confirmed_flush rej1)
+  before=$(sql "SELECT pg_current_wal_insert_lsn()")
   sql "INSERT INTO j SELECT generate_series(11, 20)"
   sleep 4
-  check "rejecting: nothing is confirmed while the hub rejects" test "$(confirmed_flush rej1)" = "$before"
+  check "rejecting: nothing is confirmed while the hub rejects" \
+    sql_is t "SELECT confirmed_flush_lsn <= '$before' FROM pg_replication_slots WHERE slot_name = 'rej1'"
   check "rejecting: the shipper keeps running" kill -0 "$SHIP_PID"
   "$JS" create "$NATS" REJECT 'rej.>'
   check "rejecting: resumes once the stream is back" wait_confirmed rej1 30
