@@ -12,6 +12,7 @@
 #include "access/htup_details.h"
 #include "utils/memutils.h"
 
+#include "oversize.h"
 #include "pbwrite.h"
 #include "plugin.h"
 #include "relcache.h"
@@ -78,7 +79,10 @@ form_partition_key(PluginState *state, RelationEntry *entry, TupleDesc desc,
 			resetStringInfo(&state->key);
 			return;
 		}
-		append_value_text(&state->key, &column->encoder, value);
+		if (oversize_value_exceeds(&column->encoder, value, HEADER_TEXT_MAX))
+			oversize_append_value_digest(&state->key, value);
+		else
+			append_value_text(&state->key, &column->encoder, value);
 	}
 }
 

@@ -17,18 +17,19 @@
 
 #include "access/htup_details.h"
 
+#include "oversize.h"
 #include "pbwrite.h"
 #include "plugin.h"
 #include "values.h"
 #include "wire.h"
 
 /*
- * The text of shipped column i of the deformed row, NULL when NULL or
- * absent. An INSERT's values are all in the WAL, so one that is not
- * (value_not_in_wal) cannot happen; it would count as NULL, never be read.
+ * Shipped column i of the deformed row, NULL when NULL or absent. An
+ * INSERT's values are all in the WAL, so one that is not (value_not_in_wal)
+ * cannot happen; it would count as NULL, never be read.
  */
-static char *
-column_text(RelationEntry *entry, int i)
+static ColumnState *
+present_column(RelationEntry *entry, int i)
 {
 	ColumnState *column;
 
@@ -38,7 +39,29 @@ column_text(RelationEntry *entry, int i)
 	if (entry->isnull[column->attindex] ||
 		value_not_in_wal(column->attlen, entry->values[column->attindex]))
 		return NULL;
-	return value_text(&column->encoder, entry->values[column->attindex]);
+	return column;
+}
+
+/*
+ * The text of shipped column i, NULL when NULL or absent. A value larger
+ * than limit bytes (0: max-event-bytes) is never converted whole: its text
+ * is '~' and its SHA-256 (oversize.h), so no row can stop the slot.
+ */
+static char *
+column_text(RelationEntry *entry, int i, Size limit)
+{
+	ColumnState *column = present_column(entry, i);
+	Datum		value;
+	StringInfoData digest;
+
+	if (column == NULL)
+		return NULL;
+	value = entry->values[column->attindex];
+	if (!oversize_value_exceeds(&column->encoder, value, limit))
+		return value_text(&column->encoder, value);
+	initStringInfo(&digest);
+	oversize_append_value_digest(&digest, value);
+	return digest.data;
 }
 
 static void
@@ -56,7 +79,7 @@ static void
 encode_body(StringInfo buf, RelationEntry *entry, TupleDesc desc)
 {
 	int			start = pb_begin_message(buf, EVENT_DOMAIN);
-	char	   *payload = column_text(entry, entry->outbox_columns.payload);
+	char	   *payload = column_text(entry, entry->outbox_columns.payload, 0);
 
 	/* a NULL payload is JSON null: the payload is always JSON text */
 	if (payload == NULL)
@@ -67,7 +90,7 @@ encode_body(StringInfo buf, RelationEntry *entry, TupleDesc desc)
 	{
 		char	   *value;
 
-		if (outbox_own_column(entry, i) || (value = column_text(entry, i)) == NULL)
+		if (outbox_own_column(entry, i) || (value = column_text(entry, i, 0)) == NULL)
 			continue;
 		put_tag(buf, NameStr(TupleDescAttr(desc, entry->columns[i].attindex)->attname), value);
 	}
@@ -83,12 +106,14 @@ encode_outbox_event(PluginState *state, Relation relation, RelationEntry *entry,
 	char	   *type;
 	char	   *key;
 	char	   *id;
+	ColumnState *payload;
 	int			start;
 
 	heap_deform_tuple(&change->data.tp.newtuple->tuple, desc, entry->values, entry->isnull);
-	type = column_text(entry, entry->outbox_columns.type);
-	key = column_text(entry, entry->outbox_columns.key);
-	id = column_text(entry, entry->outbox_columns.id);
+	type = column_text(entry, entry->outbox_columns.type, HEADER_TEXT_MAX);
+	key = column_text(entry, entry->outbox_columns.key, HEADER_TEXT_MAX);
+	id = column_text(entry, entry->outbox_columns.id, HEADER_TEXT_MAX);
+	payload = present_column(entry, entry->outbox_columns.payload);
 
 	/* an event always has a type: a row without one gets the route's */
 	if (type == NULL || type[0] == '\0')
@@ -98,6 +123,11 @@ encode_outbox_event(PluginState *state, Relation relation, RelationEntry *entry,
 		appendBinaryStringInfo(&w->buf, entry->subject_field.data, entry->subject_field.len);
 	if (id != NULL)
 		put_text(&w->buf, EVENT_ID_OVERRIDE, id, strlen(id));
-	encode_body(&w->buf, entry, desc);
+	/* a payload past max-event-bytes: the event's body is its marker */
+	if (payload != NULL &&
+		oversize_value_exceeds(&payload->encoder, entry->values[payload->attindex], 0))
+		oversize_put_value_body(&w->buf, entry->values[payload->attindex]);
+	else
+		encode_body(&w->buf, entry, desc);
 	writer_end_event(w, start);
 }

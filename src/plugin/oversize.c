@@ -130,16 +130,16 @@ put_marker(StringInfo out, int field, Size bytes, const uint8 *digest,
 }
 
 /*
- * The value's bytes as the database stores them, uncompressed, hashed. An
- * indirect pointer (a TOASTed value decoded from the WAL) is followed, so a
- * value held in memory uncompressed is hashed in place.
+ * The value's bytes as the database stores them, uncompressed, hashed; their
+ * count returned. An indirect pointer (a TOASTed value decoded from the WAL)
+ * is followed, so a value held in memory uncompressed is hashed in place.
  */
-static void
-put_value_marker(StringInfo out, Datum value)
+static Size
+value_digest(Datum value, uint8 *digest)
 {
 	struct varlena *v = (struct varlena *) DatumGetPointer(value);
 	struct varlena *plain;
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	Size		bytes;
 
 	if (VARATT_IS_EXTERNAL_INDIRECT(v))
 	{
@@ -149,10 +149,81 @@ put_value_marker(StringInfo out, Datum value)
 		v = (struct varlena *) redirect.pointer;
 	}
 	plain = pg_detoast_datum_packed(v);
-	sha256(VARDATA_ANY(plain), VARSIZE_ANY_EXHDR(plain), digest);
-	put_marker(out, VAL_OVERSIZED, VARSIZE_ANY_EXHDR(plain), digest, "a value");
+	bytes = VARSIZE_ANY_EXHDR(plain);
+	sha256(VARDATA_ANY(plain), bytes, digest);
 	if (plain != v)
 		pfree(plain);
+	return bytes;
+}
+
+static void
+put_value_marker(StringInfo out, Datum value)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	Size		bytes = value_digest(value, digest);
+
+	put_marker(out, VAL_OVERSIZED, bytes, digest, "a value");
+}
+
+/* '~' and the digest in lower-case hex. */
+static void
+append_digest(StringInfo out, const uint8 *digest)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	appendStringInfoChar(out, '~');
+	for (int i = 0; i < PG_SHA256_DIGEST_LENGTH; i++)
+	{
+		appendStringInfoChar(out, hex[digest[i] >> 4]);
+		appendStringInfoChar(out, hex[digest[i] & 15]);
+	}
+}
+
+#define DIGEST_TEXT_LEN (1 + 2 * PG_SHA256_DIGEST_LENGTH)
+
+const char *
+oversize_header_text(const char *text, int len, int *out_len)
+{
+	StringInfoData cut;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	*out_len = len;
+	if (len <= HEADER_TEXT_MAX)
+		return text;
+	sha256(text, len, digest);
+	initStringInfo(&cut);
+	appendBinaryStringInfo(&cut, text,
+						   pg_mbcliplen(text, len, HEADER_TEXT_MAX - DIGEST_TEXT_LEN));
+	append_digest(&cut, digest);
+	*out_len = cut.len;
+	return cut.data;
+}
+
+bool
+oversize_value_exceeds(const TypeEncoder *encoder, Datum value, Size limit)
+{
+	/* fixed-length values are small; on-disk TOAST is never read here */
+	if (encoder->typlen != -1 || VARATT_IS_EXTERNAL_ONDISK(DatumGetPointer(value)))
+		return false;
+	return toast_raw_datum_size(value) - VARHDRSZ > (limit > 0 ? limit : budget.limit);
+}
+
+void
+oversize_append_value_digest(StringInfo out, Datum value)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	value_digest(value, digest);
+	append_digest(out, digest);
+}
+
+void
+oversize_put_value_body(StringInfo buf, Datum value)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	Size		bytes = value_digest(value, digest);
+
+	put_marker(buf, EVENT_OVERSIZED, bytes, digest, "an outbox payload");
 }
 
 /* Worst-case output bytes per stored byte of a value encoded natively. */

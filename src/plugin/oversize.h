@@ -55,6 +55,32 @@ extern void oversize_put_message(StringInfo buf, const char *content, Size size)
  */
 extern Size oversize_end_event(StringInfo buf);
 
+/*
+ * Texts of an event's header (its type, its partition key, an outbox row's
+ * id) are part of every message, NATS header and subject that carries the
+ * event: each is kept to HEADER_TEXT_MAX bytes. A longer one is cut at a
+ * character boundary and followed by '~' and the SHA-256 of the whole text
+ * in hex, so the same text always gives the same header.
+ */
+#define HEADER_TEXT_MAX 4096
+
+/* The header text to write for text (len bytes), its length in *out_len. */
+extern const char *oversize_header_text(const char *text, int len, int *out_len);
+
+/*
+ * Whether a column value's text may be larger than limit bytes, known
+ * without converting it (a variable-length value stored larger): such a
+ * value is never converted to text whole, since a 1 GB one would not fit a
+ * buffer. limit 0: the event's own limit (max-event-bytes).
+ */
+extern bool oversize_value_exceeds(const TypeEncoder *encoder, Datum value, Size limit);
+
+/* '~' and the SHA-256 (hex) of the value's bytes as stored, uncompressed. */
+extern void oversize_append_value_digest(StringInfo out, Datum value);
+
+/* The event's body as a marker over a value too large for it (an outbox payload). */
+extern void oversize_put_value_body(StringInfo buf, Datum value);
+
 /* Markers written since the last call (the count of the chunk). */
 extern uint32 oversize_take_count(void);
 

@@ -182,6 +182,7 @@ writer_begin_event(TxnWriter *w, RelationEntry *entry, uint32 *relation_index,
 {
 	StringInfo	buf = &w->buf;
 	int			start;
+	int			type_len;
 
 	if (w->chunk_open && chunk_full(w))
 		close_chunk(w, false);
@@ -206,9 +207,13 @@ writer_begin_event(TxnWriter *w, RelationEntry *entry, uint32 *relation_index,
 	oversize_begin_event(buf, start);
 	if (w->position > 0)
 		pb_uint(buf, EVENT_POSITION, w->position);
-	put_text(buf, EVENT_TYPE, type, strlen(type));
+	type = oversize_header_text(type, strlen(type), &type_len);
+	put_text(buf, EVENT_TYPE, type, type_len);
 	if (key_len > 0)
+	{
+		partition_key = oversize_header_text(partition_key, key_len, &key_len);
 		put_text(buf, EVENT_PARTITION_KEY, partition_key, key_len);
+	}
 	pb_uint(buf, EVENT_LSN, lsn);
 	return start;
 }
