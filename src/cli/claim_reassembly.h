@@ -18,7 +18,13 @@
 
 #define CLAIM_ID_MAX 256
 #define CLAIM_CHUNKS_MAX (1 << 20)	/* more chunks than a 1 GB event needs: malformed */
-#define CLAIM_SEARCH_MAX 10000	/* other messages looked past for an event's chunks */
+/*
+ * Other sources' messages looked past for an event's chunks, at most: a busy
+ * shipper can interleave thousands of its messages while another publishes
+ * a large claim check (4,000 seen on loopback, more on a slow machine); each
+ * one looked past costs one read, so this is a bound, not a budget.
+ */
+#define CLAIM_SEARCH_MAX 1000000
 
 /* The claim check being collected from delivered chunks. */
 typedef struct ClaimReassembly

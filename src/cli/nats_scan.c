@@ -188,7 +188,8 @@ nats_stream_scan(jsCtx *js, const char *stream, uint64_t from, const char *sourc
 		return 0;
 	if (read_range(js, stream, from, *last_seq, source, found, error, error_size) != 0)
 		return -1;
-	qsort(found->keys, found->count, sizeof(StoredKey), key_compare);
+	if (found->count > 1)		/* keys is NULL while nothing was found */
+		qsort(found->keys, found->count, sizeof(StoredKey), key_compare);
 	return 0;
 }
 
