@@ -1,15 +1,15 @@
 /*
  * envelope_check.c
  *    Does the shipper's envelope, built from the plugin's own bytes
- *    (src/cli/envelope.c, envelope_set_message), say exactly what
+ *    (src/cli/envelope/envelope.c, envelope_set_message), say exactly what
  *    protobuf-c's packing of the same envelope says? For every event of
  *    every Transaction in framed streams (pg_recvlogical -o format=protobuf
  *    -o framing=delimited -f FILE): the same bytes, or else both decode to
  *    the same JSON and the copy packs back to protobuf-c's bytes.
  *
- *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc/lib -Isrc/gen -Isrc/cli
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc/lib -Isrc/gen -Isrc/cli -Isrc/cli/core -Isrc/cli/envelope
  *      -I$(pg_config --includedir) -o envelope_check bench/ship/envelope_check.c
- *      src/cli/envelope.c src/lib/(every .c) src/gen/wal2events.pb-c.c -lprotobuf-c -lm
+ *      src/cli/envelope/envelope.c src/lib/(every .c) src/gen/wal2events.pb-c.c -lprotobuf-c -lm
  *   ./envelope_check STREAM...
  *
  * Prints "events N, byte-identical N, different N"; exit status 1 when any

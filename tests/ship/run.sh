@@ -46,6 +46,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# the CLI's folders (src/cli/Makefile, CLI_DIRS): headers are found by name
+CLI=$ROOT/src/cli
+CLI_INC=$(for d in . commands core envelope sinks sinks/file sinks/jetstream nats; do printf ' -I%s/%s' "$CLI" "$d"; done)
 CFLAGS_TEST="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter"
 build() {
   if [ "${W2E_SANITIZE:-0}" = 1 ]; then
@@ -53,13 +56,13 @@ build() {
     CFLAGS_TEST="$CFLAGS_TEST $(make -s -C "$ROOT/src/cli" --no-print-directory san-flags)"
   fi
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
-    $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$JS" "$ROOT/tests/ship/js_dump.c" \
-      "$ROOT/src/cli/stream_reader.c" "$ROOT/src/cli/claim_reassembly.c" "$ROOT/src/cli/envelope_read.c" \
-      "$ROOT/src/cli/nats_auth.c" "$ROOT/src/cli/nats_url.c" "$ROOT/src/cli/nkey.c" \
+    $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$JS" "$ROOT/tests/ship/js_dump.c" \
+      "$CLI/nats/stream_reader.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
+      "$CLI/nats/nats_auth.c" "$CLI/nats/nats_url.c" "$CLI/nats/nkey.c" \
       "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lcrypto -lm &&
-    $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" -I"$ROOT/src/cli" -o "$WORK/ship_unit" \
-      "$ROOT/tests/ship/ship_unit.c" "$ROOT/src/cli/subject.c" "$ROOT/src/cli/delivery.c" \
-      "$ROOT/src/cli/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
+    $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$WORK/ship_unit" \
+      "$ROOT/tests/ship/ship_unit.c" "$CLI/sinks/jetstream/subject.c" "$CLI/core/delivery.c" \
+      "$CLI/core/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
 }
 
 # subject templates and delivery tracking, in C (tests/ship/ship_unit.c)
