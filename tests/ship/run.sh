@@ -48,7 +48,7 @@ trap cleanup EXIT
 
 # the CLI's folders (src/cli/Makefile, CLI_DIRS): headers are found by name
 CLI=$ROOT/src/cli
-CLI_INC=$(for d in . commands core envelope sinks sinks/file sinks/jetstream nats; do printf ' -I%s/%s' "$CLI" "$d"; done)
+CLI_INC=$(for d in . commands core envelope sinks sinks/file sinks/jetstream nats common; do printf ' -I%s/%s' "$CLI" "$d"; done)
 CFLAGS_TEST="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter"
 build() {
   if [ "${W2E_SANITIZE:-0}" = 1 ]; then
@@ -62,7 +62,7 @@ build() {
       "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lcrypto -lm &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$CLI/sinks/jetstream/subject.c" "$CLI/core/delivery.c" \
-      "$CLI/core/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
+      "$CLI/common/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
 }
 
 # subject templates and delivery tracking, in C (tests/ship/ship_unit.c)
