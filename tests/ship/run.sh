@@ -110,6 +110,17 @@ test_usage() {
   expect "usage: unknown --to" 2 "unknown target" -- "$W2E" ship --slot s --to kafka://x
   expect "usage: -o format is ship's" 2 "set by wal2events ship" -- "$W2E" ship --slot s --to - -o format=json
   expect "usage: --subject needs nats" 2 "only applies to --to nats" -- "$W2E" ship --slot s --to - --subject 'x.{type}'
+  # a sink's own flags (the registry, src/cli/sinks/sink.c): checked by that sink, only with its --to
+  expect "usage: a NATS flag with a file sink" 2 "--nats-creds only applies to --to nats://HOST:PORT" -- \
+    "$W2E" ship --slot s --to file:/nonexistent/x --nats-creds /nonexistent
+  expect "usage: a sink flag given twice" 2 "--subject given twice" -- \
+    "$W2E" ship --slot s --subject a.b --to nats://127.0.0.1:1 --subject c.d
+  expect "usage: a sink flag before --to is checked by that sink" 2 "invalid duration '0' for --ack-timeout" -- \
+    "$W2E" ship --ack-timeout 0 --slot s --to nats://127.0.0.1:1
+  expect "usage: --stream and --create-stream" 2 "only one of --stream and --create-stream" -- \
+    "$W2E" ship --slot s --to nats://127.0.0.1:1 --stream A --create-stream B
+  expect "usage: a sink flag needs its value" 2 "--stream needs a value" -- "$W2E" ship --slot s --to nats://127.0.0.1:1 --stream
+  expect "usage: tail takes no sink flag" 2 "unknown option '--subject'" -- "$W2E" tail --subject a.b
   local flag missing=""
   "$W2E" ship --help >"$WORK/help.txt"
   for flag in --dbname --slot --create-slot --option --to --payload --subject --stream --create-stream \
