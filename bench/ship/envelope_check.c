@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "envelope.h"
-#include "internal.h"
+#include "wal2events.h"
 
 static uint8_t *
 read_file(const char *path, size_t *len)
