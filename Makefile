@@ -51,10 +51,14 @@ $(GEN): proto/wal2events.proto
 $(OBJS): src/gen/wal2events.pb-c.h $(wildcard src/plugin/*.h src/lib/*.h)
 
 # The CLI, its unit tests and the client library for C consumers
-# (libwal2events, with header and pkg-config file) are plain C11, built by
-# their own Makefiles from the same library sources.
+# (libwal2events, with headers and pkg-config file) are plain C11, built by
+# their own Makefiles: src/lib compiles the library once (src/lib/build/)
+# and the CLI links that archive, so the CLI waits for the library (two
+# makes in src/lib at once, with -j, would write the same objects).
+# The server module above compiles the library sources itself, with the
+# server's flags (objects next to the sources).
 all: cli clientlib
-cli: $(GEN)
+cli: $(GEN) clientlib
 	$(MAKE) -C src/cli
 clientlib: $(GEN)
 	$(MAKE) -C src/lib
