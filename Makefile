@@ -44,10 +44,13 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# Generated protobuf code: every object depends on its header.
-$(GEN): proto/wal2events.proto
+# Generated protobuf code: every object depends on its header. One rule
+# writes both files (two targets of one rule would run protoc-c twice at
+# once with -j).
+src/gen/wal2events.pb-c.c: proto/wal2events.proto
 	@mkdir -p src/gen
 	protoc-c --proto_path=proto --c_out=src/gen proto/wal2events.proto
+src/gen/wal2events.pb-c.h: src/gen/wal2events.pb-c.c
 $(OBJS): src/gen/wal2events.pb-c.h $(wildcard src/plugin/*.h src/lib/*.h)
 
 # The CLI, its unit tests and the client library for C consumers
