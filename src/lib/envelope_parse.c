@@ -38,7 +38,7 @@ w2e_envelope_parse(const uint8_t *data, size_t len,
 												 len, data);
 	if (env == NULL)
 	{
-		w2e_set_error(err, "not a valid EventEnvelope message (%zu bytes)", len);
+		w2e_set_error(err, "not a valid EventEnvelope message (%zu bytes; protobuf decoding failed or out of memory)", len);
 		return NULL;
 	}
 	if (w2e_envelope_validate(env, err) != 0)
