@@ -7,8 +7,9 @@
  * megabytes could nest arrays deep enough to overflow the stack, inside the
  * server too (wal2events.decode()). This walks the wire format along the
  * only path that can nest without bound (Transaction or EventEnvelope >
- * Event > RowChange > Value > Array > Value ...) and rejects more than W2E_MAX_ARRAY_DEPTH
- * arrays inside each other. Its own recursion is bounded by that limit.
+ * Event > RowChange > Value > Array > Value ...) and rejects more than
+ * W2E_MAX_ARRAY_DEPTH arrays inside each other. Its own recursion is
+ * bounded by that limit.
  *
  * Anything malformed is left alone: protobuf-c rejects it with the rest.
  */
@@ -39,7 +40,8 @@ child_kind(WireKind kind, uint64_t field)
 		case WIRE_EVENT:
 			return field == W2E_FIELD_EVENT_ROW ? WIRE_ROW : WIRE_LEAF;
 		case WIRE_ROW:
-			return (field == W2E_FIELD_ROW_NEW_VALUES || field == W2E_FIELD_ROW_OLD_VALUES) ? WIRE_VALUE : WIRE_LEAF;
+			return (field == W2E_FIELD_ROW_NEW_VALUES ||
+					field == W2E_FIELD_ROW_OLD_VALUES) ? WIRE_VALUE : WIRE_LEAF;
 		case WIRE_VALUE:
 			return field == W2E_FIELD_VAL_ARRAY ? WIRE_ARRAY : WIRE_LEAF;
 		case WIRE_ARRAY:

@@ -310,7 +310,8 @@ find_body(StringInfo buf, size_t *tag_at, size_t *payload_at, size_t *payload_le
 				return false;
 			continue;
 		}
-		if (W2E_WIRE_TAG_TYPE(tag) != W2E_WIRE_LEN || !w2e_read_varint(p, len, &pos, &n) || n > len - pos)
+		if (W2E_WIRE_TAG_TYPE(tag) != W2E_WIRE_LEN ||
+			!w2e_read_varint(p, len, &pos, &n) || n > len - pos)
 			return false;
 		if (W2E_WIRE_TAG_FIELD(tag) == W2E_FIELD_EVENT_ROW ||
 			W2E_WIRE_TAG_FIELD(tag) == W2E_FIELD_EVENT_DOMAIN ||

@@ -129,7 +129,8 @@ encode_tags(RelationEntry *entry, TupleDesc desc, const Route *route)
 
 		if (entry->outbox && column >= 0 && !outbox_own_column(entry, column))
 			continue;
-		start = pb_begin_message(&entry->tags_field, entry->outbox ? W2E_FIELD_DOMAIN_TAGS : W2E_FIELD_ROW_TAGS);
+		start = pb_begin_message(&entry->tags_field,
+								 entry->outbox ? W2E_FIELD_DOMAIN_TAGS : W2E_FIELD_ROW_TAGS);
 		put_text(&entry->tags_field, W2E_FIELD_MAP_KEY, lfirst(name), strlen(lfirst(name)));
 		put_text(&entry->tags_field, W2E_FIELD_MAP_VALUE, lfirst(value), strlen(lfirst(value)));
 		pb_end_message(&entry->tags_field, start);
