@@ -26,10 +26,13 @@
 #define W2E_WIRE_LEN 2			/* length-delimited: strings, bytes, messages */
 #define W2E_WIRE_FIXED32 5
 
-/* A field's tag: its number and wire type, written as a varint. */
-#define W2E_WIRE_TAG(field, wire_type) (((unsigned long long) (field) << 3) | (wire_type))
+/*
+ * A field's tag: its number and wire type, written as a varint. In the
+ * type of its arguments (an int for the numbers here, all far below 2^28).
+ */
+#define W2E_WIRE_TAG(field, wire_type) (((field) << 3) | (wire_type))
 #define W2E_WIRE_TAG_FIELD(tag) ((tag) >> 3)
-#define W2E_WIRE_TAG_TYPE(tag) ((int) ((tag) & 7))
+#define W2E_WIRE_TAG_TYPE(tag) ((tag) & 7)
 
 /* Transaction */
 #define W2E_FIELD_TXN_XID 1
