@@ -7,7 +7,8 @@
 # Tests: unit usage start_errors no_leftovers auth e2e json_subjects long_key
 # routes file file_errors dup_window frozen_hub consume consume_exit tail idle
 # claim crash outage pg_restart dedup sigterm rejecting shared_newer
-# shared_databases shared_slots rejected_size rejected_full shared_claim. Each shipper
+# shared_databases shared_slots rejected_size rejected_full shared_claim
+# envelope_check. Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -50,19 +51,26 @@ trap cleanup EXIT
 CLI=$ROOT/src/cli
 CLI_INC=$(for d in . commands core envelope sinks sinks/file sinks/jetstream nats common; do printf ' -I%s/%s' "$CLI" "$d"; done)
 CFLAGS_TEST="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter"
+# The helpers link the library's one build (src/lib/Makefile), or its
+# sanitizer variant, as the CLI does.
+LIB_A=$ROOT/src/lib/build/libwal2events.a
+ENVELOPE_CHECK=$CLI/test_envelope_check
 build() {
   if [ "${W2E_SANITIZE:-0}" = 1 ]; then
-    make -s -C "$ROOT/src/cli" asan/wal2events >/dev/null || return 1
+    make -s -C "$ROOT/src/cli" asan/wal2events asan/test_envelope_check >/dev/null || return 1
     CFLAGS_TEST="$CFLAGS_TEST $(make -s -C "$ROOT/src/cli" --no-print-directory san-flags)"
+    LIB_A=$ROOT/src/lib/build/asan/libwal2events.a
+    ENVELOPE_CHECK=$CLI/asan/test_envelope_check
   fi
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
+    { [ "${W2E_SANITIZE:-0}" = 1 ] || make -s -C "$CLI" test_envelope_check >/dev/null; } &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$JS" "$ROOT/tests/ship/js_dump.c" \
       "$CLI/nats/stream_reader.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
       "$CLI/nats/nats_auth.c" "$CLI/nats/nats_url.c" "$CLI/nats/nkey.c" \
-      "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lcrypto -lm &&
+      "$LIB_A" -lprotobuf-c -lnats -lcrypto -lm &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$CLI/sinks/jetstream/subject.c" "$CLI/core/delivery.c" \
-      "$CLI/common/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
+      "$CLI/common/ship_util.c" "$LIB_A" -lprotobuf-c
 }
 
 # subject templates and delivery tracking, in C (tests/ship/ship_unit.c)
@@ -1381,7 +1389,45 @@ assert len(big)==1 and hashlib.md5(big[0]["new"]["body"].encode()).hexdigest()==
 assert len(rows)==1+int(sys.argv[3]), (len(rows), sys.argv[3])' "$WORK/scl.all" "$want" "$(sql "SELECT count(*) FROM clb")"
 }
 
-ALL=(unit usage start_errors no_leftovers auth e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim)
+# bench/ship/envelope_check on the plugin's own output (pg_recvlogical):
+# every envelope the shipper copies out of the message's bytes says what
+# protobuf-c's packing of the same envelope says. Every kind of value and
+# event, route tags and subjects, chunks, an unchanged TOASTed value.
+test_envelope_check() {
+  local out line n identical different
+  sql "SELECT pg_create_logical_replication_slot('envchk', 'wal2events')" >/dev/null
+  sql "CREATE TABLE envchk (id int PRIMARY KEY, b bool, i2 int2, i8 int8, f4 float4, f8 float8, n numeric,
+         t text, bt bytea, d date, ts timestamp, tz timestamptz, ti time, iv interval, u uuid, j jsonb,
+         a int[], aa text[][], big text);
+       ALTER TABLE envchk REPLICA IDENTITY FULL;
+       CREATE TABLE envchk_routed (k text PRIMARY KEY, v int);
+       SELECT wal2events.route('envchk_routed', entity => 'thing', partition_key => '{k}',
+         subject => 'things.{type}', tags => '{\"team\": \"a\", \"n\": 2}')" >/dev/null &&
+  sql "ALTER TABLE envchk ALTER big SET STORAGE EXTERNAL;
+       INSERT INTO envchk SELECT g, g % 2 = 0, g, g * 1000000000::int8, g / 3.0, -g / 7.0, g * 1.5, 'row ' || g,
+         '\\x00ff'::bytea, date '2026-01-01' + g, timestamp '2026-01-01' + g * interval '1 minute',
+         now(), time '12:34:56', g * interval '1 day 2 hours', gen_random_uuid(), jsonb_build_object('g', g),
+         ARRAY[g, NULL, -g], ARRAY[['a', 'b'], ['c', NULL]], repeat('x', 10000) || g
+       FROM generate_series(1, 120) g" >/dev/null &&
+  sql "UPDATE envchk SET t = t || '!' WHERE id % 3 = 0;
+       INSERT INTO envchk (id) VALUES (1000);
+       DELETE FROM envchk WHERE id % 5 = 0" >/dev/null &&
+  sql "INSERT INTO envchk_routed VALUES ('k1', 1), ('k2', 2)" >/dev/null &&
+  sql "UPDATE envchk_routed SET v = v + 1" >/dev/null &&
+  sql "BEGIN; SELECT wal2events.emit('order-placed', 'o-1', '{\"total\": 9.99}', '{\"src\": \"test\"}');
+         SELECT pg_logical_emit_message(true, 'audit', 'hello'); COMMIT" >/dev/null &&
+  sql "TRUNCATE envchk_routed" >/dev/null || { fail "envelope_check: workload" "SQL failed"; return; }
+  pg_recvlogical -d "$DBURL" --slot envchk --start --endpos "$(sql "SELECT pg_current_wal_insert_lsn()")" \
+    -o max-events=50 -o message-prefixes=audit -f "$WORK/envchk.bin" 2>"$WORK/envchk.err" ||
+    { fail "envelope_check: pg_recvlogical" "$(tail -n 3 "$WORK/envchk.err")"; return; }
+  out=$("$ENVELOPE_CHECK" "$WORK/envchk.bin" 2>&1)
+  line=$(echo "$out" | tail -n 1)
+  read -r n identical different < <(echo "$line" | sed -n 's/^events \([0-9]*\), byte-identical \([0-9]*\), different \([0-9]*\)$/\1 \2 \3/p')
+  [ "${n:-0}" -ge 190 ] && [ "$different" = 0 ] && ok "envelope_check: the plugin's events, envelopes equal to protobuf-c's ($line)" ||
+    fail "envelope_check: the plugin's events, envelopes equal to protobuf-c's" "$(echo "$out" | tail -n 5)"
+}
+
+ALL=(unit usage start_errors no_leftovers auth e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
