@@ -21,7 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "nats_parser.h"
+#include "nats_tls.h"
 #include "nats_wire.h"
 #include "ship_common.h"
 
@@ -39,6 +43,9 @@ wire_init(NatsWire *w)
 void
 wire_close(NatsWire *w)
 {
+	if (w->ssl != NULL)
+		SSL_free(w->ssl);		/* no close_notify: the socket goes */
+	w->ssl = NULL;
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
@@ -59,7 +66,7 @@ wire_free(NatsWire *w)
 static int
 broken(NatsWire *w, const char *what, const char *detail)
 {
-	snprintf(w->error, sizeof(w->error), "%.80s%s%.200s", what, detail[0] ? ": " : "", detail);
+	snprintf(w->error, sizeof(w->error), "%.200s%s%.96s", what, detail[0] ? ": " : "", detail);
 	wire_close(w);
 	return -1;
 }
@@ -166,13 +173,44 @@ wire_publish(NatsWire *w, const char *subject, size_t subject_len, uint64_t toke
 	return 0;
 }
 
+/*
+ * One SSL_write of what is queued: like send() (-1 with errno EAGAIN when
+ * the socket is full), or -2 when the connection is broken.
+ */
+static ssize_t
+tls_send(NatsWire *w)
+{
+	size_t		len = w->out_len - w->out_off;
+	int			n,
+				e;
+	char		why[256];
+
+	ERR_clear_error();
+	n = SSL_write(w->ssl, w->out + w->out_off, len > INT32_MAX ? INT32_MAX : (int) len);
+	if (n > 0)
+		return n;
+	e = SSL_get_error(w->ssl, n);
+	if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+	{
+		errno = EAGAIN;
+		return -1;
+	}
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0 && errno != 0)
+		return broken(w, "cannot write to NATS", strerror(errno)) - 1;
+	nats_tls_io_error(why, sizeof(why));
+	return broken(w, why, "") - 1;
+}
+
 int
 wire_flush(NatsWire *w)
 {
 	while (w->fd >= 0 && w->out_off < w->out_len)
 	{
-		ssize_t		n = send(w->fd, w->out + w->out_off, w->out_len - w->out_off, MSG_NOSIGNAL);
+		ssize_t		n = w->ssl != NULL ? tls_send(w) :
+			send(w->fd, w->out + w->out_off, w->out_len - w->out_off, MSG_NOSIGNAL);
 
+		if (n == -2)
+			return -1;			/* tls_send ended the connection */
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -186,6 +224,33 @@ wire_flush(NatsWire *w)
 	if (w->out_off == w->out_len)
 		w->out_off = w->out_len = 0;
 	return 0;
+}
+
+/* read_some over TLS: decrypted bytes into in. */
+static int
+tls_recv(NatsWire *w)
+{
+	size_t		room = w->in_cap - w->in_len;
+	int			n,
+				e;
+	char		why[256];
+
+	ERR_clear_error();
+	n = SSL_read(w->ssl, w->in + w->in_len, room > INT32_MAX ? INT32_MAX : (int) room);
+	if (n > 0)
+	{
+		w->in_len += (size_t) n;
+		return 1;
+	}
+	e = SSL_get_error(w->ssl, n);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return 0;
+	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0 && errno == 0))
+		return broken(w, "NATS closed the connection", "");
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0)
+		return broken(w, "lost the connection to NATS", strerror(errno));
+	nats_tls_io_error(why, sizeof(why));
+	return broken(w, why, "");
 }
 
 /* Read into in; 1 when something came, 0 when nothing (EAGAIN), -1 on EOF or error. */
@@ -204,6 +269,8 @@ read_some(NatsWire *w)
 		w->in = grown;
 		w->in_cap = cap;
 	}
+	if (w->ssl != NULL)
+		return tls_recv(w);
 	n = recv(w->fd, w->in + w->in_len, w->in_cap - w->in_len, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;
@@ -474,6 +541,30 @@ connect_tcp(NatsWire *w, const Url *u, int64_t deadline)
 	return w->fd >= 0 ? 0 : -1;
 }
 
+/*
+ * After the server's INFO: TLS when we want it (tls://, --tls-*) or the
+ * server requires it, as nats.c does.
+ */
+static int
+start_tls(NatsWire *w, const NatsAuth *auth, const Url *u, const char *info, int64_t deadline)
+{
+	int			required = strstr(info, "\"tls_required\":true") != NULL;
+	int			offered = required || strstr(info, "\"tls_available\":true") != NULL;
+	char		why[sizeof(w->error)];
+
+	if (!auth->tls.wanted && !required)
+		return 0;
+	if (!offered)
+		return broken(w, "the NATS server does not offer TLS",
+					  "enable TLS on it, or drop tls:// and the --tls-* flags");
+	if (auth->tls.ctx == NULL)
+		return broken(w, "the NATS server requires TLS", "no TLS context was set up");
+	if (nats_tls_handshake(&auth->tls, w->fd, u->host, deadline - ship_now_ms(), &w->ssl,
+						   why, sizeof(why)) != 0)
+		return broken(w, why, "");
+	return 0;
+}
+
 /* A fresh reply subject prefix: _INBOX.<22 random characters>. */
 static void
 new_inbox(NatsWire *w)
@@ -526,8 +617,8 @@ wire_open(NatsWire *w, const char *url, const NatsAuth *auth, int timeout_ms)
 		return -1;
 	if (expect(w, NATS_OP_INFO, deadline, line, sizeof(line)) != 0)
 		return -1;
-	if (strstr(line, "\"tls_required\":true") != NULL)
-		return broken(w, "the NATS server requires TLS", "wal2events ship speaks plain NATS only");
+	if (start_tls(w, auth, &u, line, deadline) != 0)
+		return -1;
 	if (strstr(line, "\"headers\":true") == NULL)
 		return broken(w, "the NATS server does not support headers", "JetStream needs nats-server 2.2 or later");
 	mp = strstr(line, "\"max_payload\":");
