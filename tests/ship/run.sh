@@ -424,7 +424,7 @@ tls_run() {
   check "tls $name: consume over TLS exits 0" test "$st" = 0
   envelopes "$TLS_OUT/$name.consume" "$WORK/$name.dump" && truth "${name}_truth" "$WORK/$name.truth"
   check "tls $name: every event exactly once, in commit order, equal to the WAL" \
-    $CHECK stream "$WORK/$name.dump" --truth "$WORK/$name.truth" --min 350
+    $CHECK stream "$WORK/$name.dump" --truth "$WORK/$name.truth" --min 340
 }
 
 # tls_refused NAME STATUS PATTERN -- COMMAND...: expect, output kept in $TLS_OUT

@@ -73,8 +73,13 @@ load_files(NatsTls *tls, char *error, size_t size)
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, tls->key_file, SSL_FILETYPE_PEM) != 1)
 	{
-		snprintf(error, size, "--tls-key '%s' holds no private key OpenSSL can read: %s (give an unencrypted PEM key)",
-				 tls->key_file, ssl_reason());
+		const char *why = ssl_reason();
+
+		if (strcmp(why, "key values mismatch") == 0)
+			snprintf(error, size, "--tls-key '%s' is not the key of --tls-cert '%s'", tls->key_file, tls->cert_file);
+		else
+			snprintf(error, size, "--tls-key '%s' holds no private key OpenSSL can read: %s (give an unencrypted PEM key)",
+					 tls->key_file, why);
 		return -1;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1)
