@@ -313,7 +313,7 @@ nats_auth_apply(const NatsAuth *auth, natsOptions *opts)
 	natsStatus	s = natsOptions_SetURL(opts, auth->url);
 
 	if (s == NATS_OK)
-		s = nats_tls_apply(&auth->tls, auth->url, opts);
+		s = nats_tls_apply(&auth->tls, opts);
 	if (s != NATS_OK)
 		return s;
 	switch (auth->kind)

@@ -136,40 +136,10 @@ nats_tls_free(NatsTls *tls)
 	tls->ctx = NULL;
 }
 
-/* The host of the server at s (up to the next ',' or the end), into host. */
-static void
-server_host(const char *s, char *host, size_t size)
-{
-	const char *end = s + strcspn(s, ",");
-	const char *p = strstr(s, "://");
-	const char *at;
-	size_t		len;
-
-	p = p != NULL && p < end ? p + 3 : s;
-	at = memchr(p, '@', (size_t) (end - p));
-	if (at != NULL)
-		p = at + 1;
-	if (*p == '[')
-	{
-		p++;
-		len = strcspn(p, "]");
-	}
-	else
-		len = strcspn(p, ":,/");
-	if (len >= size)
-		len = size - 1;
-	memcpy(host, p, len);
-	host[len] = '\0';
-}
-
 natsStatus
-nats_tls_apply(const NatsTls *tls, const char *url, natsOptions *opts)
+nats_tls_apply(const NatsTls *tls, natsOptions *opts)
 {
 	natsStatus	s;
-	char		first[256],
-				other[256];
-	const char *p;
-	int			one_host = 1;
 
 	if (!tls->wanted)
 		return NATS_OK;			/* a server that requires TLS: nats.c turns it on itself */
@@ -179,18 +149,10 @@ nats_tls_apply(const NatsTls *tls, const char *url, natsOptions *opts)
 	if (s == NATS_OK && tls->cert_file != NULL)
 		s = natsOptions_LoadCertificatesChain(opts, tls->cert_file, tls->key_file);
 	/*
-	 * nats.c checks the certificate's name only against one expected host
-	 * name: set when every server of the list has the same host. (The
-	 * publishing connection checks each server's own host.)
+	 * No natsOptions_SetExpectedHostname: nats.c (3.4) checks each server's
+	 * certificate against that server's own host already, names and IP
+	 * addresses; one expected name would be wrong for a list of hosts.
 	 */
-	server_host(url, first, sizeof(first));
-	for (p = strchr(url, ','); p != NULL && one_host; p = strchr(p + 1, ','))
-	{
-		server_host(p + 1, other, sizeof(other));
-		one_host = strcmp(first, other) == 0;
-	}
-	if (s == NATS_OK && one_host && first[0] != '\0')
-		s = natsOptions_SetExpectedHostname(opts, first);
 	return s;
 }
 

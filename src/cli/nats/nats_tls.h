@@ -56,8 +56,8 @@ extern int	nats_tls_load(NatsTls *tls, const char *url, const char *ca_file, con
 
 extern void nats_tls_free(NatsTls *tls);
 
-/* nats.c: secure, the CA, the client certificate, the expected host name. */
-extern natsStatus nats_tls_apply(const NatsTls *tls, const char *url, natsOptions *opts);
+/* nats.c: secure, the CA, the client certificate. */
+extern natsStatus nats_tls_apply(const NatsTls *tls, natsOptions *opts);
 
 /*
  * The TLS handshake on a connected non-blocking socket to host (a name or
