@@ -16,11 +16,11 @@ WORK=$(mktemp -d /tmp/wal2events-bench-tls.XXXXXX)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 CLI=$ROOT/src/cli
-INC=$(for d in . commands core envelope sinks sinks/file sinks/jetstream nats; do printf ' -I%s/%s' "$CLI" "$d"; done)
+INC=$(for d in . commands core envelope sinks sinks/file sinks/jetstream nats common; do printf ' -I%s/%s' "$CLI" "$d"; done)
 make -s -C "$ROOT/src/cli" wal2events >/dev/null || exit 1
 cc -std=c11 -O2 -D_GNU_SOURCE -I"$ROOT/src/lib" -I"$ROOT/src/gen" $INC -o "$WORK/tls_publish" \
   "$ROOT/bench/ship/tls_publish.c" "$CLI"/nats/{nats_wire,nats_parser,nats_tls,nats_auth,nats_url,nkey}.c \
-  "$CLI/core/ship_util.c" -lnats -lssl -lcrypto || exit 1
+  "$CLI/common/ship_util.c" -lnats -lssl -lcrypto || exit 1
 
 d=$WORK/tls
 mkdir -p "$d"

@@ -27,7 +27,7 @@
 
 #include "nats_auth.h"
 #include "nats_wire.h"
-#include "ship.h"
+#include "ship_common.h"
 
 #define WINDOW 4096
 #define BODY_LEN 232
