@@ -8,8 +8,8 @@
  *
  * Why the publishing connection speaks TLS itself rather than handing TLS
  * connections to nats.c: TLS costs the same per byte in both (OpenSSL's
- * AES-GCM), while nats.c's publishing costs about ten times ours per
- * message; measured in README.md ("TLS and credentials").
+ * AES-GCM), while nats.c's publishing costs ten to twenty times ours per
+ * message; measured in README.md ("TLS"), bench/ship/tls.sh.
  *
  * The files are read once, at option parsing, into one OpenSSL context
  * (a missing or unreadable file is a usage error naming it). The server is
