@@ -1532,6 +1532,8 @@ if ! build >"$WORK/build.log" 2>&1; then
 fi
 start_postgres && start_nats && sql "CREATE EXTENSION wal2events" ||
   { echo "cannot start PostgreSQL or nats-server"; echo "0 passed, 1 failed"; exit 1; }
+[ "${NATS_TLS:-0}" = 1 ] &&
+  check "NATS_TLS=1: the hub requires TLS, at $NATS" grep -q "TLS required for client connections" "$WORK/nats.log"
 for t in "${TESTS[@]}"; do
   echo "== $t"
   "test_$t"
