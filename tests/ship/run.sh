@@ -4,7 +4,7 @@
 #
 #   tests/ship/run.sh [TEST ...]     (as root; default: every test)
 #
-# Tests: unit usage start_errors no_leftovers auth e2e json_subjects long_key
+# Tests: unit usage start_errors no_leftovers auth tls e2e json_subjects long_key
 # routes file file_errors dup_window frozen_hub consume consume_exit tail idle
 # claim crash outage pg_restart dedup sigterm rejecting shared_newer
 # shared_databases shared_slots rejected_size rejected_full shared_claim
@@ -13,6 +13,8 @@
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
 # KEEP=1 keeps the work directory; VALGRIND=0 runs e2e without valgrind.
+# NATS_TLS=1 runs the tests against a nats-server that requires TLS
+# (tls:// URLs, the test CA trusted through SSL_CERT_FILE).
 # W2E_SANITIZE=1 runs wal2events (src/cli/asan/wal2events), js_dump and
 # ship_unit built with AddressSanitizer and UndefinedBehaviorSanitizer
 # (clang, without valgrind): any report of any process, leaks included,
@@ -66,8 +68,9 @@ build() {
     { [ "${W2E_SANITIZE:-0}" = 1 ] || make -s -C "$CLI" test_envelope_check >/dev/null; } &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$JS" "$ROOT/tests/ship/js_dump.c" \
       "$CLI/nats/stream_reader.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
-      "$CLI/nats/nats_auth.c" "$CLI/nats/nats_url.c" "$CLI/nats/nkey.c" \
-      "$LIB_A" -lprotobuf-c -lnats -lcrypto -lm &&
+      "$CLI/nats/nats_auth.c" "$CLI/nats/nats_url.c" "$CLI/nats/nkey.c" "$CLI/nats/nats_tls.c" \
+      "$CLI/nats/nats_connect_error.c" "$CLI/nats/nats_wire.c" "$CLI/nats/nats_parser.c" "$CLI/common/ship_util.c" \
+      "$LIB_A" -lprotobuf-c -lnats -lssl -lcrypto -lm &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$CLI/sinks/jetstream/subject.c" "$CLI/core/delivery.c" \
       "$CLI/common/ship_util.c" "$LIB_A" -lprotobuf-c
@@ -388,6 +391,143 @@ test_auth() {
     "$W2E" consume --from "nats://u:$pw@127.0.0.1:1,nats://$token@127.0.0.1:2" --stream X
 }
 
+# tls_certs DIR: a CA, a server certificate for 127.0.0.1 and localhost, a
+# client certificate, another CA, and a server certificate for another name
+tls_certs() {
+  local d=$1
+  mkdir -p "$d"
+  ca() { openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" -keyout "$d/$1.key" -out "$d/$1.pem"; }
+  signed() { # NAME CN SAN
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$d/$1.key" -out "$d/$1.csr" &&
+      printf '%s\n' "${3:+subjectAltName=$3}" >"$d/$1.ext" &&
+      openssl x509 -req -days 2 -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+        -out "$d/$1.pem" -extfile "$d/$1.ext"
+  }
+  { ca ca "wal2events test CA" && ca other_ca "another CA" &&
+    signed server "nats test server" "IP:127.0.0.1,DNS:localhost" &&
+    signed client shipper "" && signed elsewhere "nats elsewhere" "DNS:elsewhere.example"; } >"$d/openssl.log" 2>&1
+}
+
+# tls_run NAME URL WRAPPER FLAGS...: ship the tl table's rows over TLS until
+# confirmed (progress, metrics), ps kept; then consume them back over TLS
+# and compare with the WAL; every output into $TLS_OUT
+tls_run() {
+  local name=$1 url=$2 wrap=$3 mport st
+  shift 3
+  mport=$(w2e_free_port)
+  new_slot "$name"
+  SHIP_WRAPPER=$wrap ship_bg "$TLS_OUT/$name.log" --slot "$name" --to "$url" --create-stream "${name^^}" \
+    --subject "$name.{type}" -o max-events=50 --progress-interval 200ms --metrics "127.0.0.1:$mport" "$@"
+  sql "INSERT INTO tl SELECT g, 'row ' || g FROM generate_series($TLS_NEXT, $TLS_NEXT + 299) g"
+  # a row of 3.2 MB: claim-checked, writes of megabytes over TLS
+  sql "INSERT INTO tl VALUES ($TLS_NEXT + 300, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 100000) g))"
+  sql "UPDATE tl SET body = 'changed' WHERE id % 7 = 0 AND id >= $TLS_NEXT"
+  TLS_NEXT=$((TLS_NEXT + 1000))
+  check "tls $name: shipped and confirmed" wait_confirmed "$name" 60
+  sleep 0.3
+  (exec 3<>"/dev/tcp/127.0.0.1/$mport" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) >"$TLS_OUT/$name.metrics"
+  { tr '\0' ' ' <"/proc/$SHIP_PID/cmdline"; echo; ps -ww -o args= -p "$SHIP_PID"; } >"$TLS_OUT/$name.cmdline"
+  ship_stop
+  check "tls $name: exit status 0" test "$SHIP_STATUS" = 0
+  $wrap "$W2E" consume --from "$url" --stream "${name^^}" "$@" >"$TLS_OUT/$name.consume" 2>"$TLS_OUT/$name.consume.err"
+  st=$?
+  check "tls $name: consume over TLS exits 0" test "$st" = 0
+  envelopes "$TLS_OUT/$name.consume" "$WORK/$name.dump" && truth "${name}_truth" "$WORK/$name.truth"
+  check "tls $name: every event exactly once, in commit order, equal to the WAL" \
+    $CHECK stream "$WORK/$name.dump" --truth "$WORK/$name.truth" --min 340
+}
+
+# tls_refused NAME STATUS PATTERN -- COMMAND...: expect, output kept in $TLS_OUT
+tls_refused() {
+  expect "$@"
+  cat "$WORK/expect.out" "$WORK/expect.err" >>"$TLS_OUT/refused.txt"
+}
+
+# TLS against nats-servers that require it (verify: true: a client
+# certificate too) with authorization (user and password, NKey): ship
+# exactly once and consume back over TLS; an untrusted server certificate,
+# a certificate for another host, a missing client certificate, TLS to a
+# server without it, plain nats:// to a TLS server are one-line errors
+# naming the problem, exit 4; unreadable files are usage errors naming
+# them; no secret in any output or in ps.
+test_tls() {
+  local d=$WORK/tls pw="Pw-$$-tls-s3cret" pub seed port url elsewhere key_line
+  TLS_OUT=$d/out TLS_NEXT=1
+  mkdir -p "$TLS_OUT"
+  tls_certs "$d" || { fail "tls: make the certificates" "$(tail -n 3 "$d/openssl.log")"; return; }
+  pub=$(python3 "$ROOT/tests/ship/nkeys.py" user "$d")
+  seed=$(grep '^SU' "$d/user.creds")
+  printf '%s\n' "$pw" >"$d/pw"
+  auth_server tls_verify "tls { cert_file: \"$d/server.pem\", key_file: \"$d/server.key\", ca_file: \"$d/ca.pem\", verify: true }
+authorization { users = [ { user: shipper, password: \"$pw\" }, { nkey: $pub } ] }"
+  url=tls://${AUTH_URL#nats://}
+  auth_server tls_elsewhere "tls { cert_file: \"$d/elsewhere.pem\", key_file: \"$d/elsewhere.key\" }"
+  elsewhere=tls://${AUTH_URL#nats://}
+  sql "CREATE TABLE tl (id int PRIMARY KEY, body text)"
+  sql "ALTER TABLE tl ALTER body SET STORAGE EXTERNAL"
+  local client=(--tls-ca "$d/ca.pem" --tls-cert "$d/client.pem" --tls-key "$d/client.key")
+
+  tls_run tls_user "$url" "env NATS_PASSWORD=$pw" "${client[@]}" --nats-user shipper
+  tls_run tls_nkey "$url" "" "${client[@]}" --nats-creds "$d/user.creds"
+  # a name of the certificate (DNS), and nats:// with --tls-ca: TLS too
+  tls_run tls_name "nats://localhost:${url##*:}" "" "${client[@]}" --nats-creds "$d/user.creds"
+  check "tls: progress lines were written" grep -q 'events/s' "$TLS_OUT/tls_user.log"
+  check "tls: metrics were served" grep -q '^wal2events_events_acknowledged_total [1-9]' "$TLS_OUT/tls_nkey.metrics"
+
+  local cmd flag missing=""
+  for cmd in ship consume; do
+    "$W2E" $cmd --help >"$d/help"
+    for flag in --tls-ca --tls-cert --tls-key tls://; do
+      grep -q -- "$flag" "$d/help" || missing="$missing $cmd:$flag"
+    done
+  done
+  [ -z "$missing" ] && ok "tls: ship and consume --help list the TLS flags" ||
+    fail "tls: --help lists the TLS flags" "missing:$missing"
+
+  new_slot tls_bad
+  tls_refused "tls: an untrusted server certificate is exit 4 naming the X509 error" 4 \
+    "TLS certificate is not trusted: unable to get local issuer certificate (is --tls-ca '$d/other_ca.pem' the CA" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --create-stream TLS_BAD --subject 'tls_bad.{type}' \
+    --tls-ca "$d/other_ca.pem" --tls-cert "$d/client.pem" --tls-key "$d/client.key" --nats-creds "$d/user.creds"
+  tls_refused "tls: without --tls-ca, the system's trust store does not know the CA" 4 \
+    "not trusted: unable to get local issuer certificate (give the CA that signed it with --tls-ca FILE)" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --stream TLS_BAD --tls-cert "$d/client.pem" --tls-key "$d/client.key" \
+    --nats-creds "$d/user.creds"
+  tls_refused "tls: no client certificate for a verify: true server is exit 4 saying which flags" 4 \
+    "the NATS server refused the TLS connection: .*give --tls-cert and --tls-key" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --stream TLS_BAD --tls-ca "$d/ca.pem" --nats-creds "$d/user.creds"
+  tls_refused "tls: a certificate for another host is exit 4" 4 \
+    "certificate is not for 127.0.0.1: IP address mismatch" -- \
+    "$W2E" ship --slot tls_bad --to "$elsewhere" --stream TLS_BAD --tls-ca "$d/ca.pem"
+  tls_refused "tls: plain nats:// to a server requiring TLS is exit 4 (TLS, then an untrusted certificate)" 4 \
+    "at nats://127.0.0.1:.*TLS certificate is not trusted" -- \
+    "$W2E" ship --slot tls_bad --to "nats://${url#tls://}" --stream TLS_BAD --nats-creds "$d/user.creds"
+  [ "${NATS_TLS:-0}" = 1 ] ||
+    tls_refused "tls: tls:// to a server without TLS is exit 4" 4 "the NATS server does not offer TLS" -- \
+      "$W2E" ship --slot tls_bad --to "tls://${NATS#nats://}" --stream TLS_BAD
+  tls_refused "tls: wrong password over TLS is exit 4, authorization violation" 4 "authorization violation (check --nats-user" -- \
+    env NATS_PASSWORD=wrong "$W2E" ship --slot tls_bad --to "$url" --stream TLS_BAD "${client[@]}" --nats-user shipper
+  tls_refused "tls: consume with an untrusted certificate is exit 4" 4 "TLS certificate is not trusted" -- \
+    "$W2E" consume --from "$url" --stream TLS_USER --tls-ca "$d/other_ca.pem" --tls-cert "$d/client.pem" --tls-key "$d/client.key"
+  tls_refused "tls: a missing --tls-ca file is exit 2 naming it" 2 "cannot read --tls-ca '$d/none': No such file" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --tls-ca "$d/none"
+  tls_refused "tls: a --tls-cert that is no certificate is exit 2 naming it" 2 "--tls-cert '$d/pw' holds no certificate" -- \
+    "$W2E" consume --from "$url" --stream X --tls-cert "$d/pw" --tls-key "$d/client.key"
+  tls_refused "tls: the key of another certificate is exit 2" 2 "--tls-key '$d/server.key' is not the key of --tls-cert" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --tls-cert "$d/client.pem" --tls-key "$d/server.key"
+  tls_refused "tls: --tls-cert without --tls-key is exit 2" 2 "--tls-cert and --tls-key go together" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --tls-cert "$d/client.pem"
+  tls_refused "tls: TLS flags only apply to nats" 2 "--tls-ca only applies to --to nats" -- \
+    "$W2E" ship --slot tls_bad --to - --tls-ca "$d/ca.pem"
+
+  key_line=$(sed -n 2p "$d/client.key")
+  local leaks
+  leaks=$(grep -rl -F -e "$pw" -e "$seed" -e "$key_line" "$TLS_OUT")
+  [ -z "$leaks" ] && ok "tls: no secret (password, seed, private key) in any output or in ps" ||
+    fail "tls: no secret in any output or in ps" "found in: $leaks"
+  check "tls: the check sees a secret where there is one" grep -q -F "$key_line" "$d/client.key"
+}
+
 # Rows, updates (key changes too), deletes, domain events, a rollback and a
 # transaction large enough to be chunked (max-events=50).
 e2e_workload() {
@@ -419,7 +559,8 @@ test_e2e() {
   check "e2e: the slot is confirmed up to the end of the WAL" wait_confirmed e2e 120
   metrics=$(exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3)
   check "e2e: /metrics serves Prometheus text" grep -q '^wal2events_events_acknowledged_total [1-9]' <<<"$metrics"
-  grep -q 'events/s, .* acknowledged, confirmed ' "$WORK/e2e.log" && ok "e2e: progress lines on stderr" ||
+  # one a second from start: a shipper slow to start (valgrind, a TLS handshake) may catch up before the first
+  wait_until 5 grep -q 'events/s, .* acknowledged, confirmed ' "$WORK/e2e.log" && ok "e2e: progress lines on stderr" ||
     fail "e2e: progress lines on stderr" "$(tail -n 3 "$WORK/e2e.log")"
   ship_stop INT
   [ "$SHIP_STATUS" = 0 ] && ok "e2e: SIGINT stops with exit status 0${vg:+ (under valgrind)}" ||
@@ -1427,7 +1568,7 @@ test_envelope_check() {
     fail "envelope_check: the plugin's events, envelopes equal to protobuf-c's" "$(echo "$out" | tail -n 5)"
 }
 
-ALL=(unit usage start_errors no_leftovers auth e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check)
+ALL=(unit usage start_errors no_leftovers auth tls e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
@@ -1438,6 +1579,8 @@ if ! build >"$WORK/build.log" 2>&1; then
 fi
 start_postgres && start_nats && sql "CREATE EXTENSION wal2events" ||
   { echo "cannot start PostgreSQL or nats-server"; echo "0 passed, 1 failed"; exit 1; }
+[ "${NATS_TLS:-0}" = 1 ] &&
+  check "NATS_TLS=1: the hub requires TLS, at $NATS" grep -q "TLS required for client connections" "$WORK/nats.log"
 for t in "${TESTS[@]}"; do
   echo "== $t"
   "test_$t"

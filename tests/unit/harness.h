@@ -52,5 +52,6 @@ extern const UnitTest json_tests[];
 extern const UnitTest event_id_tests[];
 extern const UnitTest wire_field_tests[];
 extern const UnitTest envelope_parse_tests[];
+extern const UnitTest nats_parser_tests[];
 
 #endif

@@ -339,7 +339,7 @@ connect_hub(NatsSink *ns, char *error, size_t size)
 		s = natsConnection_Connect(&ns->nc, ns->nopts);
 	if (s != NATS_OK)
 	{
-		nats_auth_connect_error(&ns->opts->auth, s, "--to", error, size);
+		nats_connect_error(&ns->opts->auth, s, "--to", error, size);
 		return -1;
 	}
 	jsOptions_Init(&jo);
