@@ -7,13 +7,23 @@
  * (except -o), a missing or bad value is a one-line error and exit status 2,
  * before anything connects anywhere. Values are checked here; whether the
  * slot, the plugin or the hub exist is checked by the command at start.
+ *
+ * ship also reads every flag from the environment (option_env.h): after
+ * the command line, each flag it did not give is looked up as its
+ * WAL2EVENTS_ variable and goes through the same checks, an error naming
+ * the variable. tail does not: it is for a person at a terminal, and an
+ * environment exported for the service (its slot, its --metrics port)
+ * must not change what tail reads or where it listens.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "metrics.h"
+#include "option_env.h"
 #include "ship.h"
 #include "subject.h"
 
@@ -24,7 +34,7 @@ typedef enum OptId
 	OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_ACK_TIMEOUT, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
 	OPT_METRICS, OPT_NATS_CREDS, OPT_NATS_USER, OPT_NATS_PASSWORD_FILE,
-	OPT_NATS_TOKEN_FILE, OPT_HELP, OPT_COUNT
+	OPT_NATS_TOKEN_FILE, OPT_READY_MAX_LAG, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -63,6 +73,7 @@ static const OptSpec specs[] = {
 	{OPT_NATS_USER, "nats-user", 0, 1, FOR_SHIP},
 	{OPT_NATS_PASSWORD_FILE, "nats-password-file", 0, 1, FOR_SHIP},
 	{OPT_NATS_TOKEN_FILE, "nats-token-file", 0, 1, FOR_SHIP},
+	{OPT_READY_MAX_LAG, "ready-max-lag", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_HELP, "help", 'h', 0, FOR_SHIP | FOR_TAIL},
 };
 
@@ -125,10 +136,27 @@ help_ship(void)
 		   "                                    hub's acknowledgements (default 30s)\n"
 		   "      --metrics=[HOST:]PORT         serve Prometheus metrics on a loopback\n"
 		   "                                    address (GET /metrics): PORT, 127.0.0.1:PORT\n"
-		   "                                    or [::1]:PORT\n"
+		   "                                    or [::1]:PORT; also GET /healthz (200\n"
+		   "                                    while the process runs) and GET /readyz\n"
+		   "                                    (200 when connected to PostgreSQL and the\n"
+		   "                                    hub and the lag is under --ready-max-lag,\n"
+		   "                                    else 503 with the reason)\n"
+		   "      --ready-max-lag=DURATION      the oldest unconfirmed transaction's age\n"
+		   "                                    above which /readyz says 503 (default 5m;\n"
+		   "                                    0: no limit)\n"
 		   "  -h, --help                  show this help\n"
 		   "\n"
-		   "Durations: 500ms, 10s, 2m, 1h (a bare number is seconds). Sizes: 512KB, 64MB.\n");
+		   "Durations: 500ms, 10s, 2m, 1h (a bare number is seconds). Sizes: 512KB, 64MB.\n"
+		   "\n"
+		   "Environment:\n"
+		   "  Every flag has a variable: WAL2EVENTS_ and the flag's long name in upper\n"
+		   "  case, '-' as '_' (--max-inflight: WAL2EVENTS_MAX_INFLIGHT, --to:\n"
+		   "  WAL2EVENTS_TO); -o NAME=VALUE is WAL2EVENTS_OPTION_<NAME>, for example\n"
+		   "  WAL2EVENTS_OPTION_TABLES=public.orders. A flag without value takes 1 or 0\n"
+		   "  (true, false). The command line wins; an empty variable is unset; an\n"
+		   "  unknown WAL2EVENTS_ variable is an error. Secrets never come from flags:\n"
+		   "  NATS_PASSWORD, NATS_TOKEN or the --nats-* files; PostgreSQL's from\n"
+		   "  PGPASSWORD or a PGPASSFILE (libpq reads every PG* variable).\n");
 	help_exit_statuses();
 }
 
@@ -177,11 +205,14 @@ help_tail(void)
 		   "      --status-interval=DURATION    status update to PostgreSQL (default 10s)\n"
 		   "      --progress-interval=DURATION  progress line on stderr (default 0: off)\n"
 		   "      --shutdown-timeout=DURATION   wait on SIGINT/SIGTERM (default 30s)\n"
-		   "      --metrics=[HOST:]PORT         serve Prometheus metrics on loopback\n"
+		   "      --metrics=[HOST:]PORT         serve Prometheus metrics on loopback, and\n"
+		   "                                    /healthz and /readyz as ship does\n"
+		   "      --ready-max-lag=DURATION      as for ship (default 5m)\n"
 		   "  -h, --help                  show this help\n"
 		   "\n"
 		   "Exit status: 0 when stopped by SIGINT/SIGTERM or when the reader of the\n"
-		   "output goes away; 1, 2, 3 as for `wal2events ship --help`.\n");
+		   "output goes away; 1, 2, 3 as for `wal2events ship --help`. Unlike ship,\n"
+		   "tail reads no WAL2EVENTS_ variables: it is for a terminal, not a service.\n");
 }
 
 static void
@@ -198,6 +229,7 @@ set_defaults(ShipOptions *opts, const char *command)
 	opts->status_interval_ms = 10000;
 	opts->progress_interval_ms = strcmp(command, "tail") == 0 ? 0 : 10000;
 	opts->shutdown_timeout_ms = 30000;
+	opts->ready_max_lag_ms = 300000;
 	opts->confirm = strcmp(command, "ship") == 0;
 }
 
@@ -296,30 +328,64 @@ spec_name(OptId id)
 	return "?";
 }
 
-#define USAGE_ERROR(...) do { cli_error(opts->command, __VA_ARGS__); return -1; } while (0)
+/* Where a flag's value came from (the seen[] array of ship_options_parse). */
+enum
+{
+	FROM_NOWHERE, FROM_COMMAND_LINE, FROM_ENVIRONMENT
+};
 
+/* The variable whose value is being checked, for errors; NULL: the command line. */
+static const char *env_variable;
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+usage_error(const char *command, const char *fmt,...)
+{
+	char		message[1024];
+	va_list		args;
+
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	if (env_variable != NULL)
+		cli_error(command, "environment variable %s: %s", env_variable, message);
+	else
+		cli_error(command, "%s", message);
+}
+
+#define USAGE_ERROR(...) do { usage_error(opts->command, __VA_ARGS__); return -1; } while (0)
+
+/* One plugin option NAME=VALUE (name is name_len bytes long, not NUL-terminated). */
 static int
-set_plugin_option(ShipOptions *opts, const char *value)
+add_plugin_option(ShipOptions *opts, const char *name, size_t name_len, const char *value)
 {
 	static const char *const reserved[] = {"format", "framing"};
-	const char *eq = strchr(value, '=');
 	size_t		i;
 	PluginOption *po;
 
-	if (eq == NULL || eq == value)
-		USAGE_ERROR("plugin option '%s' is not NAME=VALUE (for example -o tables=public.orders)", value);
 	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strlen(reserved[i]) == (size_t) (eq - value) &&
-			strncmp(value, reserved[i], (size_t) (eq - value)) == 0)
+		if (strlen(reserved[i]) == name_len && strncmp(name, reserved[i], name_len) == 0)
 			USAGE_ERROR("plugin option '%s' is set by wal2events %s itself (it reads protobuf); leave it out",
 						reserved[i], opts->command);
 	if (opts->n_plugin_options == SHIP_MAX_PLUGIN_OPTIONS)
 		USAGE_ERROR("more than %d plugin options", SHIP_MAX_PLUGIN_OPTIONS);
 	po = &opts->plugin_options[opts->n_plugin_options++];
-	po->name = value;
-	po->name_len = (size_t) (eq - value);
-	po->value = eq + 1;
+	po->name = name;
+	po->name_len = name_len;
+	po->value = value;
 	return 0;
+}
+
+static int
+set_plugin_option(ShipOptions *opts, const char *value)
+{
+	const char *eq = strchr(value, '=');
+
+	if (eq == NULL || eq == value)
+		USAGE_ERROR("plugin option '%s' is not NAME=VALUE (for example -o tables=public.orders)", value);
+	return add_plugin_option(opts, value, (size_t) (eq - value), eq + 1);
 }
 
 static int
@@ -385,7 +451,8 @@ set_number(ShipOptions *opts, const OptSpec *spec, const char *value)
 		return 0;
 	}
 	ok = parse_duration(value, &v) == 0;
-	if (!ok || (v == 0 && spec->id != OPT_PROGRESS_INTERVAL && spec->id != OPT_SHUTDOWN_TIMEOUT))
+	if (!ok || (v == 0 && spec->id != OPT_PROGRESS_INTERVAL && spec->id != OPT_SHUTDOWN_TIMEOUT &&
+				spec->id != OPT_READY_MAX_LAG))
 		USAGE_ERROR("invalid duration '%s' for --%s (give a positive duration like 500ms, 10s or 2m)",
 					value, spec->name);
 	switch (spec->id)
@@ -399,6 +466,7 @@ set_number(ShipOptions *opts, const OptSpec *spec, const char *value)
 		case OPT_STATUS_INTERVAL: opts->status_interval_ms = v; break;
 		case OPT_PROGRESS_INTERVAL: opts->progress_interval_ms = v; break;
 		case OPT_SHUTDOWN_TIMEOUT: opts->shutdown_timeout_ms = v; break;
+		case OPT_READY_MAX_LAG: opts->ready_max_lag_ms = v; break;
 		default: break;
 	}
 	return 0;
@@ -440,17 +508,37 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 	}
 }
 
+/* The flag as the user gave it, for messages: --to, or WAL2EVENTS_TO. */
+static const char *
+flag_label(OptId id, const int *seen, char *buf, size_t size)
+{
+	if (seen[id] == FROM_ENVIRONMENT)
+		option_env_name(spec_name(id), buf, size);
+	else
+		snprintf(buf, size, "--%s", spec_name(id));
+	return buf;
+}
+
+/* Errors about flag id's value name its variable when it came from there. */
+static void
+blame(OptId id, const int *seen, char *buf, size_t size)
+{
+	env_variable = seen[id] == FROM_ENVIRONMENT ? flag_label(id, seen, buf, size) : NULL;
+}
+
 /* After all flags: what only makes sense together. */
 static int
 check_combination(ShipOptions *opts, const int *seen)
 {
 	int			ship = strcmp(opts->command, "ship") == 0;
 	char		error[256];
+	char		label[OPTION_ENV_NAME_MAX];
 
+	env_variable = NULL;
 	if (ship && opts->slot == NULL)
-		USAGE_ERROR("--slot is required (the logical replication slot to ship from)");
+		USAGE_ERROR("--slot (or WAL2EVENTS_SLOT) is required (the logical replication slot to ship from)");
 	if (ship && opts->to == NULL)
-		USAGE_ERROR("--to is required (nats://HOST:PORT, file:PATH or -)");
+		USAGE_ERROR("--to (or WAL2EVENTS_TO) is required (nats://HOST:PORT, file:PATH or -)");
 	if (!ship)
 		opts->sink = SINK_STDOUT;
 	if (!ship && opts->slot == NULL)
@@ -466,20 +554,162 @@ check_combination(ShipOptions *opts, const int *seen)
 
 		for (i = 0; i < sizeof(nats_only) / sizeof(nats_only[0]); i++)
 			if (seen[nats_only[i]])
-				USAGE_ERROR("--%s only applies to --to nats://...", spec_name(nats_only[i]));
+				USAGE_ERROR("%s only applies to --to nats://...", flag_label(nats_only[i], seen, label, sizeof(label)));
 	}
+	if (seen[OPT_READY_MAX_LAG] && opts->metrics_addr == NULL)
+		USAGE_ERROR("%s needs --metrics (it is the lag /readyz accepts)",
+					flag_label(OPT_READY_MAX_LAG, seen, label, sizeof(label)));
 	if (opts->payload == PAYLOAD_DEFAULT)
 		opts->payload = opts->sink == SINK_STDOUT ? PAYLOAD_JSON : PAYLOAD_PROTOBUF;
+	blame(OPT_SUBJECT, seen, label, sizeof(label));
 	if (opts->sink == SINK_NATS && subject_template_check(opts->subject, error, sizeof(error)) != 0)
 		USAGE_ERROR("bad --subject template '%s': %s", opts->subject, error);
+	blame(OPT_METRICS, seen, label, sizeof(label));
 	if (opts->metrics_addr != NULL && metrics_check_addr(opts->metrics_addr, error, sizeof(error)) != 0)
 		USAGE_ERROR("%s", error);
+	env_variable = NULL;
 	/* last: nothing fails after the credentials are read */
 	if (opts->sink == SINK_NATS &&
 		nats_auth_load(&opts->nats_auth, &opts->nats_flags, opts->target, "--to", error, sizeof(error)) != 0)
 		USAGE_ERROR("%s", error);
 	if (opts->sink == SINK_NATS)
 		nats_url_mask_in_place((char *) opts->target);	/* it is argv's: ps shows it */
+	return 0;
+}
+
+/* --stream and --create-stream are one setting: either on the command line hides both variables. */
+static int
+setting_given(OptId id, const int *seen)
+{
+	if (id == OPT_STREAM || id == OPT_CREATE_STREAM)
+		return seen[OPT_STREAM] == FROM_COMMAND_LINE || seen[OPT_CREATE_STREAM] == FROM_COMMAND_LINE;
+	return seen[id] == FROM_COMMAND_LINE;
+}
+
+/* One flag from its variable, if set and not given on the command line. 0 or -1. */
+static int
+apply_variable(ShipOptions *opts, const OptSpec *spec, int *seen)
+{
+	char		name[OPTION_ENV_NAME_MAX];
+	const char *value;
+	int			on = 1;
+	int			r = 0;
+
+	if (spec->id == OPT_HELP || spec->id == OPT_OPTION || setting_given(spec->id, seen) ||
+		(value = option_env_get(spec->name, name, sizeof(name))) == NULL)
+		return 0;
+	env_variable = name;
+	if (!spec->has_value && (on = option_env_switch(value)) < 0)
+	{
+		usage_error(opts->command, "invalid value '%s' (give 1 or 0, true or false)", value);
+		r = -1;
+	}
+	else if (on)
+	{
+		seen[spec->id] = FROM_ENVIRONMENT;
+		r = apply(opts, spec, spec->has_value ? value : NULL);
+	}
+	env_variable = NULL;
+	return r;
+}
+
+/*
+ * WAL2EVENTS_OPTION_<NAME>=VALUE is -o name=value (NAME in lower case, '_'
+ * as '-': WAL2EVENTS_OPTION_MAX_EVENTS is -o max-events=...), unless the
+ * command line gave -o for that name. The names are kept here: the
+ * options point to them for the life of the process.
+ */
+static int
+apply_plugin_variable(ShipOptions *opts, const char *entry, int n_from_command_line)
+{
+	static char names[SHIP_MAX_PLUGIN_OPTIONS][OPTION_ENV_NAME_MAX];
+	static char variable[OPTION_ENV_NAME_MAX + 32];
+	const char *eq = strchr(entry, '=');
+	const char *p = entry + strlen(OPTION_ENV_PREFIX "OPTION_");
+	char	   *name;
+	size_t		len = (size_t) (eq - p);
+	int			i;
+	int			r;
+
+	if (eq[1] == '\0')
+		return 0;				/* empty: unset */
+	snprintf(variable, sizeof(variable), "%.*s", (int) (eq - entry), entry);
+	env_variable = variable;
+	if (len == 0 || len >= OPTION_ENV_NAME_MAX)
+	{
+		usage_error(opts->command, "not a plugin option (give WAL2EVENTS_OPTION_<NAME>, like WAL2EVENTS_OPTION_TABLES)");
+		env_variable = NULL;
+		return -1;
+	}
+	name = names[opts->n_plugin_options];
+	for (i = 0; i < (int) len; i++)
+		name[i] = p[i] == '_' ? '-' : (char) tolower((unsigned char) p[i]);
+	name[len] = '\0';
+	for (i = 0; i < n_from_command_line; i++)
+		if (opts->plugin_options[i].name_len == len && strncmp(opts->plugin_options[i].name, name, len) == 0)
+		{
+			env_variable = NULL;
+			return 0;			/* the command line wins */
+		}
+	r = add_plugin_option(opts, name, len, eq + 1);
+	env_variable = NULL;
+	return r;
+}
+
+/* Is the variable in entry ("NAME=VALUE") a flag of ship's? */
+static int
+known_variable(const char *entry)
+{
+	char		name[OPTION_ENV_NAME_MAX];
+	size_t		len = (size_t) (strchr(entry, '=') - entry);
+	size_t		i;
+
+	for (i = 0; i < N_SPECS; i++)
+	{
+		if (!(specs[i].commands & FOR_SHIP) || specs[i].id == OPT_HELP || specs[i].id == OPT_OPTION)
+			continue;
+		option_env_name(specs[i].name, name, sizeof(name));
+		if (strlen(name) == len && strncmp(entry, name, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+extern char **environ;
+
+/*
+ * ship's flags from the environment, after the command line. A
+ * WAL2EVENTS_ variable that is no flag is an error: a misspelt setting in
+ * an env file must not be ignored in silence.
+ */
+static int
+apply_environment(ShipOptions *opts, int *seen)
+{
+	int			n_from_command_line = opts->n_plugin_options;
+	char	  **e;
+	size_t		i;
+
+	for (i = 0; i < N_SPECS; i++)
+		if ((specs[i].commands & FOR_SHIP) && apply_variable(opts, &specs[i], seen) != 0)
+			return -1;
+	for (e = environ; *e != NULL; e++)
+	{
+		const char *eq = strchr(*e, '=');
+
+		if (eq == NULL || strncmp(*e, OPTION_ENV_PREFIX, strlen(OPTION_ENV_PREFIX)) != 0)
+			continue;
+		if (strncmp(*e, OPTION_ENV_PREFIX "OPTION_", strlen(OPTION_ENV_PREFIX "OPTION_")) == 0)
+		{
+			if (apply_plugin_variable(opts, *e, n_from_command_line) != 0)
+				return -1;
+		}
+		else if (!known_variable(*e))
+		{
+			cli_error(opts->command, "unknown environment variable %.*s (no flag of wal2events ship has that name; see 'wal2events ship --help')",
+					  (int) (eq - *e), *e);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -514,7 +744,7 @@ ship_options_parse(ShipOptions *opts, int argc, char **argv, int *status)
 			cli_error(opts->command, "--%s given twice", spec->name);
 			return 0;
 		}
-		seen[spec->id] = 1;
+		seen[spec->id] = FROM_COMMAND_LINE;
 		if (spec->has_value && value == NULL)
 		{
 			if (i + 1 >= argc)
@@ -533,5 +763,7 @@ ship_options_parse(ShipOptions *opts, int argc, char **argv, int *status)
 		if (apply(opts, spec, value) != 0)
 			return 0;
 	}
+	if (which == FOR_SHIP && apply_environment(opts, seen) != 0)
+		return 0;
 	return check_combination(opts, seen) == 0;
 }

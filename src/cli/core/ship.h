@@ -101,6 +101,7 @@ typedef struct ShipOptions
 	int64_t		progress_interval_ms;	/* 0: no progress lines */
 	int64_t		shutdown_timeout_ms;
 	const char *metrics_addr;	/* NULL: no endpoint */
+	int64_t		ready_max_lag_ms;	/* /readyz: 503 above this lag; 0: no limit */
 } ShipOptions;
 
 /* The commands (cmd_ship.c), each taking argv[0] = "ship" or "tail". */
