@@ -536,9 +536,9 @@ check_combination(ShipOptions *opts, const int *seen)
 
 	env_variable = NULL;
 	if (ship && opts->slot == NULL)
-		USAGE_ERROR("--slot (or WAL2EVENTS_SLOT) is required (the logical replication slot to ship from)");
+		USAGE_ERROR("--slot is required (the logical replication slot to ship from; or WAL2EVENTS_SLOT)");
 	if (ship && opts->to == NULL)
-		USAGE_ERROR("--to (or WAL2EVENTS_TO) is required (nats://HOST:PORT, file:PATH or -)");
+		USAGE_ERROR("--to is required (nats://HOST:PORT, file:PATH or -; or WAL2EVENTS_TO)");
 	if (!ship)
 		opts->sink = SINK_STDOUT;
 	if (!ship && opts->slot == NULL)
