@@ -212,7 +212,7 @@ test_env() {
   local names
   names=$(grep -o '^#\?WAL2EVENTS_[A-Z_]*=' "$ROOT/contrib/systemd/example.env" | tr -d '#')
   expect "env: contrib/systemd/example.env names only flags and its values pass" 3 "cannot connect to PostgreSQL" -- \
-    env -i PATH="$PATH" $names bash -c "set -a; . '$ROOT/contrib/systemd/example.env'; exec '$W2E' ship --dbname 'host=127.0.0.1 port=$(w2e_free_port)'"
+    env $names bash -c "set -a; . '$ROOT/contrib/systemd/example.env'; exec '$W2E' ship --dbname 'host=127.0.0.1 port=$(w2e_free_port)'"
 }
 
 # contrib/systemd/wal2events-ship@.service passes `systemd-analyze verify`
