@@ -4,8 +4,8 @@
 #
 #   tests/ship/run.sh [TEST ...]     (as root; default: every test)
 #
-# Tests: unit usage start_errors no_leftovers auth tls e2e json_subjects long_key
-# routes file file_errors dup_window frozen_hub consume consume_exit tail idle
+# Tests: unit usage env systemd start_errors no_leftovers auth tls e2e json_subjects long_key
+# routes file file_errors dup_window frozen_hub health consume consume_exit tail idle
 # claim crash outage pg_restart dedup sigterm rejecting shared_newer
 # shared_databases shared_slots rejected_size rejected_full shared_claim
 # envelope_check. Each shipper
@@ -136,15 +136,16 @@ test_usage() {
   "$W2E" ship --help >"$WORK/help.txt"
   for flag in --dbname --slot --create-slot --option --to --payload --subject --stream --create-stream \
     --dup-window --max-inflight --max-inflight-bytes --ack-timeout --retry-max --status-interval \
-    --progress-interval --shutdown-timeout --metrics --help "Exit status"; do
+    --progress-interval --shutdown-timeout --metrics --ready-max-lag /healthz /readyz --help "Exit status" \
+    WAL2EVENTS_MAX_INFLIGHT WAL2EVENTS_OPTION_; do
     grep -q -- "$flag" "$WORK/help.txt" || missing="$missing $flag"
   done
-  [ -z "$missing" ] && ok "usage: ship --help lists every flag and the exit statuses" ||
+  [ -z "$missing" ] && ok "usage: ship --help lists every flag, the variables and the exit statuses" ||
     fail "usage: ship --help lists every flag" "missing:$missing"
   "$W2E" tail --help >"$WORK/help.txt"
   missing=""
   for flag in --dbname --slot --create-slot --confirm --option --payload --status-interval \
-    --progress-interval --shutdown-timeout --metrics --help "Exit status"; do
+    --progress-interval --shutdown-timeout --metrics --ready-max-lag --help "Exit status"; do
     grep -q -- "$flag" "$WORK/help.txt" || missing="$missing $flag"
   done
   [ -z "$missing" ] && ok "usage: tail --help lists every flag" || fail "usage: tail --help" "missing:$missing"
@@ -157,6 +158,105 @@ test_usage() {
     fail "usage: consume --help" "missing:$missing"
   "$W2E" decode --help >"$WORK/help.txt"
   check "usage: decode --help lists --envelope" grep -q -- "--envelope" "$WORK/help.txt"
+}
+
+# subjects STREAM: "SUBJECT COUNT" lines of the stream's events
+subjects() {
+  "$JS" dump "$NATS" "$1" | python3 -c '
+import collections,json,sys
+c=collections.Counter(json.loads(l)["subject"] for l in sys.stdin if l.strip())
+print(" ".join("%s=%d" % kv for kv in sorted(c.items())))'
+}
+
+# Every flag from the environment (WAL2EVENTS_<FLAG>, -o as
+# WAL2EVENTS_OPTION_<NAME>), as systemd's EnvironmentFile gives them: the
+# settings take effect, the command line wins, a bad value names its variable
+test_env() {
+  local port
+  port=$(w2e_free_port)
+  sql "CREATE TABLE envt (id bigint PRIMARY KEY, k int, v text)"
+  sql "CREATE TABLE envx (id bigint PRIMARY KEY, k int, v text)"
+  WAL2EVENTS_DBNAME="$DBURL" WAL2EVENTS_SLOT=env1 WAL2EVENTS_CREATE_SLOT=true WAL2EVENTS_TO="$NATS" \
+    WAL2EVENTS_CREATE_STREAM=ENV1 WAL2EVENTS_SUBJECT='env1.{table}' WAL2EVENTS_OPTION_TABLES=public.envt \
+    WAL2EVENTS_METRICS="127.0.0.1:$port" WAL2EVENTS_PROGRESS_INTERVAL=0 WAL2EVENTS_PAYLOAD= \
+    ship_bg "$WORK/env1.log"
+  check "env: the slot created (WAL2EVENTS_SLOT, WAL2EVENTS_CREATE_SLOT=true)" \
+    wait_until 15 sql_is t "SELECT active FROM pg_replication_slots WHERE slot_name = 'env1'"
+  sql "INSERT INTO envt SELECT g, 0, 'e' FROM generate_series(1, 30) g"
+  sql "INSERT INTO envx SELECT g, 0, 'x' FROM generate_series(1, 20) g"
+  check "env: caught up" wait_confirmed env1 30
+  check "env: /healthz on WAL2EVENTS_METRICS" http_is "$port" /healthz 200
+  ship_stop
+  check "env: exit status 0" test "$SHIP_STATUS" = 0
+  check "env: stream, subject and -o tables from the environment (30 events of envt only)" \
+    test "$(subjects ENV1)" = "env1.envt=30"
+  # the command line wins, value by value; its values are the only ones checked
+  WAL2EVENTS_SLOT=envwrong WAL2EVENTS_CREATE_STREAM=ENVWRONG WAL2EVENTS_SUBJECT='wrong.{table}' \
+    WAL2EVENTS_OPTION_TABLES=public.envt WAL2EVENTS_MAX_INFLIGHT=0 WAL2EVENTS_TO=kafka://nowhere \
+    ship_bg "$WORK/env2.log" --dbname "$DBURL" --slot env2 --create-slot --to "$NATS" --stream ENV1 \
+    --subject 'env1.{table}' -o tables=public.envx --max-inflight 10
+  wait_until 15 sql_is t "SELECT active FROM pg_replication_slots WHERE slot_name = 'env2'"
+  sql "INSERT INTO envx SELECT g, 0, 'x' FROM generate_series(21, 25) g"
+  sql "INSERT INTO envt SELECT g, 0, 'e' FROM generate_series(31, 35) g"
+  check "env: command line over environment: caught up" wait_confirmed env2 30
+  ship_stop
+  check "env: command line over environment: --stream, --subject, -o tables taken, not the variables" \
+    test "$(subjects ENV1)" = "env1.envt=30 env1.envx=5"
+  check "env: command line over environment: no stream ENVWRONG" bash -c "! \"$JS\" info \"$NATS\" ENVWRONG | grep -q '\"exists\":true'"
+  check "env: command line over environment: no slot envwrong" sql_is 0 \
+    "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'envwrong'"
+  expect "env: a bad value names its variable" 2 \
+    "environment variable WAL2EVENTS_MAX_INFLIGHT: invalid value '0' for --max-inflight" -- \
+    env WAL2EVENTS_MAX_INFLIGHT=0 "$W2E" ship --slot s --to -
+  expect "env: a bad duration names its variable" 2 "environment variable WAL2EVENTS_ACK_TIMEOUT: invalid duration 'soon'" -- \
+    env WAL2EVENTS_ACK_TIMEOUT=soon "$W2E" ship --slot s --to "$NATS"
+  expect "env: a flag without value takes 1/0/true/false, nothing else" 2 \
+    "environment variable WAL2EVENTS_CREATE_SLOT: invalid value 'maybe' (give 1 or 0" -- \
+    env WAL2EVENTS_CREATE_SLOT=maybe "$W2E" ship --slot s --to -
+  expect "env: a misspelt variable is refused" 2 "unknown environment variable WAL2EVENTS_MAX_INFLIGT" -- \
+    env WAL2EVENTS_MAX_INFLIGT=10 "$W2E" ship --slot s --to -
+  expect "env: a NATS-only variable with --to - names the variable" 2 "WAL2EVENTS_SUBJECT only applies to --to nats" -- \
+    env WAL2EVENTS_SUBJECT='x.{type}' "$W2E" ship --slot s --to -
+  expect "env: a bad subject template names its variable" 2 "environment variable WAL2EVENTS_SUBJECT: bad --subject" -- \
+    env WAL2EVENTS_SUBJECT='x.{nope}' "$W2E" ship --slot s --to "$NATS"
+  expect "env: WAL2EVENTS_OPTION_FORMAT is refused like -o format" 2 "environment variable WAL2EVENTS_OPTION_FORMAT: plugin option 'format'" -- \
+    env WAL2EVENTS_OPTION_FORMAT=json "$W2E" ship --slot s --to -
+  expect "env: --metrics off loopback names its variable" 2 "environment variable WAL2EVENTS_METRICS: --metrics listens on loopback only" -- \
+    env WAL2EVENTS_METRICS=0.0.0.0:9187 "$W2E" ship --slot s --to -
+  expect "env: an empty variable is unset" 2 "--slot is required (the logical replication slot to ship from; or WAL2EVENTS_SLOT)" -- \
+    env WAL2EVENTS_SLOT= "$W2E" ship --to -
+  expect "env: WAL2EVENTS_CREATE_SLOT=0 is off" 3 "does not exist (add --create-slot" -- \
+    env WAL2EVENTS_CREATE_SLOT=0 "$W2E" ship --slot envnope --to -
+  expect "env: tail reads no WAL2EVENTS_ variable" 3 "cannot connect to PostgreSQL" -- \
+    env WAL2EVENTS_MAX_INFLIGHT=0 WAL2EVENTS_NOPE=1 "$W2E" tail --dbname "host=127.0.0.1 port=$(w2e_free_port)"
+  # contrib/systemd/example.env: every variable it names (set or commented
+  # out) is a flag of ship, and its settings pass the checks
+  local names
+  names=$(grep -o '^#\?WAL2EVENTS_[A-Z_]*=' "$ROOT/contrib/systemd/example.env" | tr -d '#')
+  expect "env: contrib/systemd/example.env names only flags and its values pass" 3 "cannot connect to PostgreSQL" -- \
+    env $names bash -c "set -a; . '$ROOT/contrib/systemd/example.env'; exec '$W2E' ship --dbname 'host=127.0.0.1 port=$(w2e_free_port)'"
+}
+
+# contrib/systemd/wal2events-ship@.service passes `systemd-analyze verify`
+# without a word (it needs no running systemd; ExecStart must exist: the
+# build installed wal2events)
+test_systemd() {
+  local d=$WORK/systemd out rc bin
+  if ! command -v systemd-analyze >/dev/null; then
+    fail "systemd: unit verified" "no systemd-analyze (scripts/install-deps.sh installs systemd)"
+    return
+  fi
+  mkdir -p "$d" && cp "$ROOT/contrib/systemd/wal2events-ship@.service" "$d/"
+  out=$(cd "$d" && systemd-analyze verify --man=no ./wal2events-ship@orders.service 2>&1)
+  rc=$?
+  [ "$rc" = 0 ] && [ -z "$out" ] && ok "systemd: wal2events-ship@orders.service passes systemd-analyze verify" ||
+    fail "systemd: systemd-analyze verify" "status $rc: $out"
+  # and the check can fail: a misspelt directive is reported
+  sed 's/^Restart=on-failure/Restart=on-failur/' "$ROOT/contrib/systemd/wal2events-ship@.service" >"$d/wal2events-ship@.service"
+  out=$(cd "$d" && systemd-analyze verify --man=no ./wal2events-ship@orders.service 2>&1)
+  check "systemd: a broken unit is reported by the same check" grep -q "on-failur" <<<"$out"
+  bin=$(sed -n 's/^ExecStart=\([^ ]*\) ship$/\1/p' "$ROOT/contrib/systemd/wal2events-ship@.service")
+  check "systemd: ExecStart ($bin) is the wal2events make install installed" cmp "$bin" "$ROOT/src/cli/wal2events"
 }
 
 test_start_errors() {
@@ -1226,6 +1326,69 @@ assert len(lags)>=9 and lags[-1]>lags[0]+2000000, lags' "$WORK/frz.log" "$lines_
   verify "frozen hub" frz FROZEN 60000
 }
 
+# http PORT PATH [METHOD]: "STATUS FIRST-LINE-OF-BODY" of a request to the metrics port
+http() {
+  timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && printf '%s %s HTTP/1.0\r\n\r\n' '${3:-GET}' '$2' >&3 && cat <&3" 2>/dev/null |
+    tr -d '\r' | awk 'NR == 1 { s = $2 } body { print s, $0; exit } /^$/ { body = 1 }'
+}
+
+# http_is PORT PATH STATUS [BODY-PATTERN] (for wait_until)
+http_is() {
+  local got
+  got=$(http "$1" "$2")
+  [ "${got%% *}" = "$3" ] && grep -q -- "${4:-}" <<<"$got"
+}
+
+# /healthz and /readyz for orchestrators: ready when connected to both
+# sides and the lag is small; 503 with the reason during a hub outage, a
+# PostgreSQL stop and a lag over --ready-max-lag, and ready again after
+test_health() {
+  local port wl
+  new_slot hl1
+  sql "CREATE TABLE hl (id bigint PRIMARY KEY, k int, v text)"
+  port=$(w2e_free_port)
+  ship_bg "$WORK/health.log" --slot hl1 --to "$NATS" --create-stream HEALTH --subject 'health.{table}' \
+    --metrics "127.0.0.1:$port" --retry-max 1s --ack-timeout 60s --ready-max-lag 2s --progress-interval 0
+  check "health: /readyz 200 once running" wait_until 15 http_is "$port" /readyz 200 ready
+  check "health: /healthz 200" http_is "$port" /healthz 200 ok
+  check "health: /metrics still served" http_is "$port" /metrics 200 "# HELP wal2events_"
+  check "health: an unknown path is 404" http_is "$port" /nope 404 "not found"
+  check "health: / is 404" http_is "$port" / 404
+  check "health: /readyz?verbose is /readyz" http_is "$port" '/readyz?verbose' 200
+  check "health: POST is 405" test "$(http "$port" /readyz POST | cut -d' ' -f1)" = 405
+  workload hl 0 1 100
+  check "health: caught up" wait_confirmed hl1 30
+
+  stop_nats
+  check "health: /readyz 503 naming the hub while nats-server is down" \
+    wait_until 15 http_is "$port" /readyz 503 "not ready: event hub"
+  check "health: /healthz still 200 while the hub is down" http_is "$port" /healthz 200
+  start_nats
+  check "health: /readyz 200 again once nats-server is back (no event sent meanwhile)" \
+    wait_until 30 http_is "$port" /readyz 200
+
+  as_postgres pg_ctl -D "$WORK/pg/data" -m fast -w stop >/dev/null
+  check "health: /readyz 503 naming PostgreSQL while it is stopped" \
+    wait_until 15 http_is "$port" /readyz 503 "not ready: PostgreSQL"
+  check "health: /healthz still 200 while PostgreSQL is stopped" http_is "$port" /healthz 200
+  as_postgres pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -t 60 start >/dev/null
+  check "health: /readyz 200 again once PostgreSQL is back" wait_until 30 http_is "$port" /readyz 200
+
+  # a frozen hub (acknowledgements wait up to --ack-timeout 60s): the lag grows past 2 s
+  kill -STOP "$NATS_PID"
+  workload hl 1 5 100 0.2 &
+  wl=$!
+  check "health: /readyz 503 naming the lag over --ready-max-lag" \
+    wait_until 20 http_is "$port" /readyz 503 "not ready: lag .* over --ready-max-lag 2.0 s"
+  kill -CONT "$NATS_PID"
+  wait $wl
+  check "health: /readyz 200 again once the hub acknowledges" wait_until 30 http_is "$port" /readyz 200
+  check "health: caught up at the end" wait_confirmed hl1 30
+  ship_stop
+  check "health: exit status 0" test "$SHIP_STATUS" = 0
+  verify health hl1 HEALTH 600
+}
+
 # file: sinks: a created file is private (0600); a write error (/dev/full)
 # is reported as such, exit status 1, and nothing is confirmed
 test_file_errors() {
@@ -1568,7 +1731,7 @@ test_envelope_check() {
     fail "envelope_check: the plugin's events, envelopes equal to protobuf-c's" "$(echo "$out" | tail -n 5)"
 }
 
-ALL=(unit usage start_errors no_leftovers auth tls e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 

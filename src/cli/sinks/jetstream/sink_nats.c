@@ -134,6 +134,8 @@ recover(NatsSink *ns, int64_t now)
 	}
 	ns->base.stats.retries += resent;
 	nats_pop_stored(ns);
+	if (!ns->recovering && resent == 0)
+		ns->base.stats.hub_down = 0;	/* nothing to wait for: the hub answered (an idle shipper is up again) */
 	if (!ns->recovering)
 		ship_log("event hub available again: stream %s holds this shipper's messages up to sequence %llu; sent %llu messages again",
 				 ns->stream.name, (unsigned long long) ns->max_seen, (unsigned long long) resent);
