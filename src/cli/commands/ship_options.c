@@ -24,7 +24,7 @@ typedef enum OptId
 	OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_ACK_TIMEOUT, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
 	OPT_METRICS, OPT_NATS_CREDS, OPT_NATS_USER, OPT_NATS_PASSWORD_FILE,
-	OPT_NATS_TOKEN_FILE, OPT_HELP, OPT_COUNT
+	OPT_NATS_TOKEN_FILE, OPT_UNIT, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -63,6 +63,7 @@ static const OptSpec specs[] = {
 	{OPT_NATS_USER, "nats-user", 0, 1, FOR_SHIP},
 	{OPT_NATS_PASSWORD_FILE, "nats-password-file", 0, 1, FOR_SHIP},
 	{OPT_NATS_TOKEN_FILE, "nats-token-file", 0, 1, FOR_SHIP},
+	{OPT_UNIT, "unit", 0, 1, FOR_SHIP},
 	{OPT_HELP, "help", 'h', 0, FOR_SHIP | FOR_TAIL},
 };
 
@@ -99,10 +100,16 @@ help_ship(void)
 		   "      --payload=FORMAT        protobuf (EventEnvelope; default) or json (one\n"
 		   "                              line per event; the default on standard output);\n"
 		   "                              in a file, protobuf is framed: 0xE2, varint length\n"
+		   "      --unit=UNIT             event (default): one message per event;\n"
+		   "                              transaction: one message per transaction (per\n"
+		   "                              chunk of a chunked one), the plugin's Transaction\n"
+		   "                              message (protobuf) with Nats-Msg-Id\n"
+		   "                              <system id>/<commit LSN>/<chunk>/<slot>\n"
 		   "      --subject=TEMPLATE      NATS subject (default events.{type}); tokens {type}\n"
 		   "                              {schema} {table} {database} {partition_key}; in a\n"
 		   "                              token's value '.', ' ', '*', '>' become '_', and an\n"
-		   "                              empty value is '_'\n"
+		   "                              empty value is '_'; with --unit transaction only\n"
+		   "                              {database} (default transactions.{database})\n"
 		   "      --stream=NAME           the JetStream stream that stores the subjects\n"
 		   "                              (default: the one whose subjects cover them)\n"
 		   "      --create-stream=NAME    create that stream when missing (subjects\n"
@@ -422,6 +429,14 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 		case OPT_TO: return set_target(opts, value);
 		case OPT_PAYLOAD: return set_payload(opts, value);
 		case OPT_SUBJECT: opts->subject = value; return 0;
+		case OPT_UNIT:
+			if (strcmp(value, "event") == 0)
+				opts->unit = UNIT_EVENT;
+			else if (strcmp(value, "transaction") == 0)
+				opts->unit = UNIT_TRANSACTION;
+			else
+				USAGE_ERROR("unknown --unit '%s' (give event or transaction)", value);
+			return 0;
 		case OPT_STREAM:
 		case OPT_CREATE_STREAM:
 			if (opts->stream != NULL)
@@ -438,6 +453,22 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 		case OPT_NATS_TOKEN_FILE: opts->nats_flags.token_file = value; return 0;
 		default: return set_number(opts, spec, value);
 	}
+}
+
+/*
+ * --unit transaction: the Transaction message goes as the plugin wrote it
+ * (protobuf), to JetStream only; its subject defaults to one of its own.
+ */
+static int
+check_transaction_unit(ShipOptions *opts, const int *seen)
+{
+	if (opts->sink != SINK_NATS)
+		USAGE_ERROR("--unit transaction only applies to --to nats://... (files and standard output take events)");
+	if (opts->payload == PAYLOAD_JSON)
+		USAGE_ERROR("--unit transaction publishes the plugin's Transaction message as protobuf: leave out --payload json");
+	if (!seen[OPT_SUBJECT])
+		opts->subject = "transactions.{database}";
+	return 0;
 }
 
 /* After all flags: what only makes sense together. */
@@ -468,10 +499,15 @@ check_combination(ShipOptions *opts, const int *seen)
 			if (seen[nats_only[i]])
 				USAGE_ERROR("--%s only applies to --to nats://...", spec_name(nats_only[i]));
 	}
+	if (opts->unit == UNIT_TRANSACTION && check_transaction_unit(opts, seen) != 0)
+		return -1;
 	if (opts->payload == PAYLOAD_DEFAULT)
 		opts->payload = opts->sink == SINK_STDOUT ? PAYLOAD_JSON : PAYLOAD_PROTOBUF;
 	if (opts->sink == SINK_NATS && subject_template_check(opts->subject, error, sizeof(error)) != 0)
 		USAGE_ERROR("bad --subject template '%s': %s", opts->subject, error);
+	if (opts->unit == UNIT_TRANSACTION &&
+		subject_template_transaction_check(opts->subject, error, sizeof(error)) != 0)
+		USAGE_ERROR("bad --subject template '%s' for --unit transaction: %s", opts->subject, error);
 	if (opts->metrics_addr != NULL && metrics_check_addr(opts->metrics_addr, error, sizeof(error)) != 0)
 		USAGE_ERROR("%s", error);
 	/* last: nothing fails after the credentials are read */

@@ -59,6 +59,13 @@ typedef enum PayloadFormat
 	PAYLOAD_JSON
 } PayloadFormat;
 
+/* What one hub message carries (--unit). */
+typedef enum ShipUnit
+{
+	UNIT_EVENT,					/* one EventEnvelope per event */
+	UNIT_TRANSACTION			/* the plugin's Transaction message, one per chunk */
+} ShipUnit;
+
 #define SHIP_MAX_PLUGIN_OPTIONS 32
 
 /* -o NAME=VALUE: name points into argv, name_len bytes long. */
@@ -86,6 +93,7 @@ typedef struct ShipOptions
 	NatsAuthFlags nats_flags;	/* --nats-creds, --nats-user, ... */
 	NatsAuth	nats_auth;		/* the hub's credentials and URL, loaded */
 	PayloadFormat payload;
+	ShipUnit	unit;
 
 	const char *subject;		/* subject template */
 	const char *stream;			/* --stream or --create-stream */

@@ -128,6 +128,30 @@ hand_next_event(Shipper *sh)
 }
 
 /*
+ * --unit transaction: the current message goes to the sink whole (one
+ * ticket), unless it is stored already (redelivered after a restart).
+ */
+static int
+hand_transaction(Shipper *sh, const uint8_t *bare, size_t len)
+{
+	MsgKey		key = {sh->txn->commit_lsn, sh->txn->chunk, KEY_PART_EVENT};
+	uint64_t	ticket;
+
+	if (delivery_wants(&sh->delivery, &key))
+	{
+		txn_message_build(&sh->envelope, sh->txn, bare, len, sh->opts->slot);
+		ticket = delivery_hand(&sh->delivery, &key);
+		if (sh->sink->ops->publish(sh->sink, &sh->envelope, ticket) != 0)
+			return fatal(sh, sh->sink->error_status, sh->sink->error);
+		sh->counters.events_handed += sh->txn->n_events;
+	}
+	else
+		sh->counters.events_skipped += sh->txn->n_events;
+	drop_message(sh);
+	return 0;
+}
+
+/*
  * One plugin message: parse it and make it the current message. Its bytes
  * are copied into the arena first: envelopes copy events from them, and
  * libpq's buffer goes with the connection, which may be lost and made
@@ -155,7 +179,8 @@ take_message(Shipper *sh, const ReplMessage *msg)
 	}
 	sh->counters.transactions++;
 	sh->next_event = 0;
-	envelope_set_message(&sh->envelope, bare, len, sh->txn);
+	if (sh->opts->unit == UNIT_EVENT)
+		envelope_set_message(&sh->envelope, bare, len, sh->txn);
 	r = delivery_begin_message(&sh->delivery, sh->txn->commit_lsn, sh->txn->commit_time,
 							   sh->txn->last_chunk || sh->txn->non_transactional);
 	if (r < 0)
@@ -165,6 +190,8 @@ take_message(Shipper *sh, const ReplMessage *msg)
 		sh->counters.events_skipped += r == 0 ? sh->txn->n_events : 0;
 		drop_message(sh);
 	}
+	else if (sh->opts->unit == UNIT_TRANSACTION)
+		return hand_transaction(sh, bare, len);
 	return 0;
 }
 
