@@ -447,7 +447,7 @@ test_e2e_txn() {
   expect "txn: unknown --unit" 2 "give event or transaction" -- "$W2E" ship --slot s --to nats://127.0.0.1:1 --unit row
   "$W2E" ship --help | grep -q -- "--unit" && "$W2E" consume --help | grep -q -- "--transactions" &&
     ok "txn: --help lists --unit and consume --transactions" || fail "txn: --help" "--unit or --transactions missing"
-  sql "DROP TABLE IF EXISTS items"
+  sql "SET client_min_messages = warning; DROP TABLE IF EXISTS items"
   new_slot e2etx
   ship_bg "$WORK/e2etx.log" --slot e2etx --to "$NATS" --create-stream E2ETX --unit transaction -o max-events=50
   e2e_workload
