@@ -64,10 +64,11 @@ build() {
       "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lcrypto -lm &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$CLI/sinks/jetstream/subject.c" "$CLI/core/delivery.c" \
-      "$CLI/core/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
+      "$CLI/core/ship_util.c" "$CLI/envelope/txn_message.c" "$CLI/envelope/envelope.c" "$ROOT"/src/lib/*.c \
+      "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lm
 }
 
-# subject templates and delivery tracking, in C (tests/ship/ship_unit.c)
+# subject templates, delivery tracking, the transaction header scan, in C (tests/ship/ship_unit.c)
 test_unit() {
   local out line
   out=$("$WORK/ship_unit" 2>&1)

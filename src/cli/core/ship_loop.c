@@ -147,8 +147,44 @@ hand_transaction(Shipper *sh, const uint8_t *bare, size_t len)
 	}
 	else
 		sh->counters.events_skipped += sh->txn->n_events;
-	drop_message(sh);
+	sh->txn = NULL;
 	return 0;
+}
+
+/*
+ * --unit transaction: the message's header fields only, and on to the sink
+ * at once, which copies its bytes: no copy of our own, no unpacking.
+ */
+static int
+take_transaction(Shipper *sh, const ReplMessage *msg)
+{
+	const uint8_t *bare;
+	size_t		len;
+	W2eError	err;
+	int			r;
+	char		line[400];
+
+	if (w2e_unframe(msg->data, msg->len, &bare, &len, &err) != 0 ||
+		txn_message_scan(bare, len, &sh->txn_header, sh->txn_database,
+						 sizeof(sh->txn_database), &err) != 0)
+	{
+		snprintf(line, sizeof(line), "malformed message from the plugin at %X/%X: %s",
+				 (unsigned) (msg->wal_start >> 32), (unsigned) msg->wal_start, err.message);
+		return fatal(sh, CLI_EXIT_FAILURE, line);
+	}
+	sh->txn = &sh->txn_header;
+	sh->counters.transactions++;
+	r = delivery_begin_message(&sh->delivery, sh->txn->commit_lsn, sh->txn->commit_time,
+							   sh->txn->last_chunk || sh->txn->non_transactional);
+	if (r < 0)
+		return fatal(sh, CLI_EXIT_FAILURE, "out of memory");
+	if (r == 0 || sh->txn->n_events == 0)
+	{
+		sh->counters.events_skipped += r == 0 ? sh->txn->n_events : 0;
+		sh->txn = NULL;
+		return 0;
+	}
+	return hand_transaction(sh, bare, len);
 }
 
 /*
@@ -165,8 +201,11 @@ take_message(Shipper *sh, const ReplMessage *msg)
 	W2eError	err;
 	int			r;
 	char		line[400];
-	uint8_t    *copy = sh->arena.allocator.alloc(sh->arena.allocator.ctx, msg->len > 0 ? msg->len : 1);
+	uint8_t    *copy;
 
+	if (sh->opts->unit == UNIT_TRANSACTION)
+		return take_transaction(sh, msg);
+	copy = sh->arena.allocator.alloc(sh->arena.allocator.ctx, msg->len > 0 ? msg->len : 1);
 	if (copy == NULL)
 		return fatal(sh, CLI_EXIT_FAILURE, "out of memory");
 	memcpy(copy, msg->data, msg->len);
@@ -179,8 +218,7 @@ take_message(Shipper *sh, const ReplMessage *msg)
 	}
 	sh->counters.transactions++;
 	sh->next_event = 0;
-	if (sh->opts->unit == UNIT_EVENT)
-		envelope_set_message(&sh->envelope, bare, len, sh->txn);
+	envelope_set_message(&sh->envelope, bare, len, sh->txn);
 	r = delivery_begin_message(&sh->delivery, sh->txn->commit_lsn, sh->txn->commit_time,
 							   sh->txn->last_chunk || sh->txn->non_transactional);
 	if (r < 0)
@@ -190,8 +228,6 @@ take_message(Shipper *sh, const ReplMessage *msg)
 		sh->counters.events_skipped += r == 0 ? sh->txn->n_events : 0;
 		drop_message(sh);
 	}
-	else if (sh->opts->unit == UNIT_TRANSACTION)
-		return hand_transaction(sh, bare, len);
 	return 0;
 }
 

@@ -87,6 +87,16 @@ extern void envelope_forget_message(Envelope *e);
  * the chunks of two slots with other filters, and the fourth part the
  * id from every event id (three parts) in a stream both kinds share.
  */
+/*
+ * The header fields of a bare Transaction message, read without unpacking
+ * its events (--unit transaction hands the bytes on as they are): txn is
+ * reset and gets xid, commit LSN and time, database (copied into
+ * database[0..size), cut short if longer), system identifier, chunk,
+ * last_chunk, non_transactional and n_events (events stays NULL). Only
+ * the top level of the wire format is checked. 0, or -1 with err set.
+ */
+extern int	txn_message_scan(const uint8_t *data, size_t len, W2eTransaction *txn,
+							 char *database, size_t size, W2eError *err);
 extern void txn_message_build(Envelope *e, const W2eTransaction *txn, const uint8_t *bare,
 							  size_t len, const char *slot);
 
