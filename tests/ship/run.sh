@@ -1206,18 +1206,22 @@ caught_up_in() {
 
 # two_shippers NAME STREAM DB_A SLOT_A OPTS_A DB_B SLOT_B OPTS_B: both ship concurrently
 # into STREAM while the workload ($WL pids) runs, each killed with -9 at random points
-# (4 times each), then both catch up; ROUNDS files per source for check.py confirmed
+# (4 times each), then both catch up; ROUNDS files per source for check.py confirmed;
+# subjects $SUBJECT_A and $SUBJECT_B (default NAME.{database}.{table})
 two_shippers() {
   local name=$1 stream=$2 round pid_a pid_b last
+  local subj_a="${SUBJECT_A:-}" subj_b="${SUBJECT_B:-}"   # default $name.{database}.{table}
+  [ -n "$subj_a" ] || subj_a="$name.{database}.{table}"
+  [ -n "$subj_b" ] || subj_b="$name.{database}.{table}"
   local -a a=(--dbname "host=127.0.0.1 port=$PGPORT user=postgres dbname=$3" --slot "$4" $5)
   local -a b=(--dbname "host=127.0.0.1 port=$PGPORT user=postgres dbname=$6" --slot "$7" $8)
   : >"$WORK/$name.a.rounds"
   : >"$WORK/$name.b.rounds"
   for round in 1 2 3 4; do
-    "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "${SUBJECT_A:-$name.{database}.{table}}" 2>>"$WORK/$name.a.log" &
+    "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "$subj_a" 2>>"$WORK/$name.a.log" &
     pid_a=$!
     sleep "0.$((RANDOM % 5 + 1))"
-    "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "${SUBJECT_B:-$name.{database}.{table}}" 2>>"$WORK/$name.b.log" &
+    "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "$subj_b" 2>>"$WORK/$name.b.log" &
     pid_b=$!
     OTHER_PIDS+=("$pid_a" "$pid_b")
     sleep "0.$((RANDOM % 8 + 2))"
@@ -1230,9 +1234,9 @@ two_shippers() {
     echo "$(confirmed_in "$6" "$7") $last" >>"$WORK/$name.b.rounds"
   done
   wait "${WL[@]}"
-  "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "${SUBJECT_A:-$name.{database}.{table}}" 2>>"$WORK/$name.a.log" &
+  "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "$subj_a" 2>>"$WORK/$name.a.log" &
   pid_a=$!
-  "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "${SUBJECT_B:-$name.{database}.{table}}" 2>>"$WORK/$name.b.log" &
+  "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "$subj_b" 2>>"$WORK/$name.b.log" &
   pid_b=$!
   OTHER_PIDS+=("$pid_a" "$pid_b")
   check "$name: both catch up after 4 kill -9 each" wait_until 120 bash -c \
