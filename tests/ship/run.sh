@@ -8,7 +8,7 @@
 # routes file file_errors dup_window frozen_hub consume consume_exit tail idle
 # claim crash outage pg_restart dedup sigterm rejecting shared_newer
 # shared_databases shared_slots rejected_size rejected_full shared_claim, and for
-# --unit transaction: e2e_txn shared_units claim_txn crash_txn outage_txn
+# --unit transaction: e2e_txn shared_units unit_switch claim_txn crash_txn outage_txn
 # dedup_txn shared_slots_txn (the fault tests again in that unit). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
@@ -1184,7 +1184,7 @@ test_dup_window() {
 # --- several shippers into one stream (each its own source: database + slot) ---
 
 # source DB SLOT: the W2e-Source header of a shipper of database DB through SLOT
-source_of() { echo "$(sql "SELECT system_identifier FROM pg_control_system()")/$1/$2"; }
+source_of() { echo "$(sql "SELECT system_identifier FROM pg_control_system()")/$1/$2${3:+/$3}"; }
 
 # sqld DB QUERY: sql in another database
 sqld() { psql -X -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$1" -c "$2"; }
@@ -1314,13 +1314,13 @@ test_shared_slots() {
   SUBJECT_A=$subj SUBJECT_B=$subj two_shippers $n SHARED2$TX postgres sts1$TX "-o tables=public.ta$TX $UNIT_ARGS" postgres sts2$TX "-o tables=public.tb$TX $UNIT_ARGS"
   truth_of postgres sts1${TX}_truth "$WORK/sts1.truth" public.ta$TX
   truth_of postgres sts2${TX}_truth "$WORK/sts2.truth" public.tb$TX
-  verify_source "shared slots (tables ta)" "$WORK/$n.dump" "$(source_of postgres sts1$TX)" "$WORK/sts1.truth" "$WORK/$n.a.rounds" 18000
-  verify_source "shared slots (tables tb)" "$WORK/$n.dump" "$(source_of postgres sts2$TX)" "$WORK/sts2.truth" "$WORK/$n.b.rounds" 18000
+  verify_source "shared slots (tables ta)" "$WORK/$n.dump" "$(source_of postgres sts1$TX "${TX:+transaction}")" "$WORK/sts1.truth" "$WORK/$n.a.rounds" 18000
+  verify_source "shared slots (tables tb)" "$WORK/$n.dump" "$(source_of postgres sts2$TX "${TX:+transaction}")" "$WORK/sts2.truth" "$WORK/$n.b.rounds" 18000
   if [ "$UNIT" = transaction ]; then
     check "shared slots: transaction messages of both slots, one transaction each (ids tell the slots apart)" \
-      $CHECK transactions "$WORK/$n.dump" sts1$TX --source "$(source_of postgres sts1$TX)"
+      $CHECK transactions "$WORK/$n.dump" sts1$TX --source "$(source_of postgres sts1$TX "${TX:+transaction}")"
     check "shared slots: ... and of the second slot" \
-      $CHECK transactions "$WORK/$n.dump" sts2$TX --source "$(source_of postgres sts2$TX)"
+      $CHECK transactions "$WORK/$n.dump" sts2$TX --source "$(source_of postgres sts2$TX "${TX:+transaction}")"
   fi
 }
 
@@ -1340,9 +1340,9 @@ test_shared_units() {
   truth_of postgres stu1_truth "$WORK/stu1.truth" public.ua
   truth_of postgres stu2_truth "$WORK/stu2.truth" public.ub
   verify_source "shared units (events of ua)" "$WORK/stu.dump" "$(source_of postgres stu1)" "$WORK/stu1.truth" "$WORK/stu.a.rounds" 18000
-  verify_source "shared units (transactions of ub)" "$WORK/stu.dump" "$(source_of postgres stu2)" "$WORK/stu2.truth" "$WORK/stu.b.rounds" 18000
+  verify_source "shared units (transactions of ub)" "$WORK/stu.dump" "$(source_of postgres stu2 transaction)" "$WORK/stu2.truth" "$WORK/stu.b.rounds" 18000
   check "shared units: the transaction messages, in chunks of 100 events" \
-    $CHECK transactions "$WORK/stu.dump" stu2 --source "$(source_of postgres stu2)" --min-chunks 60
+    $CHECK transactions "$WORK/stu.dump" stu2 --source "$(source_of postgres stu2 transaction)" --min-chunks 60
   "$W2E" consume --from "$NATS" --stream SHARED3 >"$WORK/stu.consumed" 2>"$WORK/stu.err"
   check "shared units: consume prints the events of both kinds of message, 36000 lines" \
     test "$(wc -l <"$WORK/stu.consumed")" = 36000
@@ -1354,6 +1354,38 @@ import json,sys
 ts=[json.loads(l) for l in open(sys.argv[1])]
 assert ts and all(len(t["events"]) <= 100 for t in ts), len(ts)
 assert sum(len(t["events"]) for t in ts) == 18000' "$WORK/stu.txns"
+}
+
+# A slot shipped as events, killed -9 under load, then shipped as
+# transactions into the same stream: the two units are two sources, the
+# second resuming from the slot's confirmed position, so no event is lost
+# (the unconfirmed ones may come twice, once in each unit).
+test_unit_switch() {
+  local src_e src_t
+  sql "CREATE TABLE usw (id bigint PRIMARY KEY, k int, v text)"
+  new_slot usw1
+  workload usw 0 40 1000 0.03 &
+  local wl=$!
+  ship_bg "$WORK/usw.log" --slot usw1 --to "$NATS" --create-stream USW --subject 'usw.{table}'
+  sleep 1.5
+  ship_stop KILL
+  ship_bg "$WORK/usw.log" --slot usw1 --to "$NATS" --stream USW --subject 'usw.tx.{database}' --unit transaction
+  wait $wl
+  check "unit switch: caught up" wait_confirmed usw1 60
+  ship_stop
+  dump USW "$WORK/usw.dump" && truth usw1_truth "$WORK/usw.truth"
+  src_e=$(source_of postgres usw1)
+  src_t=$(source_of postgres usw1 transaction)
+  check "unit switch: each unit's messages once, in commit order" bash -c \
+    "$CHECK stream '$WORK/usw.dump' --source '$src_e' --min 1 && $CHECK stream '$WORK/usw.dump' --source '$src_t' --min 1"
+  check "unit switch: together every event of the WAL, none lost" python3 -c '
+import json,sys
+got=set()
+for l in open(sys.argv[1]):
+    d=json.loads(l)
+    got.update([d["envelope"]["id"]] if "envelope" in d else [e["id"] for e in d.get("transaction",{}).get("events",[])])
+want={e["id"] for l in open(sys.argv[2]) for e in json.loads(l)["events"]}
+assert want <= got and len(want) == 40000, (len(want - got), len(got - want), len(want))' "$WORK/usw.dump" "$WORK/usw.truth"
 }
 
 # In-unit variants of the fault tests (see in_txn_unit)
@@ -1497,7 +1529,7 @@ assert len(big)==1 and hashlib.md5(big[0]["new"]["body"].encode()).hexdigest()==
 assert len(rows)==1+int(sys.argv[3]), (len(rows), sys.argv[3])' "$WORK/scl.all" "$want" "$(sql "SELECT count(*) FROM clb")"
 }
 
-ALL=(unit usage start_errors no_leftovers auth e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim shared_units claim_txn crash_txn outage_txn dedup_txn shared_slots_txn)
+ALL=(unit usage start_errors no_leftovers auth e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
