@@ -32,7 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sink_nats.h"
+#include "nats_sink_state.h"
 
 #define POSITION_BUCKET "wal2events_positions"
 
@@ -89,7 +89,7 @@ nats_position_names(NatsSink *ns, const SinkSource *source)
 	encode(slot, sizeof(slot), source->slot, '=', key_char);
 	snprintf(ns->position_key, sizeof(ns->position_key), "%s.%" PRIu64 ".%s.%s",
 			 stream, source->system_identifier, db, slot);
-	if (ns->opts->unit == UNIT_TRANSACTION)
+	if (ns->common.unit == UNIT_TRANSACTION)
 	{
 		strncat(ns->source_id, "/transaction", sizeof(ns->source_id) - strlen(ns->source_id) - 1);
 		strncat(ns->position_key, ".transaction", sizeof(ns->position_key) - strlen(ns->position_key) - 1);
