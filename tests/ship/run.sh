@@ -457,7 +457,8 @@ test_e2e_txn() {
   expect "txn: --unit transaction is protobuf" 2 "leave out --payload json" -- \
     "$W2E" ship --slot s --to nats://127.0.0.1:1 --unit transaction --payload json
   expect "txn: unknown --unit" 2 "give event or transaction" -- "$W2E" ship --slot s --to nats://127.0.0.1:1 --unit row
-  "$W2E" ship --help | grep -q -- "--unit" && "$W2E" consume --help | grep -q -- "--transactions" &&
+  "$W2E" ship --help >"$WORK/txhelp.ship"; "$W2E" consume --help >"$WORK/txhelp.consume"
+  grep -q -- "--unit" "$WORK/txhelp.ship" && grep -q -- "--transactions" "$WORK/txhelp.consume" &&
     ok "txn: --help lists --unit and consume --transactions" || fail "txn: --help" "--unit or --transactions missing"
   sql "SET client_min_messages = warning; DROP TABLE IF EXISTS items"
   new_slot e2etx
