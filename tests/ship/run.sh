@@ -105,7 +105,8 @@ verify() {
 # from tsubj, and $UNIT_ARGS adds --unit transaction with chunks of at most
 # 300 events (so thousand-row transactions are chunked).
 UNIT=event TX="" UNIT_ARGS=""
-tsubj() { if [ "$UNIT" = transaction ]; then echo "$1.tx.{database}"; else echo "$1.{table}"; fi; }
+# (a prefix of its own: a stream of the event test stores "$1.>")
+tsubj() { if [ "$UNIT" = transaction ]; then echo "${1}_tx.{database}"; else echo "$1.{table}"; fi; }
 in_txn_unit() { UNIT=transaction TX=_tx UNIT_ARGS="--unit transaction -o max-events=300" "test_$1"; }
 # verify_unit NAME SLOT: in the transaction unit, the transaction messages themselves
 verify_unit() {
