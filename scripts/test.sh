@@ -142,7 +142,7 @@ run_ship() {
 # Start and stop, claim checks, consume (its exit too), file and tail,
 # crashes, outages, a rejecting hub: the paths with the most to free, under
 # AddressSanitizer, LeakSanitizer and UBSan (tests/sanitizers/env.sh).
-SHIP_ASAN_TESTS=(usage env start_errors no_leftovers auth tls e2e json_subjects long_key file file_errors frozen_hub consume consume_exit tail claim crash outage sigterm rejecting health)
+SHIP_ASAN_TESTS=(usage env start_errors no_leftovers auth tls e2e json_subjects long_key file file_errors frozen_hub consume consume_exit tail claim crash outage sigterm rejecting health e2e_txn claim_txn)
 run_ship_asan() {
   W2E_SANITIZE=1 run_ship "$work/ship-asan.log" "${SHIP_ASAN_TESTS[@]}"
 }

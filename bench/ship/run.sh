@@ -4,6 +4,8 @@
 # pg_recvlogical writing the same slot range to /dev/null as the floor.
 #
 #   bench/ship/run.sh [EVENTS] [RUNS]      (as root; default 1000000 events, 3 runs)
+#   UNIT=transaction bench/ship/run.sh ...  ship --unit transaction: one message
+#                                           per 1000-row transaction
 #
 # One throwaway PostgreSQL and nats-server -js on loopback. Before the
 # backlog is written, 2 x RUNS slots are created at the same position, so
@@ -22,6 +24,13 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 EVENTS=${1:-1000000}
 RUNS=${2:-3}
+UNIT=${UNIT:-event}
+# what one ship run stores: a message per event, or per transaction (1000 rows, one chunk)
+if [ "$UNIT" = transaction ]; then
+  UNIT_ARGS=(--unit transaction) SUBJECT_TOKEN='{database}' MESSAGES=$((EVENTS / 1000))
+else
+  UNIT_ARGS=() SUBJECT_TOKEN='{table}' MESSAGES=$EVENTS
+fi
 [ "$(id -u)" = 0 ] || { echo "bench/ship/run.sh: run as root"; exit 2; }
 WORK=$(mktemp -d /tmp/wal2events-bench-ship.XXXXXX)
 chmod 755 "$WORK"
@@ -62,7 +71,7 @@ ship_run() {
   n0=$(cpu_of "$NATS_PID")
   s=$(now)
   "$W2E" ship --dbname "$DBURL" --slot "ship$1" --to "$NATS" --create-stream "BENCH$1" \
-    --subject "bench$1.{table}" --progress-interval 0 2>"$WORK/ship$1.log" &
+    --subject "bench$1.$SUBJECT_TOKEN" "${UNIT_ARGS[@]}" --progress-interval 0 2>"$WORK/ship$1.log" &
   SHIP_PID=$!
   until [ -n "$wal_pid" ]; do
     sleep 0.05
@@ -81,8 +90,8 @@ ship_run() {
   wal_cpu=$(cpu_of "$wal_pid")
   echo "ship run $1: CPU seconds: shipper $ship_cpu, nats-server $nats_cpu, walsender $wal_cpu" >>"$WORK/cpu.txt"
   ship_stop
-  [ "$("$HUB" 127.0.0.1 "$NATS_PORT" "BENCH$1" messages)" = "$EVENTS" ] ||
-    { echo "ship run $1: the stream does not hold $EVENTS messages" >&2; return 1; }
+  [ "$("$HUB" 127.0.0.1 "$NATS_PORT" "BENCH$1" messages)" = "$MESSAGES" ] ||
+    { echo "ship run $1: the stream does not hold $MESSAGES messages" >&2; return 1; }
   "$HUB" 127.0.0.1 "$NATS_PORT" "BENCH$1" delete
   awk -v e="$e" -v s="$s" 'BEGIN { print e - s }'
 }
@@ -100,13 +109,14 @@ mf=$(median "${floors[@]}")
 ms=$(median "${ships[@]}")
 echo
 printf '| consumer | median drain time | events/s |\n|---|---|---|\n'
-awk -v n="$EVENTS" -v f="$mf" -v s="$ms" 'BEGIN {
+awk -v n="$EVENTS" -v f="$mf" -v s="$ms" -v u="$UNIT" 'BEGIN {
   printf "| pg_recvlogical -f /dev/null (floor) | %.2f s | %.0f |\n", f, n / f
-  printf "| wal2events ship -> JetStream (file storage, acked) | %.2f s | %.0f |\n", s, n / s
+  printf "| wal2events ship --unit %s -> JetStream (file storage, acked) | %.2f s | %.0f |\n", u, s, n / s
   printf "ratio ship / floor: %.1f\n", s / f
 }'
 echo
 cat "$WORK/cpu.txt"
+[ "$UNIT" = event ] || exit 0
 # the hub alone: same server, same message shape, the cheapest publisher
 for every in 1 64; do
   n0=$(cpu_of "$NATS_PID")

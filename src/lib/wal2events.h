@@ -123,6 +123,45 @@ extern int	w2e_transaction_validate(const W2eTransaction *txn, W2eError *err);
 extern void w2e_event_id(char *out, uint64_t system_identifier,
 						 uint64_t commit_lsn, uint32_t position);
 
+/*
+ * Iterating a Transaction's events (one message of `wal2events ship --unit
+ * transaction`, or of the plugin), in order, each with its id and the
+ * relation its row change refers to:
+ *
+ *     W2eEventIter it;
+ *     W2eEventRef ev;
+ *
+ *     w2e_event_iter_init(&it, txn);
+ *     while (w2e_event_iter_next(&it, &ev))
+ *         handle(txn, ev.event, ev.relation, ev.id);
+ *
+ * ev.id is Event.id_override when set, else the log-derived id (ev.log_id,
+ * always "<system id>/<commit LSN>/<position>"); both stay valid until the
+ * next call. ev.relation is NULL for events other than row changes. The
+ * transaction is used as it is: parse it with w2e_transaction_parse()
+ * (which checks every relation index) or validate it first.
+ */
+typedef struct W2eEventIter
+{
+	const W2eTransaction *txn;
+	size_t		next;
+	char		id[W2E_EVENT_ID_MAX];
+} W2eEventIter;
+
+typedef struct W2eEventRef
+{
+	size_t		index;			/* in txn->events */
+	const W2eEvent *event;
+	const W2eRelation *relation;	/* a row change's table, else NULL */
+	const char *id;				/* the event's id: override or log_id */
+	const char *log_id;			/* "<system id>/<commit LSN>/<position>" */
+} W2eEventRef;
+
+extern void w2e_event_iter_init(W2eEventIter *it, const W2eTransaction *txn);
+
+/* 1 with *ref set to the next event; 0 after the last. */
+extern int	w2e_event_iter_next(W2eEventIter *it, W2eEventRef *ref);
+
 /* An LSN as PostgreSQL writes it: "16/B374D848". out needs 18 bytes. */
 #define W2E_LSN_MAX 18
 extern void w2e_lsn_format(char *out, uint64_t lsn);

@@ -2,9 +2,9 @@
  * installed_consumer.c
  *    A C consumer built against the installed libwal2events (headers,
  *    library, pkg-config file): it builds a Transaction with protobuf-c,
- *    frames it, reads the frame back and renders it, as a consumer would;
- *    and reads an EventEnvelope, whose first byte is the tag wire_fields.h
- *    names.
+ *    frames it, reads the frame back, renders it and iterates its events,
+ *    as a consumer would; and reads an EventEnvelope, whose first byte is
+ *    the tag wire_fields.h names.
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +50,12 @@ int
 main(void)
 {
 	W2eTransaction txn = WAL2EVENTS__V1__TRANSACTION__INIT;
+	W2eEvent	event = WAL2EVENTS__V1__EVENT__INIT;
+	W2eEvent   *events[1] = {&event};
+	Wal2events__V1__DomainEvent domain = WAL2EVENTS__V1__DOMAIN_EVENT__INIT;
+	W2eEventIter it;
+	W2eEventRef ev;
+	int			n = 0;
 	uint8_t		packed[256];
 	uint8_t		framed[270];
 	size_t		len = wal2events__v1__transaction__get_packed_size(&txn);
@@ -65,6 +71,13 @@ main(void)
 	txn.database = "shop";
 	txn.system_identifier = 42;
 	txn.last_chunk = 1;
+	domain.payload = "{}";
+	event.position = 3;
+	event.type = "pinged";
+	event.body_case = WAL2EVENTS__V1__EVENT__BODY_DOMAIN;
+	event.domain = &domain;
+	txn.n_events = 1;
+	txn.events = events;
 	len = wal2events__v1__transaction__pack(&txn, packed);
 	framed[0] = W2E_FRAME_MAGIC;
 	framed[1] = (uint8_t) len;	/* < 128: a one-byte varint */
@@ -85,6 +98,13 @@ main(void)
 	w2e_event_id(id, parsed->system_identifier, parsed->commit_lsn, 3);
 	printf("%s\n%s\n", json.data, id);
 	if (strstr(json.data, "\"xid\":7") == NULL || strcmp(id, "42/00000000016B3F28/3") != 0)
+		return 1;
+	w2e_event_iter_init(&it, parsed);
+	while (w2e_event_iter_next(&it, &ev))
+		if (n++ > 0 || strcmp(ev.id, "42/00000000016B3F28/3") != 0 ||
+			strcmp(ev.event->type, "pinged") != 0 || ev.relation != NULL)
+			return 1;
+	if (n != 1)
 		return 1;
 	w2e_buffer_free(&json);
 	w2e_transaction_free(parsed, NULL);

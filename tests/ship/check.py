@@ -16,6 +16,12 @@
       ROUNDS: lines "<confirmed_flush_lsn> <stream last seq>" taken right
       after each kill: no confirmed position ever covered an event that was
       not stored (every event with commit LSN <= confirmed has seq <= last).
+  check.py transactions DUMP SLOT [--source SOURCE] [--min-chunks N]
+      the transaction messages (ship --unit transaction): Nats-Msg-Id
+      "<system id>/<commit LSN, 16 hex>/<chunk>/<SLOT>", W2e-Position the
+      chunk, never empty, each once, chunks of a transaction consecutive
+      from 0 up to the last, transactions in commit order; with
+      --min-chunks, at least N messages of a chunk index above 0.
   check.py ids DUMP
       print the event ids, one per line.
 Prints nothing and exits 0 on success; the first problems and exit 1 if not.
@@ -43,10 +49,59 @@ def events(path, source=None):
                 continue
             if source is not None and d.get("headers", {}).get("W2e-Source") != source:
                 continue
+            if "transaction" in d:
+                # ship --unit transaction: its events, with the transaction's commit LSN
+                # (the members the truth's events have, and commit_lsn for the order)
+                t = d["transaction"]
+                for e in t["events"]:
+                    out.append((d.get("seq", n), dict(e, commit_lsn=t["commit_lsn"])))
+                continue
             if "envelope" not in d:
                 raise SystemExit("line %d (%s): no envelope: %s" % (n, d.get("id"), d.get("error")))
             out.append((d.get("seq", n), d["envelope"]))
     return out
+
+
+def check_transactions(args):
+    """Each transaction message: its Nats-Msg-Id, its place, its chunks in order."""
+    dump, slot = args[0], args[1]
+    problems = []
+    seen = set()
+    last = None
+    with open(dump) as f:
+        for n, line in enumerate(f, 1):
+            d = json.loads(line)
+            if d.get("chunk") or "transaction" not in d:
+                continue
+            if "--source" in args and d["headers"].get("W2e-Source") != option(args, "--source"):
+                continue
+            t = d["transaction"]
+            c = lsn(t["commit_lsn"])
+            chunk = t.get("chunk", 0)
+            want = "%s/%016X/%d/%s" % (t["system_identifier"], c, chunk, slot)
+            if d["id"] != want:
+                problems.append("seq %s: Nats-Msg-Id %s, expected %s" % (d["seq"], d["id"], want))
+            if d["headers"].get("W2e-Position") != str(chunk):
+                problems.append("seq %s: W2e-Position %s, chunk %s" % (d["seq"], d["headers"].get("W2e-Position"), chunk))
+            if not t["events"]:
+                problems.append("seq %s: a transaction message without events" % d["seq"])
+            if d["id"] in seen:
+                problems.append("duplicate transaction message %s" % d["id"])
+            seen.add(d["id"])
+            if last is not None:
+                lc, lchunk, llast = last
+                if c == lc and chunk != lchunk + 1:
+                    problems.append("seq %s: chunk %d after chunk %d" % (d["seq"], chunk, lchunk))
+                if c != lc and (c < lc or not llast or chunk != 0):
+                    problems.append("seq %s: transaction %s starts before the last ended (or out of order)" % (d["seq"], d["id"]))
+            last = (c, chunk, t.get("last_chunk", False))
+    if not seen:
+        problems.append("no transaction message")
+    if "--min-chunks" in args and len(seen) > 0:
+        chunked = sum(1 for i in seen if not i.split("/")[2] == "0")
+        if chunked < int(option(args, "--min-chunks")):
+            problems.append("only %d messages with a chunk index > 0" % chunked)
+    fail(problems)
 
 
 def fail(problems):
@@ -148,6 +203,8 @@ def main():
         check_rows(args)
     elif cmd == "confirmed":
         check_confirmed(args)
+    elif cmd == "transactions":
+        check_transactions(args)
     elif cmd == "ids":
         for _, env in events(args[0]):
             print(env["id"])

@@ -17,6 +17,10 @@
  * Lines (in stream order):
  *   {"seq":N,"subject":"..","id":"<Nats-Msg-Id>","headers":{..},"size":N,
  *    "envelope":{..}}                                   an event
+ *   {"seq":N,"subject":"..","id":"..","headers":{..},"size":N,
+ *    "transaction":{..}}                                a whole transaction
+ *                                                       (ship --unit transaction), as
+ *                                                       wal2events decode prints it
  *   {"seq":N,"subject":"..","id":"..","headers":{..},"size":N,"chunk":true}
  *                                                       a claim-check chunk
  * An event whose claim check cannot be resolved, or whose body does not
@@ -91,7 +95,7 @@ dump_message(const StreamMessage *m, W2eBuffer *out)
 	{
 		w2e_buffer_reset(out);
 		if (stream_message_json(m, STREAM_PAYLOAD_AUTO, out, error, sizeof(error)) == 0)
-			printf(",\"envelope\":%s", out->data);
+			printf(",\"%s\":%s", stream_message_is_transaction(m) ? "transaction" : "envelope", out->data);
 		else
 		{
 			fputs(",\"error\":", stdout);

@@ -8,7 +8,9 @@
 # routes file file_errors dup_window frozen_hub health consume consume_exit tail idle
 # claim crash outage pg_restart dedup sigterm rejecting shared_newer
 # shared_databases shared_slots rejected_size rejected_full shared_claim
-# envelope_check. Each shipper
+# envelope_check, and for --unit transaction: e2e_txn shared_units unit_switch
+# claim_txn crash_txn outage_txn dedup_txn shared_slots_txn (the fault tests
+# again in that unit). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -73,10 +75,10 @@ build() {
       "$LIB_A" -lprotobuf-c -lnats -lssl -lcrypto -lm &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$CLI/sinks/jetstream/subject.c" "$CLI/core/delivery.c" \
-      "$CLI/common/ship_util.c" "$LIB_A" -lprotobuf-c
+      "$CLI/common/ship_util.c" "$CLI/envelope/txn_message.c" "$CLI/envelope/envelope.c" "$LIB_A" -lprotobuf-c -lm
 }
 
-# subject templates and delivery tracking, in C (tests/ship/ship_unit.c)
+# subject templates, delivery tracking, the transaction header scan, in C (tests/ship/ship_unit.c)
 test_unit() {
   local out line
   out=$("$WORK/ship_unit" 2>&1)
@@ -105,6 +107,22 @@ verify() {
   dump "$3" "$WORK/$2.dump" && truth "$2_truth" "$WORK/$2.truth"
   check "$1: every event exactly once, in commit order, equal to the WAL" \
     $CHECK stream "$WORK/$2.dump" --truth "$WORK/$2.truth" --min "${4:-1}"
+}
+
+# The fault tests run in both units: test_crash etc. ship events, and
+# test_crash_txn etc. run them again with UNIT=transaction (in_txn_unit):
+# their tables, slots and streams get the suffix $TX, their subjects come
+# from tsubj, and $UNIT_ARGS adds --unit transaction with chunks of at most
+# 300 events (so thousand-row transactions are chunked).
+UNIT=event TX="" UNIT_ARGS=""
+# (a prefix of its own: a stream of the event test stores "$1.>")
+tsubj() { if [ "$UNIT" = transaction ]; then echo "${1}_tx.{database}"; else echo "$1.{table}"; fi; }
+in_txn_unit() { UNIT=transaction TX=_tx UNIT_ARGS="--unit transaction -o max-events=300" "test_$1"; }
+# verify_unit NAME SLOT: in the transaction unit, the transaction messages themselves
+verify_unit() {
+  [ "$UNIT" = transaction ] || return 0
+  check "$1: one message per chunk, its Nats-Msg-Id, chunks in order" \
+    $CHECK transactions "$WORK/$2.dump" "$2" --min-chunks 1
 }
 
 test_usage() {
@@ -676,6 +694,62 @@ test_e2e() {
   check "e2e: subjects follow the template" grep -q '"subject":"e2e.items-updated"' "$WORK/e2e.dump"
 }
 
+# --unit transaction end to end: the e2e workload in chunks of at most 50
+# events; every event once, in commit order, equal to the WAL; consume
+# prints the events (the same lines as an event-unit stream) or the
+# transactions; usage errors.
+test_e2e_txn() {
+  local rows="$WORK/itemstx.rows"
+  expect "txn: --unit transaction rejects an event token" 2 "{table} is a token of one event" -- \
+    "$W2E" ship --slot s --to nats://127.0.0.1:1 --unit transaction --subject 'tx.{table}'
+  expect "txn: --unit transaction needs nats" 2 "only applies to --to nats" -- "$W2E" ship --slot s --to - --unit transaction
+  expect "txn: --unit transaction is protobuf" 2 "leave out --payload json" -- \
+    "$W2E" ship --slot s --to nats://127.0.0.1:1 --unit transaction --payload json
+  expect "txn: unknown --unit" 2 "give event or transaction" -- "$W2E" ship --slot s --to nats://127.0.0.1:1 --unit row
+  "$W2E" ship --help >"$WORK/txhelp.ship"; "$W2E" consume --help >"$WORK/txhelp.consume"
+  grep -q -- "--unit" "$WORK/txhelp.ship" && grep -q -- "--transactions" "$WORK/txhelp.consume" &&
+    ok "txn: --help lists --unit and consume --transactions" || fail "txn: --help" "--unit or --transactions missing"
+  sql "SET client_min_messages = warning; DROP TABLE IF EXISTS items"
+  new_slot e2etx
+  ship_bg "$WORK/e2etx.log" --slot e2etx --to "$NATS" --create-stream E2ETX --unit transaction -o max-events=50
+  e2e_workload
+  check "txn: the slot is confirmed up to the end of the WAL" wait_confirmed e2etx 120
+  ship_stop INT
+  [ "$SHIP_STATUS" = 0 ] && ok "txn: SIGINT stops with exit status 0" || fail "txn: exit status" "$SHIP_STATUS"
+  verify txn e2etx E2ETX 1000
+  check "txn: one message per chunk of at most 50 events, ids <system id>/<LSN>/<chunk>/<slot>" \
+    $CHECK transactions "$WORK/e2etx.dump" e2etx --min-chunks 10
+  check "txn: default subject transactions.{database}, Content-Type Transaction, no W2e-Type" python3 -c '
+import json,sys
+for l in open(sys.argv[1]):
+    d=json.loads(l); h=d["headers"]
+    assert d["subject"]=="transactions.postgres", d["subject"]
+    assert h["Content-Type"]=="application/x-protobuf; proto=wal2events.v1.Transaction", h
+    assert "W2e-Type" not in h and h["W2e-Source"] and h["W2e-Commit-Lsn"]==d["transaction"]["commit_lsn"], h
+    assert h["W2e-Xid"]==str(d["transaction"]["xid"]), h' "$WORK/e2etx.dump"
+  sql "SELECT json_build_object('id', id, 'name', name, 'qty', qty, 'price', price::text, 'tags', tags) FROM items" >"$rows"
+  check "txn: replaying the events gives the table's rows" $CHECK rows "$WORK/e2etx.dump" items "$rows"
+  "$W2E" consume --from "$NATS" --stream E2ETX >"$WORK/e2etx.events" 2>"$WORK/e2etx.err"
+  envelopes "$WORK/e2etx.events" "$WORK/e2etx.env"
+  check "txn: consume prints every event as an EventEnvelope line" \
+    $CHECK stream "$WORK/e2etx.env" --truth "$WORK/e2etx.truth" --min 1000
+  check "txn: ... with the transaction's context" python3 -c '
+import json,sys
+for l in open(sys.argv[1]):
+    e=json.loads(l)
+    assert e["database"]=="postgres" and e["commit_lsn"] and e["system_identifier"] and "commit_time" in e, e
+' "$WORK/e2etx.events"
+  "$W2E" consume --from "$NATS" --stream E2ETX --count 7 >"$WORK/e2etx.seven" 2>>"$WORK/e2etx.err"
+  check "txn: consume --count counts events" test "$(wc -l <"$WORK/e2etx.seven")" = 7
+  "$W2E" consume --from "$NATS" --stream E2ETX --transactions >"$WORK/e2etx.txns" 2>>"$WORK/e2etx.err"
+  check "txn: consume --transactions prints each transaction message as decode does" python3 -c '
+import json,sys
+ts=[json.loads(l) for l in open(sys.argv[1])]
+dump=[json.loads(l)["transaction"] for l in open(sys.argv[2])]
+assert ts==dump, (len(ts), len(dump))
+assert sum(len(t["events"]) for t in ts)==sum(1 for _ in open(sys.argv[3]))' "$WORK/e2etx.txns" "$WORK/e2etx.dump" "$WORK/e2etx.events"
+}
+
 test_json_subjects() {
   new_slot cdc
   sql 'CREATE TABLE "odd.name tbl" (id int PRIMARY KEY, v text)'
@@ -1060,65 +1134,67 @@ test_idle() {
 }
 
 test_claim() {
-  new_slot big1
-  sql "CREATE TABLE docs (id int PRIMARY KEY, body text)"
-  sql "ALTER TABLE docs ALTER body SET STORAGE EXTERNAL"
-  ship_bg "$WORK/big.log" --slot big1 --to "$NATS" --create-stream BIG --subject 'big.{type}'
-  sql "INSERT INTO docs VALUES (1, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 655360) g))"
-  sql "INSERT INTO docs VALUES (2, 'after the big one')"
-  check "claim: a 20 MB row neither stalls nor blocks the next events" wait_confirmed big1 60
+  new_slot big1$TX
+  sql "CREATE TABLE docs$TX (id int PRIMARY KEY, body text)"
+  sql "ALTER TABLE docs$TX ALTER body SET STORAGE EXTERNAL"
+  ship_bg "$WORK/big.log" --slot big1$TX --to "$NATS" --create-stream BIG$TX --subject "$(tsubj big)" $UNIT_ARGS
+  sql "INSERT INTO docs$TX VALUES (1, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 655360) g))"
+  sql "INSERT INTO docs$TX VALUES (2, 'after the big one')"
+  check "claim: a 20 MB row neither stalls nor blocks the next events" wait_confirmed big1$TX 60
   ship_stop
-  verify claim big1 BIG 2
+  verify claim big1$TX BIG$TX 2
   local want
-  want=$(sql "SELECT md5(body) || ' ' || length(body) FROM docs WHERE id = 1")
+  want=$(sql "SELECT md5(body) || ' ' || length(body) FROM docs$TX WHERE id = 1")
   check "claim: the body read back through the claim check equals the row" python3 -c '
 import json,sys,hashlib
 for l in open(sys.argv[1]):
     d=json.loads(l)
-    if d.get("envelope",{}).get("new",{}).get("id")==1:
-        b=d["envelope"]["new"]["body"]
-        got=hashlib.md5(b.encode()).hexdigest()+" "+str(len(b))
-        assert got==sys.argv[2], (got, sys.argv[2])
-        assert int(d["headers"]["W2e-Claim-Chunks"])>=20
-        sys.exit(0)
-sys.exit("no event for row 1")' "$WORK/big1.dump" "$want"
+    for e in [d["envelope"]] if "envelope" in d else d.get("transaction",{}).get("events",[]):
+        if e.get("new",{}).get("id")==1:
+            b=e["new"]["body"]
+            got=hashlib.md5(b.encode()).hexdigest()+" "+str(len(b))
+            assert got==sys.argv[2], (got, sys.argv[2])
+            assert int(d["headers"]["W2e-Claim-Chunks"])>=20
+            sys.exit(0)
+sys.exit("no event for row 1")' "$WORK/big1$TX.dump" "$want"
   check "claim: every message fits the 1 MB max payload" python3 -c '
 import json,sys
-assert all(json.loads(l)["size"] <= 1048576 for l in open(sys.argv[1]))' "$WORK/big1.dump"
+assert all(json.loads(l)["size"] <= 1048576 for l in open(sys.argv[1]))' "$WORK/big1$TX.dump"
 }
 
 test_crash() {
-  local rounds=$WORK/crash.rounds round
-  new_slot crash1
-  sql "CREATE TABLE c (id bigint PRIMARY KEY, k int, v text)"
+  local rounds=$WORK/crash$TX.rounds round
+  new_slot crash1$TX
+  sql "CREATE TABLE c$TX (id bigint PRIMARY KEY, k int, v text)"
   : >"$rounds"
-  workload c 0 100 1000 0.03 &
+  workload c$TX 0 100 1000 0.03 &
   local wl=$!
   for round in 1 2 3 4 5; do
-    ship_bg "$WORK/crash.log" --slot crash1 --to "$NATS" --create-stream CRASH --subject 'crash.{table}'
+    ship_bg "$WORK/crash.log" --slot crash1$TX --to "$NATS" --create-stream CRASH$TX --subject "$(tsubj crash)" $UNIT_ARGS
     sleep "0.$((RANDOM % 8 + 2))"
     ship_stop KILL
     sleep 0.3
-    echo "$(confirmed_flush crash1) $("$JS" info "$NATS" CRASH | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')" >>"$rounds"
+    echo "$(confirmed_flush crash1$TX) $("$JS" info "$NATS" CRASH$TX | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')" >>"$rounds"
   done
   wait $wl
-  ship_bg "$WORK/crash.log" --slot crash1 --to "$NATS" --create-stream CRASH --subject 'crash.{table}'
-  check "crash: catches up after 5 kill -9" wait_confirmed crash1 120
+  ship_bg "$WORK/crash.log" --slot crash1$TX --to "$NATS" --create-stream CRASH$TX --subject "$(tsubj crash)" $UNIT_ARGS
+  check "crash: catches up after 5 kill -9" wait_confirmed crash1$TX 120
   ship_stop
-  verify crash crash1 CRASH 100000
+  verify crash crash1$TX CRASH$TX 100000
+  verify_unit crash crash1$TX
   check "crash: confirmed_flush_lsn never covered an unacknowledged event" \
-    $CHECK confirmed "$WORK/crash1.dump" "$rounds"
+    $CHECK confirmed "$WORK/crash1$TX.dump" "$rounds"
 }
 
 test_outage() {
-  new_slot out1
-  sql "CREATE TABLE o (id bigint PRIMARY KEY, k int, v text)"
-  ship_bg "$WORK/outage.log" --slot out1 --to "$NATS" --create-stream OUTAGE --subject 'outage.{table}' \
+  new_slot out1$TX
+  sql "CREATE TABLE o$TX (id bigint PRIMARY KEY, k int, v text)"
+  ship_bg "$WORK/outage.log" --slot out1$TX --to "$NATS" --create-stream OUTAGE$TX --subject "$(tsubj outage)" $UNIT_ARGS \
     --ack-timeout 2s --retry-max 2s --status-interval 2s
-  workload o 0 60 1000 0.1 &
+  workload o$TX 0 60 1000 0.1 &
   local wl=$! pid_before pid_after
   sleep 1.5
-  pid_before=$(sql "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'out1'")
+  pid_before=$(sql "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'out1$TX'")
   kill -STOP "$NATS_PID"   # frozen: acknowledgements time out
   sleep 4
   kill -CONT "$NATS_PID"
@@ -1127,12 +1203,13 @@ test_outage() {
   wait "$NATS_PID" 2>/dev/null
   NATS_PID=
   sleep 11
-  pid_after=$(sql "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'out1'")
+  pid_after=$(sql "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'out1$TX'")
   start_nats
   wait $wl
-  check "outage: catches up after a frozen and a killed hub (11 s down)" wait_confirmed out1 120
+  check "outage: catches up after a frozen and a killed hub (11 s down)" wait_confirmed out1$TX 120
   ship_stop
-  verify outage out1 OUTAGE 60000
+  verify outage out1$TX OUTAGE$TX 60000
+  verify_unit outage out1$TX
   check "outage: the replication connection stayed up while the hub was down" test "$pid_before" = "$pid_after"
   grep -q "holding new events" "$WORK/outage.log" && ok "outage: the hub failure is logged" ||
     fail "outage: the hub failure is logged" "$(tail -n 5 "$WORK/outage.log")"
@@ -1157,30 +1234,31 @@ test_pg_restart() {
 }
 
 test_dedup() {
-  new_slot dd1
-  sql "CREATE TABLE d (id bigint PRIMARY KEY, k int, v text)"
-  workload d 0 60 1000 0.05 &
+  new_slot dd1$TX
+  sql "CREATE TABLE d$TX (id bigint PRIMARY KEY, k int, v text)"
+  workload d$TX 0 60 1000 0.05 &
   local wl=$! n exercised=0 c last
   for n in 1 2 3; do
-    ship_bg "$WORK/dedup.log" --slot dd1 --to "$NATS" --create-stream DEDUP --dup-window 1s --subject 'dedup.{table}'
+    ship_bg "$WORK/dedup.log" --slot dd1$TX --to "$NATS" --create-stream DEDUP$TX --dup-window 1s --subject "$(tsubj dedup)" $UNIT_ARGS
     sleep 1.2
     ship_stop KILL
     sleep 0.3
-    c=$(confirmed_flush dd1)
-    dump DEDUP "$WORK/dd.partial"
-    last=$(tail -n 1 "$WORK/dd.partial" | python3 -c 'import json,sys; print(json.load(sys.stdin)["envelope"]["commit_lsn"])')
+    c=$(confirmed_flush dd1$TX)
+    dump DEDUP$TX "$WORK/dd.partial"
+    last=$(tail -n 1 "$WORK/dd.partial" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("envelope", d.get("transaction"))["commit_lsn"])')
     [ "$(sql "SELECT '$c'::pg_lsn < '$last'::pg_lsn")" = t ] && exercised=1
     sleep 1.5     # longer than the stream's duplicate window
   done
   wait $wl
   check "dedup: the stream was created with a 1 s duplicate window" \
-    test "$("$JS" info "$NATS" DEDUP | python3 -c 'import json,sys; print(json.load(sys.stdin)["dup_window_ms"])')" = 1000
-  ship_bg "$WORK/dedup.log" --slot dd1 --to "$NATS" --stream DEDUP --subject 'dedup.{table}'
-  check "dedup: caught up" wait_confirmed dd1 120
+    test "$("$JS" info "$NATS" DEDUP$TX | python3 -c 'import json,sys; print(json.load(sys.stdin)["dup_window_ms"])')" = 1000
+  ship_bg "$WORK/dedup.log" --slot dd1$TX --to "$NATS" --stream DEDUP$TX --subject "$(tsubj dedup)" $UNIT_ARGS
+  check "dedup: caught up" wait_confirmed dd1$TX 120
   ship_stop
   [ $exercised = 1 ] && ok "dedup: restarts found events stored but not confirmed" ||
     fail "dedup: restarts found events stored but not confirmed" "the kills never left such events"
-  verify "dedup: after downtimes longer than the duplicate window" dd1 DEDUP 60000
+  verify "dedup: after downtimes longer than the duplicate window" dd1$TX DEDUP$TX 60000
+  verify_unit dedup dd1$TX
 }
 
 test_sigterm() {
@@ -1430,7 +1508,7 @@ test_dup_window() {
 # --- several shippers into one stream (each its own source: database + slot) ---
 
 # source DB SLOT: the W2e-Source header of a shipper of database DB through SLOT
-source_of() { echo "$(sql "SELECT system_identifier FROM pg_control_system()")/$1/$2"; }
+source_of() { echo "$(sql "SELECT system_identifier FROM pg_control_system()")/$1/$2${3:+/$3}"; }
 
 # sqld DB QUERY: sql in another database
 sqld() { psql -X -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$PGPORT" -U postgres -d "$1" -c "$2"; }
@@ -1452,18 +1530,22 @@ caught_up_in() {
 
 # two_shippers NAME STREAM DB_A SLOT_A OPTS_A DB_B SLOT_B OPTS_B: both ship concurrently
 # into STREAM while the workload ($WL pids) runs, each killed with -9 at random points
-# (4 times each), then both catch up; ROUNDS files per source for check.py confirmed
+# (4 times each), then both catch up; ROUNDS files per source for check.py confirmed;
+# subjects $SUBJECT_A and $SUBJECT_B (default NAME.{database}.{table})
 two_shippers() {
   local name=$1 stream=$2 round pid_a pid_b last
+  local subj_a="${SUBJECT_A:-}" subj_b="${SUBJECT_B:-}"   # default $name.{database}.{table}
+  [ -n "$subj_a" ] || subj_a="$name.{database}.{table}"
+  [ -n "$subj_b" ] || subj_b="$name.{database}.{table}"
   local -a a=(--dbname "host=127.0.0.1 port=$PGPORT user=postgres dbname=$3" --slot "$4" $5)
   local -a b=(--dbname "host=127.0.0.1 port=$PGPORT user=postgres dbname=$6" --slot "$7" $8)
   : >"$WORK/$name.a.rounds"
   : >"$WORK/$name.b.rounds"
   for round in 1 2 3 4; do
-    "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "$name.{database}.{table}" 2>>"$WORK/$name.a.log" &
+    "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "$subj_a" 2>>"$WORK/$name.a.log" &
     pid_a=$!
     sleep "0.$((RANDOM % 5 + 1))"
-    "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "$name.{database}.{table}" 2>>"$WORK/$name.b.log" &
+    "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "$subj_b" 2>>"$WORK/$name.b.log" &
     pid_b=$!
     OTHER_PIDS+=("$pid_a" "$pid_b")
     sleep "0.$((RANDOM % 8 + 2))"
@@ -1476,9 +1558,9 @@ two_shippers() {
     echo "$(confirmed_in "$6" "$7") $last" >>"$WORK/$name.b.rounds"
   done
   wait "${WL[@]}"
-  "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "$name.{database}.{table}" 2>>"$WORK/$name.a.log" &
+  "$W2E" ship "${a[@]}" --to "$NATS" --stream "$stream" --subject "$subj_a" 2>>"$WORK/$name.a.log" &
   pid_a=$!
-  "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "$name.{database}.{table}" 2>>"$WORK/$name.b.log" &
+  "$W2E" ship "${b[@]}" --to "$NATS" --stream "$stream" --subject "$subj_b" 2>>"$WORK/$name.b.log" &
   pid_b=$!
   OTHER_PIDS+=("$pid_a" "$pid_b")
   check "$name: both catch up after 4 kill -9 each" wait_until 120 bash -c \
@@ -1545,19 +1627,97 @@ workload_both() {
 # transaction are split between the two shippers (needs event ids that name
 # the change, not its rank among one slot's events: the plugin's Event.position).
 test_shared_slots() {
-  local WL=()
-  sql "CREATE TABLE ta (id bigint PRIMARY KEY, k int, v text)"
-  sql "CREATE TABLE tb (id bigint PRIMARY KEY, k int, v text)"
-  new_slot sts1
-  new_slot sts2
-  "$JS" create "$NATS" SHARED2 'sts.>'
-  workload_both ta tb 60 300 0.03 & WL+=($!)
-  two_shippers sts SHARED2 postgres sts1 "-o tables=public.ta" postgres sts2 "-o tables=public.tb"
-  truth_of postgres sts1_truth "$WORK/sts1.truth" public.ta
-  truth_of postgres sts2_truth "$WORK/sts2.truth" public.tb
-  verify_source "shared slots (tables ta)" "$WORK/sts.dump" "$(source_of postgres sts1)" "$WORK/sts1.truth" "$WORK/sts.a.rounds" 18000
-  verify_source "shared slots (tables tb)" "$WORK/sts.dump" "$(source_of postgres sts2)" "$WORK/sts2.truth" "$WORK/sts.b.rounds" 18000
+  local WL=() n=sts$TX subj=""
+  sql "CREATE TABLE ta$TX (id bigint PRIMARY KEY, k int, v text)"
+  sql "CREATE TABLE tb$TX (id bigint PRIMARY KEY, k int, v text)"
+  new_slot sts1$TX
+  new_slot sts2$TX
+  "$JS" create "$NATS" SHARED2$TX "$n.>"
+  [ "$UNIT" = transaction ] && subj="$n.{database}"
+  workload_both ta$TX tb$TX 60 300 0.03 & WL+=($!)
+  SUBJECT_A=$subj SUBJECT_B=$subj two_shippers $n SHARED2$TX postgres sts1$TX "-o tables=public.ta$TX $UNIT_ARGS" postgres sts2$TX "-o tables=public.tb$TX $UNIT_ARGS"
+  truth_of postgres sts1${TX}_truth "$WORK/sts1.truth" public.ta$TX
+  truth_of postgres sts2${TX}_truth "$WORK/sts2.truth" public.tb$TX
+  verify_source "shared slots (tables ta)" "$WORK/$n.dump" "$(source_of postgres sts1$TX "${TX:+transaction}")" "$WORK/sts1.truth" "$WORK/$n.a.rounds" 18000
+  verify_source "shared slots (tables tb)" "$WORK/$n.dump" "$(source_of postgres sts2$TX "${TX:+transaction}")" "$WORK/sts2.truth" "$WORK/$n.b.rounds" 18000
+  if [ "$UNIT" = transaction ]; then
+    check "shared slots: transaction messages of both slots, one transaction each (ids tell the slots apart)" \
+      $CHECK transactions "$WORK/$n.dump" sts1$TX --source "$(source_of postgres sts1$TX "${TX:+transaction}")"
+    check "shared slots: ... and of the second slot" \
+      $CHECK transactions "$WORK/$n.dump" sts2$TX --source "$(source_of postgres sts2$TX "${TX:+transaction}")"
+  fi
 }
+
+# One stream, two slots of one database: one ships events (tables ua), the
+# other transactions (tables ub), each killed -9 at random points; every
+# event of each exactly once, and consume reads the mixed stream.
+test_shared_units() {
+  local WL=()
+  sql "CREATE TABLE ua (id bigint PRIMARY KEY, k int, v text)"
+  sql "CREATE TABLE ub (id bigint PRIMARY KEY, k int, v text)"
+  new_slot stu1
+  new_slot stu2
+  "$JS" create "$NATS" SHARED3 'stu.>'
+  workload_both ua ub 60 300 0.03 & WL+=($!)
+  SUBJECT_A='stu.{database}.{table}' SUBJECT_B='stu.tx.{database}' two_shippers stu SHARED3 \
+    postgres stu1 "-o tables=public.ua" postgres stu2 "-o tables=public.ub --unit transaction -o max-events=100"
+  truth_of postgres stu1_truth "$WORK/stu1.truth" public.ua
+  truth_of postgres stu2_truth "$WORK/stu2.truth" public.ub
+  verify_source "shared units (events of ua)" "$WORK/stu.dump" "$(source_of postgres stu1)" "$WORK/stu1.truth" "$WORK/stu.a.rounds" 18000
+  verify_source "shared units (transactions of ub)" "$WORK/stu.dump" "$(source_of postgres stu2 transaction)" "$WORK/stu2.truth" "$WORK/stu.b.rounds" 18000
+  check "shared units: the transaction messages, in chunks of 100 events" \
+    $CHECK transactions "$WORK/stu.dump" stu2 --source "$(source_of postgres stu2 transaction)" --min-chunks 60
+  "$W2E" consume --from "$NATS" --stream SHARED3 >"$WORK/stu.consumed" 2>"$WORK/stu.err"
+  check "shared units: consume prints the events of both kinds of message, 36000 lines" \
+    test "$(wc -l <"$WORK/stu.consumed")" = 36000
+  expect "shared units: consume --transactions stops at a message of one event" 1 \
+    "is one event (ship --unit event), not a transaction" -- "$W2E" consume --from "$NATS" --stream SHARED3 --transactions
+  "$W2E" consume --from "$NATS" --stream SHARED3 --subject 'stu.tx.>' --transactions >"$WORK/stu.txns" 2>>"$WORK/stu.err"
+  check "shared units: consume --transactions --subject reads the transactions" python3 -c '
+import json,sys
+ts=[json.loads(l) for l in open(sys.argv[1])]
+assert ts and all(len(t["events"]) <= 100 for t in ts), len(ts)
+assert sum(len(t["events"]) for t in ts) == 18000' "$WORK/stu.txns"
+}
+
+# A slot shipped as events, killed -9 under load, then shipped as
+# transactions into the same stream: the two units are two sources, the
+# second resuming from the slot's confirmed position, so no event is lost
+# (the unconfirmed ones may come twice, once in each unit).
+test_unit_switch() {
+  local src_e src_t
+  sql "CREATE TABLE usw (id bigint PRIMARY KEY, k int, v text)"
+  new_slot usw1
+  workload usw 0 40 1000 0.03 &
+  local wl=$!
+  ship_bg "$WORK/usw.log" --slot usw1 --to "$NATS" --create-stream USW --subject 'usw.{table}'
+  sleep 1.5
+  ship_stop KILL
+  ship_bg "$WORK/usw.log" --slot usw1 --to "$NATS" --stream USW --subject 'usw.tx.{database}' --unit transaction
+  wait $wl
+  check "unit switch: caught up" wait_confirmed usw1 60
+  ship_stop
+  dump USW "$WORK/usw.dump" && truth usw1_truth "$WORK/usw.truth"
+  src_e=$(source_of postgres usw1)
+  src_t=$(source_of postgres usw1 transaction)
+  check "unit switch: each unit's messages once, in commit order" bash -c \
+    "$CHECK stream '$WORK/usw.dump' --source '$src_e' --min 1 && $CHECK stream '$WORK/usw.dump' --source '$src_t' --min 1"
+  check "unit switch: together every event of the WAL, none lost" python3 -c '
+import json,sys
+got=set()
+for l in open(sys.argv[1]):
+    d=json.loads(l)
+    got.update([d["envelope"]["id"]] if "envelope" in d else [e["id"] for e in d.get("transaction",{}).get("events",[])])
+want={e["id"] for l in open(sys.argv[2]) for e in json.loads(l)["events"]}
+assert want <= got and len(want) == 40000, (len(want - got), len(got - want), len(want))' "$WORK/usw.dump" "$WORK/usw.truth"
+}
+
+# In-unit variants of the fault tests (see in_txn_unit)
+test_claim_txn() { in_txn_unit claim; }
+test_crash_txn() { in_txn_unit crash; }
+test_outage_txn() { in_txn_unit outage; }
+test_dedup_txn() { in_txn_unit dedup; }
+test_shared_slots_txn() { in_txn_unit shared_slots; }
 
 # A shipper whose stream holds another source's newer events resumes after
 # its own newest, not after theirs.
@@ -1731,7 +1891,7 @@ test_envelope_check() {
     fail "envelope_check: the plugin's events, envelopes equal to protobuf-c's" "$(echo "$out" | tail -n 5)"
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 

@@ -2,7 +2,8 @@
  * ship_unit.c
  *    Unit tests of the shipper's pure parts: subject templates (subject.c,
  *    and their rules and the shortening of long values in libwal2events'
- *    subject_template.c) and the flush-LSN rules of delivery tracking (delivery.c). Built and
+ *    subject_template.c), the flush-LSN rules of delivery tracking (delivery.c)
+ *    and the header scan of --unit transaction (txn_message.c). Built and
  *    run by tests/ship/run.sh ("unit"); prints one line per check and
  *    "N passed, N failed".
  */
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "delivery.h"
+#include "envelope.h"
 #include "subject.h"
 
 static int	passed;
@@ -242,9 +244,74 @@ test_delivery(void)
 	delivery_free(&d);
 }
 
+static int
+tx_check(const char *tmpl)
+{
+	char		error[200];
+
+	return subject_template_transaction_check(tmpl, error, sizeof(error)) == 0;
+}
+
+/* --unit transaction: its subject tokens, and the header fields read without unpacking. */
+static void
+test_transaction_unit(void)
+{
+	W2eTransaction txn = WAL2EVENTS__V1__TRANSACTION__INIT;
+	W2eTransaction got;
+	W2eEvent	ev = WAL2EVENTS__V1__EVENT__INIT;
+	W2eEvent   *events[3] = {&ev, &ev, &ev};
+	uint8_t		packed[1024];
+	size_t		len;
+	char		db[8];
+	W2eError	err;
+	Envelope	e;
+
+	CHECK("transaction template: {database}", tx_check("tx.{database}") && tx_check("transactions.all"));
+	CHECK("transaction template: an event's token is refused",
+		  !tx_check("tx.{table}") && !tx_check("tx.{database}.{type}") && !tx_check("{partition_key}"));
+
+	txn.xid = 744;
+	txn.commit_lsn = UINT64_C(0x16B3F28);
+	txn.commit_time = INT64_C(1795726800123456);
+	txn.database = "a-long-database-name";
+	txn.system_identifier = UINT64_C(7312895063207461234);
+	txn.chunk = 2;
+	txn.origin = "o";
+	txn.n_events = 3;
+	txn.events = events;
+	ev.type = "t";
+	len = wal2events__v1__transaction__pack(&txn, packed);
+	CHECK("transaction scan: reads the header fields",
+		  txn_message_scan(packed, len, &got, db, sizeof(db), &err) == 0 &&
+		  got.xid == 744 && got.commit_lsn == txn.commit_lsn && got.commit_time == txn.commit_time &&
+		  got.system_identifier == txn.system_identifier && got.chunk == 2 && !got.last_chunk &&
+		  got.n_events == 3 && strcmp(got.database, "a-long-") == 0);
+	txn.last_chunk = 1;
+	txn.non_transactional = 1;
+	len = wal2events__v1__transaction__pack(&txn, packed);
+	CHECK("transaction scan: last chunk, non-transactional",
+		  txn_message_scan(packed, len, &got, db, sizeof(db), &err) == 0 && got.last_chunk &&
+		  got.non_transactional);
+	CHECK("transaction scan: a message cut short is refused",
+		  txn_message_scan(packed, len - 1, &got, db, sizeof(db), &err) != 0 &&
+		  strstr(err.message, "not a Transaction message") != NULL);
+	packed[0] = 0x0F;			/* wire type 7 */
+	CHECK("transaction scan: an unknown wire type is refused",
+		  txn_message_scan(packed, len, &got, db, sizeof(db), &err) != 0);
+
+	envelope_init(&e);
+	txn_message_build(&e, &txn, packed, len, "shop");
+	CHECK("transaction message: its id, key and body",
+		  strcmp(e.env.id, "7312895063207461234/00000000016B3F28/2/shop") == 0 &&
+		  e.key.commit_lsn == txn.commit_lsn && e.key.position == 2 && e.key.part == KEY_PART_EVENT &&
+		  e.data == packed && e.len == len && e.env.position == 2);
+	envelope_free(&e);
+}
+
 int
 main(void)
 {
+	test_transaction_unit();
 	test_templates();
 	test_render();
 	test_template_length();

@@ -48,7 +48,48 @@ test_lsn_format(void)
 	CHECK_INT(strlen(lsn) + 1, W2E_LSN_MAX);
 }
 
+/* Iterating a transaction's events: order, ids, relations. */
+static void
+test_event_iter(void)
+{
+	W2eTransaction *txn = txn_example();
+	W2eRowChange *row = row_change(W2E_OP_INSERT, 0, W2E_OLD_NONE);
+	W2eEvent   *outbox;
+	W2eEventIter it;
+	W2eEventRef ev;
+
+	txn_add_relation(txn, orders_relation());
+	row_new(row, 3, v_int(1), v_text("x"), v_numeric("1.00"));
+	txn_add_event(txn, event_row(2, "orders-created", "1", row));
+	outbox = event_domain(7, "order-placed", "1", "{}", 0);
+	outbox->id_override = "my-own-id";
+	txn_add_event(txn, outbox);
+	txn_add_event(txn, event_message(9, "audit", "hi", 2));
+
+	w2e_event_iter_init(&it, txn);
+	CHECK(w2e_event_iter_next(&it, &ev) == 1);
+	CHECK_INT(ev.index, 0);
+	CHECK(ev.event == txn->events[0]);
+	CHECK(ev.relation == txn->relations[0]);
+	CHECK_STR(ev.id, EXAMPLE_ID "2");
+	CHECK_STR(ev.log_id, EXAMPLE_ID "2");
+	CHECK(w2e_event_iter_next(&it, &ev) == 1);
+	CHECK(ev.relation == NULL);
+	CHECK_STR(ev.id, "my-own-id");
+	CHECK_STR(ev.log_id, EXAMPLE_ID "7");
+	CHECK(w2e_event_iter_next(&it, &ev) == 1);
+	CHECK_INT(ev.index, 2);
+	CHECK_STR(ev.id, EXAMPLE_ID "9");
+	CHECK(w2e_event_iter_next(&it, &ev) == 0);
+	CHECK(w2e_event_iter_next(&it, &ev) == 0);
+
+	/* no events: nothing */
+	w2e_event_iter_init(&it, txn_example());
+	CHECK(w2e_event_iter_next(&it, &ev) == 0);
+}
+
 const UnitTest event_id_tests[] = {
+	{"event iter: order, ids, relations", test_event_iter},
 	{"event id: format and longest id", test_event_id_format},
 	{"event id: ids sort by commit LSN", test_event_id_sorts},
 	{"lsn: PostgreSQL's text form", test_lsn_format},

@@ -5,6 +5,13 @@
  *    EventEnvelope rendered by w2e_envelope_to_json(), the same line as
  *    `ship --payload json` writes), in stream order, claim checks resolved.
  *
+ * A transaction message (`ship --unit transaction`) is printed as its
+ * events, one line each, the same lines its events would have had shipped
+ * one by one; with --transactions as the whole Transaction (one line,
+ * w2e_transaction_to_json()), and then an event message is an error: a
+ * stream holding both kinds is read whole without --transactions, or its
+ * transaction subjects with --subject.
+ *
  * Without --follow it stops once everything stored (that the filter
  * selects) has been printed; with it, it waits for more until --count
  * events or a signal. It only reads: an ordered, ephemeral consumer that
@@ -18,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envelope.h"
 #include "ship.h"
 #include "stream_reader.h"
 #include "subject.h"
@@ -32,7 +40,8 @@ typedef struct ConsumeOptions
 	const char *subject;		/* NULL: every subject */
 	int			deliver_new;
 	int			follow;
-	int64_t		count;			/* 0: no limit */
+	int			transactions;	/* print transaction messages whole */
+	int64_t		count;			/* 0: no limit: events, or transactions */
 	StreamPayload payload;
 	NatsAuthFlags nats_flags;
 	NatsAuth	nats_auth;		/* loaded once the flags are parsed */
@@ -72,7 +81,13 @@ help(void)
 		   "      --follow            keep waiting for new events (until --count events\n"
 		   "                          or SIGINT/SIGTERM); without it, stop once every\n"
 		   "                          event stored has been printed\n"
-		   "      --count=N           stop after N events\n"
+		   "      --count=N           stop after N events (N transactions with\n"
+		   "                          --transactions)\n"
+		   "      --transactions      print the messages of `ship --unit transaction` as\n"
+		   "                          whole transactions (one JSON line per Transaction\n"
+		   "                          message, as `wal2events decode`); without it they\n"
+		   "                          are printed as their events, one line each; a\n"
+		   "                          message of one event is then an error\n"
 		   "      --payload=FORMAT    how to read the message bodies: auto (default: by\n"
 		   "                          their Content-Type header, protobuf without one),\n"
 		   "                          protobuf (EventEnvelope) or json, as ship's --payload\n"
@@ -193,7 +208,7 @@ apply(ConsumeOptions *opts, const char *name, const char *value)
 
 static const char *const value_flags[] = {"from", "stream", "subject", "count", "payload",
 "nats-creds", "nats-user", "nats-password-file", "nats-token-file", "tls-ca", "tls-cert", "tls-key"};
-static const char *const switch_flags[] = {"from-start", "new", "follow", "help"};
+static const char *const switch_flags[] = {"from-start", "new", "follow", "help", "transactions"};
 
 #define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))
 #define N_SWITCH_FLAGS (sizeof(switch_flags) / sizeof(switch_flags[0]))
@@ -274,6 +289,8 @@ parse_options(int argc, char **argv, ConsumeOptions *opts, int *status)
 				opts->deliver_new = 1;
 			else if (strcmp(name, "follow") == 0)
 				opts->follow = 1;
+			else if (strcmp(name, "transactions") == 0)
+				opts->transactions = 1;
 			continue;
 		}
 		if (value == NULL)
@@ -331,6 +348,63 @@ write_line(const W2eBuffer *line, int flush)
 	return CLI_EXIT_FAILURE;
 }
 
+/*
+ * A transaction message's events as lines in out (each with its newline),
+ * at most limit (0: all): the EventEnvelope of each, as ship --unit event
+ * would have published it with --payload json. *n: how many. 0, or -1.
+ */
+static int
+transaction_events(const StreamMessage *m, int64_t limit, W2eBuffer *out, int64_t *n,
+				   char *error, size_t error_size)
+{
+	W2eTransaction *txn = stream_message_transaction(m, error, error_size);
+	Envelope	e;
+	W2eError	err;
+	size_t		i;
+	int			rc = 0;
+
+	*n = 0;
+	if (txn == NULL)
+		return -1;
+	envelope_init(&e);
+	for (i = 0; i < txn->n_events && (limit == 0 || *n < limit); i++, (*n)++)
+	{
+		if (envelope_build_at(&e, txn, i, PAYLOAD_JSON, &err) != 0)
+			snprintf(error, error_size, "message %llu on %s (%.200s): %s", (unsigned long long) m->seq,
+					 natsMsg_GetSubject(m->msg), m->id != NULL ? m->id : "", err.message);
+		else if (w2e_buffer_append(out, e.data, e.len) == 0 && w2e_buffer_append(out, "\n", 1) == 0)
+			continue;
+		rc = -1;
+		break;
+	}
+	envelope_free(&e);
+	w2e_transaction_free(txn, NULL);
+	return rc;
+}
+
+/* The lines of one message into line; *n: events (or transactions) in them. */
+static int
+message_lines(const StreamMessage *m, const ConsumeOptions *opts, int64_t printed,
+			  W2eBuffer *line, int64_t *n, char *error, size_t error_size)
+{
+	int			is_txn = stream_message_is_transaction(m);
+
+	*n = 1;
+	if (is_txn && !opts->transactions)
+		return transaction_events(m, opts->count > 0 ? opts->count - printed : 0, line, n,
+								  error, error_size);
+	if (!is_txn && opts->transactions)
+	{
+		snprintf(error, error_size,
+				 "message %llu on %s is one event (ship --unit event), not a transaction: leave out --transactions, or select the transaction subjects with --subject",
+				 (unsigned long long) m->seq, natsMsg_GetSubject(m->msg));
+		return -1;
+	}
+	if (stream_message_json(m, opts->payload, line, error, error_size) != 0)
+		return -1;
+	return w2e_buffer_append(line, "\n", 1);
+}
+
 static int
 consume(StreamReader *r, const ConsumeOptions *opts)
 {
@@ -338,6 +412,7 @@ consume(StreamReader *r, const ConsumeOptions *opts)
 	StreamMessage m;
 	char		error[600];
 	int64_t		printed = 0;
+	int64_t		n;
 	int			status = CLI_EXIT_OK;
 
 	w2e_buffer_init(&line, NULL);
@@ -368,15 +443,10 @@ consume(StreamReader *r, const ConsumeOptions *opts)
 			continue;
 		}
 		w2e_buffer_reset(&line);
-		if (stream_message_json(&m, opts->payload, &line, error, sizeof(error)) != 0)
+		snprintf(error, sizeof(error), "out of memory");
+		if (message_lines(&m, opts, printed, &line, &n, error, sizeof(error)) != 0)
 		{
 			cli_error(COMMAND, "%s", error);
-			status = CLI_EXIT_FAILURE;
-			break;
-		}
-		if (w2e_buffer_append(&line, "\n", 1) != 0)
-		{
-			cli_error(COMMAND, "out of memory");
 			status = CLI_EXIT_FAILURE;
 			break;
 		}
@@ -386,7 +456,8 @@ consume(StreamReader *r, const ConsumeOptions *opts)
 			status = rc < 0 ? CLI_EXIT_OK : rc;
 			break;
 		}
-		if (opts->count > 0 && ++printed >= opts->count)
+		printed += n;
+		if (opts->count > 0 && printed >= opts->count)
 			break;
 		if (!opts->follow && m.pending == 0)
 			break;

@@ -33,7 +33,7 @@ typedef enum OptId
 	OPT_DBNAME, OPT_SLOT, OPT_CREATE_SLOT, OPT_CONFIRM, OPT_OPTION, OPT_TO,
 	OPT_PAYLOAD, OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
-	OPT_METRICS, OPT_READY_MAX_LAG, OPT_HELP, OPT_COUNT
+	OPT_METRICS, OPT_READY_MAX_LAG, OPT_UNIT, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -64,6 +64,7 @@ static const OptSpec specs[] = {
 	{OPT_SHUTDOWN_TIMEOUT, "shutdown-timeout", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_METRICS, "metrics", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_READY_MAX_LAG, "ready-max-lag", 0, 1, FOR_SHIP | FOR_TAIL},
+	{OPT_UNIT, "unit", 0, 1, FOR_SHIP},
 	{OPT_HELP, "help", 'h', 0, FOR_SHIP | FOR_TAIL},
 };
 
@@ -124,6 +125,11 @@ help_ship(void)
 		   "      --payload=FORMAT        protobuf (EventEnvelope; default) or json (one\n"
 		   "                              line per event; the default on standard output);\n"
 		   "                              in a file, protobuf is framed: 0xE2, varint length\n"
+		   "      --unit=UNIT             event (default): one message per event;\n"
+		   "                              transaction (NATS only): one message per\n"
+		   "                              transaction (per chunk of a chunked one), the\n"
+		   "                              plugin's Transaction message (protobuf), Nats-Msg-Id\n"
+		   "                              <system id>/<commit LSN>/<chunk>/<slot>\n"
 		   "      --max-inflight=N        unacknowledged messages at most (default 4096)\n"
 		   "      --max-inflight-bytes=SIZE  unacknowledged bytes at most (default 64MB)\n"
 		   "      --retry-max=DURATION    longest wait between retries while the hub is\n"
@@ -408,6 +414,14 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 		case OPT_OPTION: return set_plugin_option(opts, value);
 		case OPT_TO: return set_target(opts, value);
 		case OPT_PAYLOAD: return set_payload(opts, value);
+		case OPT_UNIT:
+			if (strcmp(value, "event") == 0)
+				opts->sink_common.unit = UNIT_EVENT;
+			else if (strcmp(value, "transaction") == 0)
+				opts->sink_common.unit = UNIT_TRANSACTION;
+			else
+				USAGE_ERROR("unknown --unit '%s' (give event or transaction)", value);
+			return 0;
 		case OPT_METRICS: opts->metrics_addr = value; return 0;
 		default: return set_number(opts, spec, value);
 	}
@@ -502,6 +516,11 @@ check_combination(ShipOptions *opts, const int *seen, const SinkFlagGiven *given
 		USAGE_ERROR("out of memory");
 	if (apply_sink_flags(opts, given, n_given) != 0)
 		return -1;
+	/* --unit transaction: the plugin's message as it is (protobuf), where a sink takes it */
+	if (opts->sink_common.unit == UNIT_TRANSACTION && !opts->sink->takes_transactions)
+		USAGE_ERROR("--unit transaction only applies to --to nats://... (%s takes events)", opts->sink->name);
+	if (opts->sink_common.unit == UNIT_TRANSACTION && opts->sink_common.payload == PAYLOAD_JSON)
+		USAGE_ERROR("--unit transaction publishes the plugin's Transaction message as protobuf: leave out --payload json");
 	if (opts->sink_common.payload == PAYLOAD_DEFAULT)
 		opts->sink_common.payload = opts->sink == &sink_type_stdout ? PAYLOAD_JSON : PAYLOAD_PROTOBUF;
 	if (seen[OPT_READY_MAX_LAG] && opts->metrics_addr == NULL)

@@ -29,6 +29,13 @@ typedef enum PayloadFormat
 	PAYLOAD_JSON
 } PayloadFormat;
 
+/* What one hub message carries (--unit). */
+typedef enum ShipUnit
+{
+	UNIT_EVENT,					/* one EventEnvelope per event */
+	UNIT_TRANSACTION			/* the plugin's Transaction message, one per chunk */
+} ShipUnit;
+
 /*
  * Where a published message sits in the slot's event sequence. Messages
  * compare by commit LSN, then position, then part: the claim-check chunks

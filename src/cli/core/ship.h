@@ -13,6 +13,7 @@
  *   arena.c          memory of the Transaction message being handed
  *   delivery.c       which tickets are acknowledged -> the flush LSN
  *   envelope.c       Transaction event -> EventEnvelope bytes
+ *   txn_message.c    --unit transaction: a whole Transaction message for the sink
  *   sink.h, sink.c   the interface every sink implements, and the registry
  *   sink_nats.c      NATS JetStream sink: start-up checks, window, recovery
  *   nats_message.c   an event as JetStream messages: subject, headers, claim check

@@ -131,6 +131,66 @@ hand_next_event(Shipper *sh)
 }
 
 /*
+ * --unit transaction: the current message goes to the sink whole (one
+ * ticket), unless it is stored already (redelivered after a restart).
+ */
+static int
+hand_transaction(Shipper *sh, const uint8_t *bare, size_t len)
+{
+	MsgKey		key = {sh->txn->commit_lsn, sh->txn->chunk, KEY_PART_EVENT};
+	uint64_t	ticket;
+
+	if (delivery_wants(&sh->delivery, &key))
+	{
+		txn_message_build(&sh->envelope, sh->txn, bare, len, sh->opts->slot);
+		ticket = delivery_hand(&sh->delivery, &key);
+		if (sh->sink->ops->publish(sh->sink, &sh->envelope, ticket) != 0)
+			return fatal(sh, sh->sink->error_status, sh->sink->error);
+		sh->counters.events_handed += sh->txn->n_events;
+	}
+	else
+		sh->counters.events_skipped += sh->txn->n_events;
+	sh->txn = NULL;
+	return 0;
+}
+
+/*
+ * --unit transaction: the message's header fields only, and on to the sink
+ * at once, which copies its bytes: no copy of our own, no unpacking.
+ */
+static int
+take_transaction(Shipper *sh, const ReplMessage *msg)
+{
+	const uint8_t *bare;
+	size_t		len;
+	W2eError	err;
+	int			r;
+	char		line[400];
+
+	if (w2e_unframe(msg->data, msg->len, &bare, &len, &err) != 0 ||
+		txn_message_scan(bare, len, &sh->txn_header, sh->txn_database,
+						 sizeof(sh->txn_database), &err) != 0)
+	{
+		snprintf(line, sizeof(line), "malformed message from the plugin at %X/%X: %s",
+				 (unsigned) (msg->wal_start >> 32), (unsigned) msg->wal_start, err.message);
+		return fatal(sh, CLI_EXIT_FAILURE, line);
+	}
+	sh->txn = &sh->txn_header;
+	sh->counters.transactions++;
+	r = delivery_begin_message(&sh->delivery, sh->txn->commit_lsn, sh->txn->commit_time,
+							   sh->txn->last_chunk || sh->txn->non_transactional);
+	if (r < 0)
+		return fatal(sh, CLI_EXIT_FAILURE, "out of memory");
+	if (r == 0 || sh->txn->n_events == 0)
+	{
+		sh->counters.events_skipped += r == 0 ? sh->txn->n_events : 0;
+		sh->txn = NULL;
+		return 0;
+	}
+	return hand_transaction(sh, bare, len);
+}
+
+/*
  * One plugin message: parse it and make it the current message. Its bytes
  * are copied into the arena first: envelopes copy events from them, and
  * libpq's buffer goes with the connection, which may be lost and made
@@ -144,8 +204,11 @@ take_message(Shipper *sh, const ReplMessage *msg)
 	W2eError	err;
 	int			r;
 	char		line[400];
-	uint8_t    *copy = sh->arena.allocator.alloc(sh->arena.allocator.ctx, msg->len > 0 ? msg->len : 1);
+	uint8_t    *copy;
 
+	if (sh->opts->sink_common.unit == UNIT_TRANSACTION)
+		return take_transaction(sh, msg);
+	copy = sh->arena.allocator.alloc(sh->arena.allocator.ctx, msg->len > 0 ? msg->len : 1);
 	if (copy == NULL)
 		return fatal(sh, CLI_EXIT_FAILURE, "out of memory");
 	memcpy(copy, msg->data, msg->len);

@@ -31,6 +31,8 @@ typedef struct Shipper
 
 	Arena		arena;			/* the current message's memory */
 	W2eTransaction *txn;		/* the message being handed (in arena), or NULL */
+	W2eTransaction txn_header;	/* --unit transaction: the message's header fields only */
+	char		txn_database[256];	/* its database name */
 	size_t		next_event;
 
 	int64_t		last_status_ms;

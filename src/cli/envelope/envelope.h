@@ -29,6 +29,7 @@ typedef struct Envelope
 	W2eRowChange row;
 	W2eRelation *relations[1];
 	char		id[W2E_EVENT_ID_MAX];	/* the log-derived id (env.id may be an override) */
+	char		txn_id[MSG_ID_MAX]; /* --unit transaction: the message's id (txn_message.c) */
 	Wal2events__V1__EventEnvelope__TagsEntry *tag_entries;
 	Wal2events__V1__EventEnvelope__TagsEntry **tag_ptrs;
 	size_t		tag_cap;
@@ -75,5 +76,28 @@ extern int	envelope_build_at(Envelope *e, const W2eTransaction *txn, size_t inde
 extern void envelope_set_message(Envelope *e, const uint8_t *data, size_t len,
 								 const W2eTransaction *txn);
 extern void envelope_forget_message(Envelope *e);
+
+/*
+ * txn_message.c (--unit transaction): e as one whole Transaction message
+ * (one chunk), bare[0..len) as it came from the plugin, no copy: e->data
+ * points into it. env carries what the sink's headers and subject need (id,
+ * commit LSN, xid, database, system identifier; position := the chunk
+ * index), e->key is {commit LSN, chunk, KEY_PART_EVENT}. The id is
+ * "<system id>/<commit LSN, 16 hex>/<chunk>/<slot>": the slot tells apart
+ * the chunks of two slots with other filters, and the fourth part the
+ * id from every event id (three parts) in a stream both kinds share.
+ */
+/*
+ * The header fields of a bare Transaction message, read without unpacking
+ * its events (--unit transaction hands the bytes on as they are): txn is
+ * reset and gets xid, commit LSN and time, database (copied into
+ * database[0..size), cut short if longer), system identifier, chunk,
+ * last_chunk, non_transactional and n_events (events stays NULL). Only
+ * the top level of the wire format is checked. 0, or -1 with err set.
+ */
+extern int	txn_message_scan(const uint8_t *data, size_t len, W2eTransaction *txn,
+							 char *database, size_t size, W2eError *err);
+extern void txn_message_build(Envelope *e, const W2eTransaction *txn, const uint8_t *bare,
+							  size_t len, const char *slot);
 
 #endif							/* WAL2EVENTS_ENVELOPE_H */

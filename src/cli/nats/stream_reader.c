@@ -467,6 +467,58 @@ stream_reader_drained(StreamReader *r)
 }
 
 int
+stream_message_is_transaction(const StreamMessage *m)
+{
+	const char *type = stream_header(m->msg, "Content-Type");
+
+	return type != NULL && strcmp(type, STREAM_TRANSACTION_TYPE) == 0;
+}
+
+static int
+claim_failed(const StreamMessage *m, char *error, size_t error_size)
+{
+	if (m->claim_error[0] == '\0')
+		return 0;
+	snprintf(error, error_size, "message %llu on %s (%.200s): its claim check does not resolve: %s",
+			 (unsigned long long) m->seq, natsMsg_GetSubject(m->msg), m->id != NULL ? m->id : "", m->claim_error);
+	return -1;
+}
+
+W2eTransaction *
+stream_message_transaction(const StreamMessage *m, char *error, size_t error_size)
+{
+	W2eError	err;
+	W2eTransaction *txn;
+
+	if (claim_failed(m, error, error_size) != 0)
+		return NULL;
+	txn = w2e_transaction_parse(m->body, m->body_len, NULL, &err);
+	if (txn == NULL)
+		snprintf(error, error_size, "message %llu on %s (%.200s): not a Transaction: %s",
+				 (unsigned long long) m->seq, natsMsg_GetSubject(m->msg),
+				 m->id != NULL ? m->id : "no Nats-Msg-Id", err.message);
+	return txn;
+}
+
+/* A transaction message as w2e_transaction_to_json's line. */
+static int
+transaction_json(const StreamMessage *m, W2eBuffer *out, char *error, size_t error_size)
+{
+	W2eTransaction *txn = stream_message_transaction(m, error, error_size);
+	W2eError	err;
+	int			rc;
+
+	if (txn == NULL)
+		return -1;
+	rc = w2e_transaction_to_json(txn, out, &err);
+	if (rc != 0)
+		snprintf(error, error_size, "message %llu on %s: %s", (unsigned long long) m->seq,
+				 natsMsg_GetSubject(m->msg), err.message);
+	w2e_transaction_free(txn, NULL);
+	return rc;
+}
+
+int
 stream_message_json(const StreamMessage *m, StreamPayload payload, W2eBuffer *out,
 					char *error, size_t error_size)
 {
@@ -474,12 +526,10 @@ stream_message_json(const StreamMessage *m, StreamPayload payload, W2eBuffer *ou
 	W2eError	err;
 	int			json;
 
-	if (m->claim_error[0] != '\0')
-	{
-		snprintf(error, error_size, "message %llu on %s (event %.200s): its claim check does not resolve: %s",
-				 (unsigned long long) m->seq, natsMsg_GetSubject(m->msg), m->id != NULL ? m->id : "", m->claim_error);
+	if (claim_failed(m, error, error_size) != 0)
 		return -1;
-	}
+	if (payload == STREAM_PAYLOAD_AUTO && stream_message_is_transaction(m))
+		return transaction_json(m, out, error, error_size);
 	if (payload == STREAM_PAYLOAD_AUTO)
 	{
 		if (type == NULL || strncmp(type, "application/x-protobuf", 22) == 0)

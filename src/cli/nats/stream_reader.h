@@ -86,12 +86,24 @@ typedef enum StreamPayload
 } StreamPayload;
 
 /*
- * An event message's envelope as one JSON line appended to out (no
+ * An event message's envelope (or a transaction message's Transaction) as one JSON line appended to out (no
  * newline). 0, or -1 with why in error (a claim check that does not
  * resolve, a body that is not an EventEnvelope, an unknown Content-Type).
  */
 extern int	stream_message_json(const StreamMessage *m, StreamPayload payload,
 								W2eBuffer *out, char *error, size_t error_size);
+
+/*
+ * `ship --unit transaction` messages: the body is a whole Transaction (one
+ * chunk), Content-Type STREAM_TRANSACTION_TYPE. stream_message_json()
+ * renders it as w2e_transaction_to_json() does (one line for the whole
+ * transaction); stream_message_transaction() parses it (free it with
+ * w2e_transaction_free(txn, NULL)), NULL with why in error.
+ */
+#define STREAM_TRANSACTION_TYPE "application/x-protobuf; proto=wal2events.v1.Transaction"
+extern int	stream_message_is_transaction(const StreamMessage *m);
+extern W2eTransaction *stream_message_transaction(const StreamMessage *m, char *error,
+												  size_t error_size);
 
 /* A header's value, or NULL. */
 extern const char *stream_header(natsMsg *msg, const char *key);

@@ -93,6 +93,7 @@ typedef struct SinkCommon
 	int			max_inflight;	/* unacknowledged events at most */
 	int64_t		max_inflight_bytes; /* and their bytes */
 	int64_t		retry_max_ms;	/* longest wait between retries */
+	ShipUnit	unit;			/* --unit: events, or whole transactions */
 } SinkCommon;
 
 /* A flag only one kind of sink takes ("--subject"): its name without "--". */
@@ -115,6 +116,7 @@ typedef struct SinkType
 	int			(*accepts) (const char *to);	/* does --to name this kind? */
 	const SinkFlag *flags;		/* its own flags, ending with {NULL, 0} */
 	const char *help;			/* their --help lines, or "" */
+	int			takes_transactions; /* can publish --unit transaction messages */
 	void	   *(*options_new) (const char *to);	/* NULL: out of memory */
 	/* One of its flags: 0, or -1 with a one-line error. */
 	int			(*option) (void *options, const char *flag, const char *value,

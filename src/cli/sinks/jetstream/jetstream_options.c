@@ -62,7 +62,10 @@ option(void *options, const char *flag, const char *value, char *error, size_t s
 	int64_t		v;
 
 	if (strcmp(flag, "subject") == 0)
+	{
 		o->subject = value;
+		o->subject_given = 1;
+	}
 	else if (strcmp(flag, "stream") == 0 || strcmp(flag, "create-stream") == 0)
 	{
 		if (o->stream != NULL)
@@ -108,9 +111,17 @@ finish(void *options, const SinkCommon *common, char *error, size_t size)
 	JetStreamOptions *o = options;
 	char		why[256];
 
+	if (common->unit == UNIT_TRANSACTION && !o->subject_given)
+		o->subject = "transactions.{database}";
 	if (subject_template_check(o->subject, why, sizeof(why)) != 0)
 	{
 		snprintf(error, size, "bad --subject template '%s': %s", o->subject, why);
+		return -1;
+	}
+	if (common->unit == UNIT_TRANSACTION &&
+		subject_template_transaction_check(o->subject, why, sizeof(why)) != 0)
+	{
+		snprintf(error, size, "bad --subject template '%s' for --unit transaction: %s", o->subject, why);
 		return -1;
 	}
 	/* last: nothing fails after the credentials are read */
@@ -136,11 +147,13 @@ const SinkType sink_type_jetstream = {
 	.target = "nats://HOST:PORT or tls://HOST:PORT",
 	.accepts = accepts,
 	.flags = jetstream_flags,
+	.takes_transactions = 1,
 	.help =
 	"      --subject=TEMPLATE      NATS subject (default events.{type}); tokens {type}\n"
 	"                              {schema} {table} {database} {partition_key}; in a\n"
 	"                              token's value '.', ' ', '*', '>' become '_', and an\n"
-	"                              empty value is '_'\n"
+	"                              empty value is '_'; with --unit transaction only\n"
+	"                              {database} (default transactions.{database})\n"
 	"      --stream=NAME           the JetStream stream that stores the subjects\n"
 	"                              (default: the one whose subjects cover them)\n"
 	"      --create-stream=NAME    create that stream when missing (subjects\n"

@@ -18,6 +18,7 @@ typedef struct JetStreamOptions
 	NatsAuthFlags auth_flags;	/* --nats-creds, --nats-user, ... */
 	NatsAuth	auth;			/* the hub's credentials and URL, loaded by finish */
 	const char *subject;		/* subject template */
+	int			subject_given;	/* --subject on the command line */
 	const char *stream;			/* --stream or --create-stream */
 	int			create_stream;
 	int64_t		dup_window_ms;

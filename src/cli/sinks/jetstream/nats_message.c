@@ -4,7 +4,11 @@
  *    is larger than the hub takes in one message, its claim check.
  *
  * Subject: the event's route subject template when it has one
- * (Event.subject), else --subject, rendered by subject.c. A route template
+ * (Event.subject), else --subject, rendered by subject.c. With --unit
+ * transaction a message is a whole Transaction (txn_message.c): --subject
+ * ({database} its only token), Content-Type
+ * application/x-protobuf; proto=wal2events.v1.Transaction, no W2e-Type or
+ * W2e-Partition-Key, and W2e-Position is the chunk index. A route template
  * is checked the first time it is seen: an invalid one, or one whose
  * subjects the stream does not store, stops the shipper with an error
  * rather than publish where nothing listens.
@@ -53,6 +57,7 @@
 #define HEADER_ROOM 1024		/* bytes kept for a chunk's headers */
 #define CONTENT_TYPE_PROTOBUF "application/x-protobuf; proto=wal2events.v1.EventEnvelope"
 #define CONTENT_TYPE_JSON "application/json"
+#define CONTENT_TYPE_TRANSACTION "application/x-protobuf; proto=wal2events.v1.Transaction"
 
 /* value with '%' and control characters as %XX, into scratch. */
 const char *
@@ -238,9 +243,27 @@ event_headers_room(NatsSink *ns, const Envelope *ev, size_t id_len)
 		encoded_room(ev->env.partition_key) + position_headers_room(ns);
 }
 
+/*
+ * --unit transaction: no W2e-Type or W2e-Partition-Key (a transaction has
+ * many), W2e-Position is the chunk index (the message key's position).
+ */
+static char *
+put_transaction_headers(NatsSink *ns, Entry *e, char *p, const Envelope *ev, const char *id,
+						size_t id_len)
+{
+	p = put_msg_id(e, p, id, id_len);
+	p = PUT_LIT(p, "Content-Type: " CONTENT_TYPE_TRANSACTION "\r\n");
+	p = PUT_LIT(p, "W2e-Xid: ");
+	p += ship_put_decimal(p, (uint32_t) ev->env.xid);
+	p = PUT_LIT(p, "\r\n");
+	return put_position_headers(ns, p, ev);
+}
+
 static char *
 put_event_headers(NatsSink *ns, Entry *e, char *p, const Envelope *ev, const char *id, size_t id_len)
 {
+	if (ns->common.unit == UNIT_TRANSACTION)
+		return put_transaction_headers(ns, e, p, ev, id, id_len);
 	p = put_msg_id(e, p, id, id_len);
 	p = ns->common.payload == PAYLOAD_JSON ?
 		PUT_LIT(p, "Content-Type: " CONTENT_TYPE_JSON "\r\n") :

@@ -6,8 +6,12 @@
  *
  * Source: the system identifier, database and slot name, the W2e-Source
  * header of every message ("<system identifier>/<database>/<slot>", '%',
- * '/' and control characters of the names as %XX). Two shippers into one
- * stream are told apart by it, whatever their filters.
+ * '/' and control characters of the names as %XX), with "/transaction"
+ * after it for --unit transaction (and ".transaction" after its key): the
+ * two units key their messages differently (position: an event's, or a
+ * chunk index), so a slot shipped in one unit and then the other is two
+ * sources, the second resuming from the slot's confirmed position. Two
+ * shippers into one stream are told apart by it, whatever their filters.
  *
  * High-water mark: in bucket "wal2events_positions", key
  * "<stream>.<system identifier>.<database>.<slot>" (characters a key cannot
@@ -85,6 +89,11 @@ nats_position_names(NatsSink *ns, const SinkSource *source)
 	encode(slot, sizeof(slot), source->slot, '=', key_char);
 	snprintf(ns->position_key, sizeof(ns->position_key), "%s.%" PRIu64 ".%s.%s",
 			 stream, source->system_identifier, db, slot);
+	if (ns->common.unit == UNIT_TRANSACTION)
+	{
+		strncat(ns->source_id, "/transaction", sizeof(ns->source_id) - strlen(ns->source_id) - 1);
+		strncat(ns->position_key, ".transaction", sizeof(ns->position_key) - strlen(ns->position_key) - 1);
+	}
 }
 
 /* The bucket, created (with the stream's replicas) when missing. */

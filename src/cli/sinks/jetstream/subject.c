@@ -28,6 +28,27 @@ subject_template_check(const char *tmpl, char *error, size_t error_size)
 	return -1;
 }
 
+int
+subject_template_transaction_check(const char *tmpl, char *error, size_t error_size)
+{
+	const char *open;
+
+	for (open = strchr(tmpl, '{'); open != NULL; open = strchr(open + 1, '{'))
+	{
+		const char *close = strchr(open, '}');
+		size_t		len = close != NULL ? (size_t) (close - open - 1) : strlen(open + 1);
+
+		if (len != 8 || strncmp(open + 1, "database", 8) != 0)
+		{
+			snprintf(error, error_size,
+					 "{%.*s} is a token of one event; a transaction's subject can use {database} only",
+					 (int) (len > 40 ? 40 : len), open + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static const char *
 token_value(const SubjectValues *v, int index)
 {

@@ -34,6 +34,13 @@ typedef struct SubjectValues
 extern int	subject_template_check(const char *tmpl, char *error, size_t error_size);
 
 /*
+ * A template for --unit transaction (checked by subject_template_check
+ * too): its placeholders are those a whole transaction has a value for,
+ * {database} only. 0, or -1 with why in error.
+ */
+extern int	subject_template_transaction_check(const char *tmpl, char *error, size_t error_size);
+
+/*
  * Render the (checked) template for one event into out (reset first).
  * Inside a value '.', ' ', '*', '>' and control characters become '_'; an
  * empty value is "_", so the subject stays valid and has as many tokens as
