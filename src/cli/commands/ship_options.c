@@ -24,7 +24,7 @@ typedef enum OptId
 	OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_ACK_TIMEOUT, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
 	OPT_METRICS, OPT_NATS_CREDS, OPT_NATS_USER, OPT_NATS_PASSWORD_FILE,
-	OPT_NATS_TOKEN_FILE, OPT_HELP, OPT_COUNT
+	OPT_NATS_TOKEN_FILE, OPT_REPLICAS, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -51,6 +51,7 @@ static const OptSpec specs[] = {
 	{OPT_STREAM, "stream", 0, 1, FOR_SHIP},
 	{OPT_CREATE_STREAM, "create-stream", 0, 1, FOR_SHIP},
 	{OPT_DUP_WINDOW, "dup-window", 0, 1, FOR_SHIP},
+	{OPT_REPLICAS, "replicas", 0, 1, FOR_SHIP},
 	{OPT_MAX_INFLIGHT, "max-inflight", 0, 1, FOR_SHIP},
 	{OPT_MAX_INFLIGHT_BYTES, "max-inflight-bytes", 0, 1, FOR_SHIP},
 	{OPT_ACK_TIMEOUT, "ack-timeout", 0, 1, FOR_SHIP},
@@ -93,7 +94,9 @@ help_ship(void)
 		   "\n"
 		   "Event hub:\n"
 		   "  -t, --to=TARGET             nats://HOST:PORT  NATS JetStream (credentials:\n"
-		   "                                                the --nats-* flags below)\n"
+		   "                                                the --nats-* flags below);\n"
+		   "                              nats://H1:P1,nats://H2:P2,...  a cluster's servers\n"
+		   "                                                (more are learnt from the cluster)\n"
 		   "                              file:PATH         append to a file (fsync'ed)\n"
 		   "                              -                 standard output\n"
 		   "      --payload=FORMAT        protobuf (EventEnvelope; default) or json (one\n"
@@ -109,6 +112,9 @@ help_ship(void)
 		   "                              <template prefix>.>, file storage), else check\n"
 		   "                              that it covers the subjects\n"
 		   "      --dup-window=DURATION   duplicate window of a created stream (default 2m)\n"
+		   "      --replicas=N            with --create-stream: the stream's replicas in a\n"
+		   "                              JetStream cluster, 1 to 5 (default 1); a stream\n"
+		   "                              that exists with another count is an error\n"
 		   "      --max-inflight=N        unacknowledged messages at most (default 4096)\n"
 		   "      --max-inflight-bytes=SIZE  unacknowledged bytes at most (default 64MB)\n"
 		   "      --ack-timeout=DURATION  wait this long for an acknowledgement before\n"
@@ -431,6 +437,18 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 			opts->stream = value;
 			opts->create_stream = spec->id == OPT_CREATE_STREAM;
 			return 0;
+		case OPT_REPLICAS:
+			{
+				char	   *end;
+				long		n;
+
+				errno = 0;
+				n = strtol(value, &end, 10);
+				if (errno != 0 || end == value || *end != '\0' || n < 1 || n > 5)
+					USAGE_ERROR("invalid value '%s' for --replicas (give a whole number from 1 to 5, JetStream's limit)", value);
+				opts->replicas = (int) n;
+				return 0;
+			}
 		case OPT_METRICS: opts->metrics_addr = value; return 0;
 		case OPT_NATS_CREDS: opts->nats_flags.creds_file = value; return 0;
 		case OPT_NATS_USER: opts->nats_flags.user = value; return 0;
@@ -457,6 +475,8 @@ check_combination(ShipOptions *opts, const int *seen)
 		opts->confirm = 1;		/* tail's own temporary slot: retain no WAL */
 	if (opts->create_slot && opts->slot == NULL)
 		USAGE_ERROR("--create-slot needs --slot NAME");
+	if (opts->replicas > 0 && !opts->create_stream)
+		USAGE_ERROR("--replicas needs --create-stream NAME (the replicas of a stream it creates)");
 	if (opts->sink != SINK_NATS)
 	{
 		static const OptId nats_only[] = {OPT_SUBJECT, OPT_STREAM, OPT_CREATE_STREAM,

@@ -90,6 +90,7 @@ typedef struct ShipOptions
 	const char *subject;		/* subject template */
 	const char *stream;			/* --stream or --create-stream */
 	int			create_stream;
+	int			replicas;		/* --replicas (with --create-stream), 0: not given */
 	int64_t		dup_window_ms;
 	int			dup_window_given;	/* --dup-window on the command line */
 	int			max_inflight;

@@ -1,8 +1,9 @@
 /*
  * nats_wire.c
  *    The NATS client protocol for the sink's publishing connection: see
- *    nats_wire.h. Protocol lines handled: INFO (ignored after the first),
- *    MSG and HMSG (replies), PING (answered), PONG, +OK, -ERR (the end).
+ *    nats_wire.h. Protocol lines handled: INFO (after the first: only its
+ *    lame-duck flag), MSG and HMSG (replies), PING (answered), PONG (to our
+ *    own PINGs), +OK, -ERR (the end).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -43,6 +44,8 @@ wire_close(NatsWire *w)
 	w->fd = -1;
 	w->out_off = w->out_len = 0;
 	w->in_len = 0;
+	w->pings_out = 0;
+	w->ldm = 0;
 }
 
 void
@@ -234,6 +237,19 @@ fields(char *line, char **f, int max)
 	return n;
 }
 
+/* Does s[0..len) hold needle? */
+static int
+contains(const char *s, size_t len, const char *needle)
+{
+	size_t		n = strlen(needle);
+	size_t		i;
+
+	for (i = 0; i + n <= len; i++)
+		if (s[i] == needle[0] && memcmp(s + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* "NATS/1.0 503 ..." -> 503; "NATS/1.0\r\n..." -> 0 */
 static int
 header_status(const char *hdr, size_t len)
@@ -343,12 +359,17 @@ wire_read(NatsWire *w, WireReplyFn fn, void *ctx)
 				if (out_append(w, "PONG\r\n", 6) != 0)
 					return broken(w, "out of memory", "");
 			}
+			else if (strncmp(start, "PONG", 4) == 0)
+				w->pings_out = 0;
+			else if (strncmp(start, "INFO ", 5) == 0 &&
+					 contains(start, line_len, "\"ldm\":true"))
+				w->ldm = 1;		/* the server is going away: the sink moves */
 			else if (strncmp(start, "-ERR", 4) == 0)
 			{
 				snprintf(line, sizeof(line), "%.*s", (int) (line_len > 5 ? line_len - 5 : 0), start + 5);
 				return broken(w, "NATS ended the connection", line);
 			}
-			/* INFO, PONG, +OK: nothing to do */
+			/* other INFO, +OK: nothing to do */
 			pos += (size_t) (eol + 1 - start);
 		}
 		memmove(w->in, w->in + pos, w->in_len - pos);
@@ -357,6 +378,15 @@ wire_read(NatsWire *w, WireReplyFn fn, void *ctx)
 	if (w->fd < 0)
 		return -1;
 	return wire_unsent(w) > 0 ? wire_flush(w) : 0;
+}
+
+int
+wire_ping(NatsWire *w)
+{
+	if (out_append(w, "PING\r\n", 6) != 0)
+		return -1;
+	w->pings_out++;
+	return 0;
 }
 
 /* Wait until fd is ready for events or the deadline passes: 1 ready, 0 not. */
