@@ -1415,10 +1415,12 @@ test_cluster() {
     ship_stop KILL
     return
   fi
-  # the writer commits 200-row transactions (at most 4,000 rows/s) until told to stop
+  # the writer commits 200-row transactions (at most 4,000 rows/s) until
+  # told to stop (paced here, so that no backlog waits in the pipe)
   (i=0; while [ ! -f "$WORK/clu.stop" ]; do
-     echo "INSERT INTO clu SELECT g, g % 97, 'v' || g FROM generate_series($((i * 200 + 1)), $(((i + 1) * 200))) g; SELECT pg_sleep(0.05);"
+     echo "INSERT INTO clu SELECT g, g % 97, 'v' || g FROM generate_series($((i * 200 + 1)), $(((i + 1) * 200))) g;"
      i=$((i + 1))
+     sleep 0.05
    done | psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >/dev/null 2>&1) &
   local wl=$! leader pub before
   sleep 3
@@ -1473,7 +1475,7 @@ test_cluster_ldm() {
     ship_stop KILL
     return
   fi
-  workload cld 0 100 500 0.1 &
+  workload cld 0 200 500 0.1 &
   local wl=$! pub
   sleep 3
   pub=$(cluster_publisher)
@@ -1484,6 +1486,15 @@ test_cluster_ldm() {
   check "cluster ldm: the lame duck exits" wait_until 60 bash -c "! kill -0 ${CL_PID[$pub]}"
   wait "${CL_PID[$pub]}" 2>/dev/null
   cluster_restart "$pub"
+  # the stream's leader in lame-duck mode: it hands the leadership over
+  # while messages arrive
+  local leader
+  leader=$(cluster_leader CLD)
+  echo "cluster ldm: lame-duck mode for n$leader, the stream's leader (publisher n$(cluster_publisher))"
+  nats-server --signal ldm="${CL_PID[$leader]}"
+  check "cluster ldm: the leader in lame duck exits" wait_until 60 bash -c "! kill -0 ${CL_PID[$leader]}"
+  wait "${CL_PID[$leader]}" 2>/dev/null
+  cluster_restart "$leader"
   wait $wl
   check "cluster ldm: the slot is confirmed to the end" wait_confirmed cld1 90
   ship_stop
