@@ -29,6 +29,18 @@
  * server closes it, then reconnects elsewhere by itself; until nats.c has
  * left the lame duck, the publishing connection avoids it). No message is
  * sent again for a move.
+ *
+ * Order across a stream leader's death: the messages the dead leader had
+ * not stored are lost, and JetStream stores whatever of ours reaches the
+ * next leader; were the shipper still sending then, those later messages
+ * would be stored before the lost ones are sent again. A "no responders"
+ * answer stops it at once (nats_acks.c), but a message can also vanish
+ * without an answer. So the shipper takes no new events while an
+ * acknowledgement it asked for is more than STALL_MS late (a pause, not a
+ * failure: --ack-timeout still decides that). The replicas elect a new
+ * leader no sooner than their election timeout after the last heartbeat
+ * (nats-server 2.9: 4 to 9 s, heartbeats every 1 s), well after the
+ * shipper went quiet.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -40,6 +52,7 @@
 
 #define WIRE_PING_MS 2000		/* a PING this often */
 #define WIRE_PINGS_MAX 3		/* unanswered: the connection is dead */
+#define STALL_MS 1000			/* an acknowledgement this late: no new events */
 
 static int
 try_open(NatsSink *ns, const char *url, char *error, size_t size)
@@ -116,6 +129,9 @@ move(NatsSink *ns)
 void
 nats_failover_poll(NatsSink *ns, int64_t now)
 {
+	int64_t		ack = nats_ack_deadline(ns);
+
+	ns->stalled = ack > 0 && now - (ack - ns->opts->ack_timeout_ms) > STALL_MS;
 	if (ns->wire.fd < 0)
 	{
 		ns->moving = 0;			/* the recovery opens it again, off the lame duck */

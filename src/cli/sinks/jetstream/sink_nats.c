@@ -177,7 +177,7 @@ nats_ready(Sink *sink)
 {
 	NatsSink   *ns = (NatsSink *) sink;
 
-	return !ns->recovering && !ns->moving && ns->wire.fd >= 0 &&
+	return !ns->recovering && !ns->moving && !ns->stalled && ns->wire.fd >= 0 &&
 		ns->count < (size_t) ns->opts->max_inflight &&
 		ns->inflight_bytes < ns->opts->max_inflight_bytes &&
 		wire_unsent(&ns->wire) < MAX_UNSENT;

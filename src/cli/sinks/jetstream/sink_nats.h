@@ -124,6 +124,7 @@ typedef struct NatsSink
 	char		wire_url[1024]; /* its server */
 	int64_t		ping_due;		/* its next PING (nats_failover.c) */
 	int			moving;			/* its server is a lame duck: move once nothing is pending */
+	int			stalled;		/* an acknowledgement is late: no new events for now */
 	char		ldm_url[1024];	/* that server, avoided until nats.c has left it too */
 	uint64_t	ack_every;
 
