@@ -8,7 +8,7 @@
 # routes file file_errors dup_window frozen_hub consume consume_exit tail idle
 # claim crash outage pg_restart dedup sigterm rejecting shared_newer
 # shared_databases shared_slots rejected_size rejected_full shared_claim cluster
-# cluster_ldm (these two on a 3-node JetStream cluster, tests/ship/cluster.sh). Each shipper
+# cluster_ldm cluster_frozen (on a 3-node JetStream cluster, tests/ship/cluster.sh). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -116,7 +116,7 @@ test_usage() {
   local flag missing=""
   "$W2E" ship --help >"$WORK/help.txt"
   for flag in --dbname --slot --create-slot --option --to --payload --subject --stream --create-stream \
-    --dup-window --max-inflight --max-inflight-bytes --ack-timeout --retry-max --status-interval \
+    --dup-window --replicas --max-inflight --max-inflight-bytes --ack-timeout --retry-max --status-interval \
     --progress-interval --shutdown-timeout --metrics --help "Exit status"; do
     grep -q -- "$flag" "$WORK/help.txt" || missing="$missing $flag"
   done
@@ -1452,6 +1452,8 @@ test_cluster() {
   check "cluster: every event exactly once, in commit order, equal to the WAL" \
     $CHECK stream "$WORK/clu1.dump" --truth "$WORK/clu1.truth" --min 20000
   copies_keep_up cluster CLU "$WORK/clu1.dump" 30
+  "$W2E" consume --from "$CLUSTER_URL" --stream CLU --count 5 >"$WORK/clu.consume" 2>"$WORK/clu.consume.err"
+  check "cluster: consume --from takes the server list" test "$(grep -c . "$WORK/clu.consume")" = 5
   grep -q "holding new events" "$WORK/cluster.log" && ok "cluster: the failovers are logged" ||
     fail "cluster: the failovers are logged" "$(tail -n 5 "$WORK/cluster.log")"
   ONE_LINE=0 expect "cluster: the stream exists with 3 replicas, --replicas 1 is refused" 4 "exists with 3 replicas" -- \
@@ -1507,7 +1509,40 @@ test_cluster_ldm() {
   copies_keep_up "cluster ldm" CLD "$WORK/cld1.dump" 30
 }
 
-ALL=(unit usage start_errors no_leftovers auth e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim cluster cluster_ldm)
+# A frozen node (SIGSTOP) closes no socket: with nothing in flight, only
+# the publishing connection's own PINGs find it dead (3 unanswered, 6 s).
+# Rows committed while it is frozen are shipped once it is back.
+test_cluster_frozen() {
+  cluster_up || return
+  local i pub
+  for i in 1 2 3; do [ -n "${CL_PID[$i]}" ] || cluster_restart "$i"; done
+  new_slot clf1
+  sql "CREATE TABLE clf (id bigint PRIMARY KEY, k int, v text)"
+  ship_bg "$WORK/frozen.log" --slot clf1 --to "$CLUSTER_URL" --create-stream CLF --replicas 3 \
+    --subject 'clf.{table}' --retry-max 1s --status-interval 1s
+  if ! wait_until 20 cluster_leader CLF; then
+    fail "cluster frozen: the R3 stream is created" "$(tail -n 3 "$WORK/frozen.log")"
+    ship_stop KILL
+    return
+  fi
+  workload clf 0 5 100
+  wait_confirmed clf1 30
+  pub=$(cluster_publisher)
+  echo "cluster frozen: SIGSTOP n$pub, the node the shipper publishes to, with nothing in flight"
+  kill -STOP "${CL_PID[$pub]}"
+  check "cluster frozen: the shipper's PINGs find the connection dead" \
+    wait_until 15 grep -q "PINGs in .* ms: the connection is dead" "$WORK/frozen.log"
+  workload clf 5 5 100
+  kill -CONT "${CL_PID[$pub]}"
+  check "cluster frozen: the slot is confirmed to the end" wait_confirmed clf1 60
+  ship_stop
+  "$JS" dump "$CLUSTER_URL" CLF >"$WORK/clf1.dump"
+  truth clf1_truth "$WORK/clf1.truth"
+  check "cluster frozen: every event exactly once, in commit order, equal to the WAL" \
+    $CHECK stream "$WORK/clf1.dump" --truth "$WORK/clf1.truth" --min 1000
+}
+
+ALL=(unit usage start_errors no_leftovers auth e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim cluster cluster_ldm cluster_frozen)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
