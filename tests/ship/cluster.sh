@@ -68,3 +68,16 @@ cluster_publisher() { $CLPY publisher "$(cluster_mons)"; }
 
 # cluster_copies_equal STREAM MESSAGES LAST_SEQ: every node's copy holds that
 cluster_copies_equal() { $CLPY copies "$(cluster_mons)" "$1" "$2" "$3"; }
+
+# cluster_dump STREAM FILE: js_dump's lines of the stream; retried for 30 s
+# (after a node's restart the JetStream API may time out until the cluster
+# has settled its leaders)
+cluster_dump() {
+  local i
+  for i in $(seq 1 30); do
+    "$JS" dump "$CLUSTER_URL" "$1" >"$2" 2>"$2.err" && return 0
+    sleep 1
+  done
+  cat "$2.err"
+  return 1
+}

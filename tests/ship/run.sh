@@ -1447,7 +1447,7 @@ test_cluster() {
   check "cluster: the slot is confirmed to the end" wait_confirmed clu1 90
   ship_stop
   check "cluster: the shipper stopped cleanly" test "$SHIP_STATUS" = 0
-  "$JS" dump "$CLUSTER_URL" CLU >"$WORK/clu1.dump"
+  cluster_dump CLU "$WORK/clu1.dump"
   truth clu1_truth "$WORK/clu1.truth"
   check "cluster: every event exactly once, in commit order, equal to the WAL" \
     $CHECK stream "$WORK/clu1.dump" --truth "$WORK/clu1.truth" --min 20000
@@ -1500,7 +1500,7 @@ test_cluster_ldm() {
   wait $wl
   check "cluster ldm: the slot is confirmed to the end" wait_confirmed cld1 90
   ship_stop
-  "$JS" dump "$CLUSTER_URL" CLD >"$WORK/cld1.dump"
+  cluster_dump CLD "$WORK/cld1.dump"
   truth cld1_truth "$WORK/cld1.truth"
   check "cluster ldm: every event exactly once, in commit order, equal to the WAL" \
     $CHECK stream "$WORK/cld1.dump" --truth "$WORK/cld1.truth" --min 50000
@@ -1536,7 +1536,7 @@ test_cluster_frozen() {
   kill -CONT "${CL_PID[$pub]}"
   check "cluster frozen: the slot is confirmed to the end" wait_confirmed clf1 60
   ship_stop
-  "$JS" dump "$CLUSTER_URL" CLF >"$WORK/clf1.dump"
+  cluster_dump CLF "$WORK/clf1.dump"
   truth clf1_truth "$WORK/clf1.truth"
   check "cluster frozen: every event exactly once, in commit order, equal to the WAL" \
     $CHECK stream "$WORK/clf1.dump" --truth "$WORK/clf1.truth" --min 1000
