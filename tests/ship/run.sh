@@ -1466,7 +1466,7 @@ test_cluster() {
 # message sent twice, and nats.c's connection follows when it is closed.
 test_cluster_ldm() {
   cluster_up || return
-  local i
+  local i out
   for i in 1 2 3; do [ -n "${CL_PID[$i]}" ] || cluster_restart "$i"; done
   new_slot cld1
   sql "CREATE TABLE cld (id bigint PRIMARY KEY, k int, v text)"
@@ -1488,8 +1488,13 @@ test_cluster_ldm() {
   check "cluster ldm: the lame duck exits" wait_until 60 bash -c "! kill -0 ${CL_PID[$pub]}"
   wait "${CL_PID[$pub]}" 2>/dev/null
   cluster_restart "$pub"
-  # the stream's leader in lame-duck mode: it hands the leadership over
-  # while messages arrive
+  ! grep -q "sent [1-9][0-9]* messages again" "$WORK/ldm.log" && ok "cluster ldm: no message was sent again for the move" ||
+    fail "cluster ldm: no message was sent again for the move" "$(grep "again" "$WORK/ldm.log" | head -n 3)"
+  # The stream's leader in lame-duck mode: it hands the leadership over
+  # while messages arrive, and the messages that reach it in between are
+  # lost without an answer while the next ones are stored by the new
+  # leader: those are sent again, after them (the exception README's
+  # "NATS clusters" names). Exactly once, but not always in commit order.
   local leader
   leader=$(cluster_leader CLD)
   echo "cluster ldm: lame-duck mode for n$leader, the stream's leader (publisher n$(cluster_publisher))"
@@ -1502,10 +1507,11 @@ test_cluster_ldm() {
   ship_stop
   cluster_dump CLD "$WORK/cld1.dump"
   truth cld1_truth "$WORK/cld1.truth"
-  check "cluster ldm: every event exactly once, in commit order, equal to the WAL" \
-    $CHECK stream "$WORK/cld1.dump" --truth "$WORK/cld1.truth" --min 50000
-  ! grep -q "sent [1-9][0-9]* messages again" "$WORK/ldm.log" && ok "cluster ldm: no message was sent again" ||
-    fail "cluster ldm: no message was sent again" "$(grep "again" "$WORK/ldm.log" | head -n 3)"
+  if out=$($CHECK stream "$WORK/cld1.dump" --truth "$WORK/cld1.truth" --min 50000 --late-ok 2>&1); then
+    ok "cluster ldm: every event exactly once, equal to the WAL ($out after the leader's hand-over)"
+  else
+    fail "cluster ldm: every event exactly once, equal to the WAL" "$out"
+  fi
   copies_keep_up "cluster ldm" CLD "$WORK/cld1.dump" 30
 }
 
