@@ -7,7 +7,7 @@
  *    -o framing=delimited -f FILE): the same bytes, or else both decode to
  *    the same JSON and the copy packs back to protobuf-c's bytes.
  *
- *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc/lib -Isrc/gen -Isrc/cli -Isrc/cli/core -Isrc/cli/envelope
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc/lib -Isrc/gen -Isrc/cli -Isrc/cli/common -Isrc/cli/envelope
  *      -I$(pg_config --includedir) -o envelope_check bench/ship/envelope_check.c
  *      src/cli/envelope/envelope.c src/lib/(every .c) src/gen/wal2events.pb-c.c -lprotobuf-c -lm
  *   ./envelope_check STREAM...

@@ -51,7 +51,7 @@ trap cleanup EXIT
 
 # the CLI's folders (src/cli/Makefile, CLI_DIRS): headers are found by name
 CLI=$ROOT/src/cli
-CLI_INC=$(for d in . commands core envelope sinks sinks/file sinks/jetstream nats; do printf ' -I%s/%s' "$CLI" "$d"; done)
+CLI_INC=$(for d in . commands core envelope sinks sinks/file sinks/jetstream nats common; do printf ' -I%s/%s' "$CLI" "$d"; done)
 CFLAGS_TEST="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter"
 build() {
   if [ "${W2E_SANITIZE:-0}" = 1 ]; then
@@ -65,7 +65,7 @@ build() {
       "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lcrypto -lm &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$CLI/sinks/jetstream/subject.c" "$CLI/core/delivery.c" \
-      "$CLI/core/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
+      "$CLI/common/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
 }
 
 # subject templates and delivery tracking, in C (tests/ship/ship_unit.c)
@@ -113,6 +113,17 @@ test_usage() {
   expect "usage: unknown --to" 2 "unknown target" -- "$W2E" ship --slot s --to kafka://x
   expect "usage: -o format is ship's" 2 "set by wal2events ship" -- "$W2E" ship --slot s --to - -o format=json
   expect "usage: --subject needs nats" 2 "only applies to --to nats" -- "$W2E" ship --slot s --to - --subject 'x.{type}'
+  # a sink's own flags (the registry, src/cli/sinks/sink.c): checked by that sink, only with its --to
+  expect "usage: a NATS flag with a file sink" 2 "--nats-creds only applies to --to nats://HOST:PORT" -- \
+    "$W2E" ship --slot s --to file:/nonexistent/x --nats-creds /nonexistent
+  expect "usage: a sink flag given twice" 2 "--subject given twice" -- \
+    "$W2E" ship --slot s --subject a.b --to nats://127.0.0.1:1 --subject c.d
+  expect "usage: a sink flag before --to is checked by that sink" 2 "invalid duration '0' for --ack-timeout" -- \
+    "$W2E" ship --ack-timeout 0 --slot s --to nats://127.0.0.1:1
+  expect "usage: --stream and --create-stream" 2 "only one of --stream and --create-stream" -- \
+    "$W2E" ship --slot s --to nats://127.0.0.1:1 --stream A --create-stream B
+  expect "usage: a sink flag needs its value" 2 "--stream needs a value" -- "$W2E" ship --slot s --to nats://127.0.0.1:1 --stream
+  expect "usage: tail takes no sink flag" 2 "unknown option '--subject'" -- "$W2E" tail --subject a.b
   local flag missing=""
   "$W2E" ship --help >"$WORK/help.txt"
   for flag in --dbname --slot --create-slot --option --to --payload --subject --stream --create-stream \

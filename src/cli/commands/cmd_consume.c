@@ -185,14 +185,8 @@ apply(ConsumeOptions *opts, const char *name, const char *value)
 		else
 			USAGE_ERROR("unknown payload format '%s' (give auto, protobuf or json)", value);
 	}
-	else if (strcmp(name, "nats-creds") == 0)
-		opts->nats_flags.creds_file = value;
-	else if (strcmp(name, "nats-user") == 0)
-		opts->nats_flags.user = value;
-	else if (strcmp(name, "nats-password-file") == 0)
-		opts->nats_flags.password_file = value;
-	else if (strcmp(name, "nats-token-file") == 0)
-		opts->nats_flags.token_file = value;
+	else
+		nats_auth_flag(&opts->nats_flags, name, value);
 	return 0;
 }
 

@@ -83,7 +83,7 @@ start(Shipper *sh, const ShipOptions *opts)
 		return sh->repl.error_status;
 	}
 	sh->pg_connected = 1;
-	if (delivery_init(&sh->delivery, (uint64_t) opts->max_inflight, sh->repl.start_lsn) != 0)
+	if (delivery_init(&sh->delivery, (uint64_t) opts->sink_common.max_inflight, sh->repl.start_lsn) != 0)
 	{
 		cli_error(opts->command, "out of memory");
 		return CLI_EXIT_FAILURE;
@@ -91,7 +91,8 @@ start(Shipper *sh, const ShipOptions *opts)
 	source.system_identifier = sh->repl.system_identifier;
 	source.database = sh->repl.database;
 	source.slot = sh->repl.slot;
-	sh->sink = sink_open(opts, &source, on_ack, sh, error, sizeof(error), &status);
+	sh->sink = sink_open(opts->sink, opts->sink_options, &opts->sink_common, &source, on_ack, sh,
+						 error, sizeof(error), &status);
 	if (sh->sink == NULL)
 	{
 		cli_error(opts->command, "%s", error);
@@ -145,7 +146,7 @@ run_command(int argc, char **argv)
 	if (install_signals() != 0)
 	{
 		cli_error(opts.command, "cannot create a pipe for signals");
-		nats_auth_free(&opts.nats_auth);
+		ship_options_free(&opts);
 		return CLI_EXIT_FAILURE;
 	}
 	sh.signal_fd = signal_pipe[0];
@@ -153,7 +154,7 @@ run_command(int argc, char **argv)
 	if (status == CLI_EXIT_OK)
 		status = ship_run(&sh);
 	finish(&sh);
-	nats_auth_free(&opts.nats_auth);
+	ship_options_free(&opts);
 	return status;
 }
 

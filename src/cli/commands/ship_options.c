@@ -14,17 +14,16 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "nats_auth.h"
+#include "option_values.h"
 #include "ship.h"
-#include "subject.h"
 
 typedef enum OptId
 {
 	OPT_DBNAME, OPT_SLOT, OPT_CREATE_SLOT, OPT_CONFIRM, OPT_OPTION, OPT_TO,
-	OPT_PAYLOAD, OPT_SUBJECT, OPT_STREAM, OPT_CREATE_STREAM, OPT_DUP_WINDOW,
-	OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_ACK_TIMEOUT, OPT_RETRY_MAX,
+	OPT_PAYLOAD, OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
-	OPT_METRICS, OPT_NATS_CREDS, OPT_NATS_USER, OPT_NATS_PASSWORD_FILE,
-	OPT_NATS_TOKEN_FILE, OPT_REPLICAS, OPT_HELP, OPT_COUNT
+	OPT_METRICS, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -47,29 +46,31 @@ static const OptSpec specs[] = {
 	{OPT_OPTION, "option", 'o', 1, FOR_SHIP | FOR_TAIL},
 	{OPT_TO, "to", 't', 1, FOR_SHIP},
 	{OPT_PAYLOAD, "payload", 0, 1, FOR_SHIP | FOR_TAIL},
-	{OPT_SUBJECT, "subject", 0, 1, FOR_SHIP},
-	{OPT_STREAM, "stream", 0, 1, FOR_SHIP},
-	{OPT_CREATE_STREAM, "create-stream", 0, 1, FOR_SHIP},
-	{OPT_DUP_WINDOW, "dup-window", 0, 1, FOR_SHIP},
-	{OPT_REPLICAS, "replicas", 0, 1, FOR_SHIP},
 	{OPT_MAX_INFLIGHT, "max-inflight", 0, 1, FOR_SHIP},
 	{OPT_MAX_INFLIGHT_BYTES, "max-inflight-bytes", 0, 1, FOR_SHIP},
-	{OPT_ACK_TIMEOUT, "ack-timeout", 0, 1, FOR_SHIP},
 	{OPT_RETRY_MAX, "retry-max", 0, 1, FOR_SHIP},
 	{OPT_STATUS_INTERVAL, "status-interval", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_PROGRESS_INTERVAL, "progress-interval", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_SHUTDOWN_TIMEOUT, "shutdown-timeout", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_METRICS, "metrics", 0, 1, FOR_SHIP | FOR_TAIL},
-	{OPT_NATS_CREDS, "nats-creds", 0, 1, FOR_SHIP},
-	{OPT_NATS_USER, "nats-user", 0, 1, FOR_SHIP},
-	{OPT_NATS_PASSWORD_FILE, "nats-password-file", 0, 1, FOR_SHIP},
-	{OPT_NATS_TOKEN_FILE, "nats-token-file", 0, 1, FOR_SHIP},
 	{OPT_HELP, "help", 'h', 0, FOR_SHIP | FOR_TAIL},
 };
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 
 static void help_exit_statuses(void);
+
+/* Each kind of sink's own flags, from the registry. */
+static void
+help_sink_flags(void)
+{
+	int			i;
+
+	for (i = 0; sink_types[i] != NULL; i++)
+		if (sink_types[i]->help[0] != '\0')
+			printf("\nOnly with --to %s (%s):\n%s", sink_types[i]->target, sink_types[i]->name,
+				   sink_types[i]->help);
+}
 
 static void
 help_ship(void)
@@ -102,27 +103,12 @@ help_ship(void)
 		   "      --payload=FORMAT        protobuf (EventEnvelope; default) or json (one\n"
 		   "                              line per event; the default on standard output);\n"
 		   "                              in a file, protobuf is framed: 0xE2, varint length\n"
-		   "      --subject=TEMPLATE      NATS subject (default events.{type}); tokens {type}\n"
-		   "                              {schema} {table} {database} {partition_key}; in a\n"
-		   "                              token's value '.', ' ', '*', '>' become '_', and an\n"
-		   "                              empty value is '_'\n"
-		   "      --stream=NAME           the JetStream stream that stores the subjects\n"
-		   "                              (default: the one whose subjects cover them)\n"
-		   "      --create-stream=NAME    create that stream when missing (subjects\n"
-		   "                              <template prefix>.>, file storage), else check\n"
-		   "                              that it covers the subjects\n"
-		   "      --dup-window=DURATION   duplicate window of a created stream (default 2m)\n"
-		   "      --replicas=N            with --create-stream: the stream's replicas in a\n"
-		   "                              JetStream cluster, 1 to 5 (default 1); a stream\n"
-		   "                              that exists with another count is an error\n"
 		   "      --max-inflight=N        unacknowledged messages at most (default 4096)\n"
 		   "      --max-inflight-bytes=SIZE  unacknowledged bytes at most (default 64MB)\n"
-		   "      --ack-timeout=DURATION  wait this long for an acknowledgement before\n"
-		   "                              retrying (default 10s)\n"
 		   "      --retry-max=DURATION    longest wait between retries while the hub is\n"
-		   "                              down or rejecting (default 30s)\n"
-		   NATS_AUTH_HELP
-		   "\n"
+		   "                              down or rejecting (default 30s)\n");
+	help_sink_flags();
+	printf("\n"
 		   "Delivery and observability:\n"
 		   "      --status-interval=DURATION    status update to PostgreSQL at least this\n"
 		   "                                    often (default 10s)\n"
@@ -195,70 +181,13 @@ set_defaults(ShipOptions *opts, const char *command)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->command = command;
-	opts->subject = "events.{type}";
-	opts->dup_window_ms = 120000;
-	opts->max_inflight = 4096;
-	opts->max_inflight_bytes = 64 << 20;
-	opts->ack_timeout_ms = 10000;
-	opts->retry_max_ms = 30000;
+	opts->sink_common.max_inflight = 4096;
+	opts->sink_common.max_inflight_bytes = 64 << 20;
+	opts->sink_common.retry_max_ms = 30000;
 	opts->status_interval_ms = 10000;
 	opts->progress_interval_ms = strcmp(command, "tail") == 0 ? 0 : 10000;
 	opts->shutdown_timeout_ms = 30000;
 	opts->confirm = strcmp(command, "ship") == 0;
-}
-
-/* "500ms", "10s", "2m", "1h", "30" (seconds) -> milliseconds. */
-static int
-parse_duration(const char *text, int64_t *ms)
-{
-	char	   *end;
-	double		v;
-	double		unit = 1000;
-
-	errno = 0;
-	v = strtod(text, &end);
-	if (errno != 0 || end == text || v < 0)
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		unit = 1;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
-		unit = 1000;
-	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		unit = 60000;
-	else if (strcmp(end, "h") == 0)
-		unit = 3600000;
-	else
-		return -1;
-	if (v * unit > 1e12)
-		return -1;
-	*ms = (int64_t) (v * unit + 0.5);
-	return 0;
-}
-
-/* "65536", "512KB", "64MB", "1GB" (powers of 1024). */
-static int
-parse_size(const char *text, int64_t *bytes)
-{
-	char	   *end;
-	long long	v;
-	int64_t		unit = 1;
-
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (errno != 0 || end == text || v <= 0)
-		return -1;
-	if (strcmp(end, "KB") == 0 || strcmp(end, "kB") == 0 || strcmp(end, "K") == 0)
-		unit = 1024;
-	else if (strcmp(end, "MB") == 0 || strcmp(end, "M") == 0)
-		unit = 1024 * 1024;
-	else if (strcmp(end, "GB") == 0 || strcmp(end, "G") == 0)
-		unit = 1024 * 1024 * 1024;
-	else if (*end != '\0' && strcmp(end, "B") != 0)
-		return -1;
-	if (v > INT64_MAX / unit / 4)
-		return -1;
-	*bytes = v * unit;
-	return 0;
 }
 
 static const OptSpec *
@@ -291,17 +220,6 @@ find_spec(const char *arg, const char **inline_value)
 	return NULL;
 }
 
-static const char *
-spec_name(OptId id)
-{
-	size_t		i;
-
-	for (i = 0; i < N_SPECS; i++)
-		if (specs[i].id == id)
-			return specs[i].name;
-	return "?";
-}
-
 #define USAGE_ERROR(...) do { cli_error(opts->command, __VA_ARGS__); return -1; } while (0)
 
 static int
@@ -332,24 +250,14 @@ static int
 set_target(ShipOptions *opts, const char *value)
 {
 	opts->to = value;
-	if (strcmp(value, "-") == 0)
-		opts->sink = SINK_STDOUT;
-	else if (strncmp(value, "nats://", 7) == 0 && value[7] != '\0')
-		opts->sink = SINK_NATS;
-	else if (strncmp(value, "file:", 5) == 0 && value[5] != '\0')
-	{
-		opts->sink = SINK_FILE;
-		opts->target = value + 5;
-		return 0;
-	}
-	else
+	opts->sink = sink_type_for(value);
+	if (opts->sink == NULL)
 	{
 		char		shown[256];
 
 		nats_url_redact(value, shown, sizeof(shown));
 		USAGE_ERROR("unknown target '%s' for --to (give nats://HOST:PORT, file:PATH or -)", shown);
 	}
-	opts->target = value;
 	return 0;
 }
 
@@ -357,9 +265,9 @@ static int
 set_payload(ShipOptions *opts, const char *value)
 {
 	if (strcmp(value, "protobuf") == 0)
-		opts->payload = PAYLOAD_PROTOBUF;
+		opts->sink_common.payload = PAYLOAD_PROTOBUF;
 	else if (strcmp(value, "json") == 0)
-		opts->payload = PAYLOAD_JSON;
+		opts->sink_common.payload = PAYLOAD_JSON;
 	else
 		USAGE_ERROR("unknown payload format '%s' (give protobuf or json)", value);
 	return 0;
@@ -380,14 +288,14 @@ set_number(ShipOptions *opts, const OptSpec *spec, const char *value)
 		n = strtol(value, &end, 10);
 		if (errno != 0 || end == value || *end != '\0' || n < 1 || n > 1000000)
 			USAGE_ERROR("invalid value '%s' for --max-inflight (give a whole number from 1 to 1000000)", value);
-		opts->max_inflight = (int) n;
+		opts->sink_common.max_inflight = (int) n;
 		return 0;
 	}
 	if (spec->id == OPT_MAX_INFLIGHT_BYTES)
 	{
 		if (parse_size(value, &v) != 0 || v < 1024)
 			USAGE_ERROR("invalid value '%s' for --max-inflight-bytes (give a size of at least 1KB, like 64MB)", value);
-		opts->max_inflight_bytes = v;
+		opts->sink_common.max_inflight_bytes = v;
 		return 0;
 	}
 	ok = parse_duration(value, &v) == 0;
@@ -396,12 +304,7 @@ set_number(ShipOptions *opts, const OptSpec *spec, const char *value)
 					value, spec->name);
 	switch (spec->id)
 	{
-		case OPT_DUP_WINDOW:
-			opts->dup_window_ms = v;
-			opts->dup_window_given = 1;
-			break;
-		case OPT_ACK_TIMEOUT: opts->ack_timeout_ms = v; break;
-		case OPT_RETRY_MAX: opts->retry_max_ms = v; break;
+		case OPT_RETRY_MAX: opts->sink_common.retry_max_ms = v; break;
 		case OPT_STATUS_INTERVAL: opts->status_interval_ms = v; break;
 		case OPT_PROGRESS_INTERVAL: opts->progress_interval_ms = v; break;
 		case OPT_SHUTDOWN_TIMEOUT: opts->shutdown_timeout_ms = v; break;
@@ -427,79 +330,94 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 		case OPT_OPTION: return set_plugin_option(opts, value);
 		case OPT_TO: return set_target(opts, value);
 		case OPT_PAYLOAD: return set_payload(opts, value);
-		case OPT_SUBJECT: opts->subject = value; return 0;
-		case OPT_STREAM:
-		case OPT_CREATE_STREAM:
-			if (opts->stream != NULL)
-				USAGE_ERROR("give only one of --stream and --create-stream");
-			if (!subject_stream_name_valid(value))
-				USAGE_ERROR("invalid stream name '%s' (letters, digits, '-' and '_' only)", value);
-			opts->stream = value;
-			opts->create_stream = spec->id == OPT_CREATE_STREAM;
-			return 0;
-		case OPT_REPLICAS:
-			{
-				char	   *end;
-				long		n;
-
-				errno = 0;
-				n = strtol(value, &end, 10);
-				if (errno != 0 || end == value || *end != '\0' || n < 1 || n > 5)
-					USAGE_ERROR("invalid value '%s' for --replicas (give a whole number from 1 to 5, JetStream's limit)", value);
-				opts->replicas = (int) n;
-				return 0;
-			}
 		case OPT_METRICS: opts->metrics_addr = value; return 0;
-		case OPT_NATS_CREDS: opts->nats_flags.creds_file = value; return 0;
-		case OPT_NATS_USER: opts->nats_flags.user = value; return 0;
-		case OPT_NATS_PASSWORD_FILE: opts->nats_flags.password_file = value; return 0;
-		case OPT_NATS_TOKEN_FILE: opts->nats_flags.token_file = value; return 0;
 		default: return set_number(opts, spec, value);
 	}
 }
 
+/* A flag of some kind of sink, kept until the kind --to names is known. */
+typedef struct SinkFlagGiven
+{
+	const SinkType *type;
+	const char *name;
+	const char *value;
+} SinkFlagGiven;
+
+#define MAX_SINK_FLAGS 64
+
+/* Hand the sink's flags to the kind --to named: 0, or -1 after an error. */
+static int
+apply_sink_flags(ShipOptions *opts, const SinkFlagGiven *given, int n)
+{
+	char		error[512];
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		if (given[i].type != opts->sink)
+			USAGE_ERROR("--%s only applies to --to %s", given[i].name, given[i].type->target);
+		if (opts->sink->option(opts->sink_options, given[i].name, given[i].value, error, sizeof(error)) != 0)
+			USAGE_ERROR("%s", error);
+	}
+	return 0;
+}
+
 /* After all flags: what only makes sense together. */
 static int
-check_combination(ShipOptions *opts, const int *seen)
+check_combination(ShipOptions *opts, const SinkFlagGiven *given, int n_given)
 {
 	int			ship = strcmp(opts->command, "ship") == 0;
-	char		error[256];
+	char		error[512];
 
 	if (ship && opts->slot == NULL)
 		USAGE_ERROR("--slot is required (the logical replication slot to ship from)");
 	if (ship && opts->to == NULL)
 		USAGE_ERROR("--to is required (nats://HOST:PORT, file:PATH or -)");
 	if (!ship)
-		opts->sink = SINK_STDOUT;
+	{
+		opts->to = "-";
+		opts->sink = &sink_type_stdout;
+	}
 	if (!ship && opts->slot == NULL)
 		opts->confirm = 1;		/* tail's own temporary slot: retain no WAL */
 	if (opts->create_slot && opts->slot == NULL)
 		USAGE_ERROR("--create-slot needs --slot NAME");
-	if (opts->replicas > 0 && !opts->create_stream)
-		USAGE_ERROR("--replicas needs --create-stream NAME (the replicas of a stream it creates)");
-	if (opts->sink != SINK_NATS)
-	{
-		static const OptId nats_only[] = {OPT_SUBJECT, OPT_STREAM, OPT_CREATE_STREAM,
-			OPT_DUP_WINDOW, OPT_ACK_TIMEOUT, OPT_NATS_CREDS, OPT_NATS_USER,
-		OPT_NATS_PASSWORD_FILE, OPT_NATS_TOKEN_FILE};
-		size_t		i;
-
-		for (i = 0; i < sizeof(nats_only) / sizeof(nats_only[0]); i++)
-			if (seen[nats_only[i]])
-				USAGE_ERROR("--%s only applies to --to nats://...", spec_name(nats_only[i]));
-	}
-	if (opts->payload == PAYLOAD_DEFAULT)
-		opts->payload = opts->sink == SINK_STDOUT ? PAYLOAD_JSON : PAYLOAD_PROTOBUF;
-	if (opts->sink == SINK_NATS && subject_template_check(opts->subject, error, sizeof(error)) != 0)
-		USAGE_ERROR("bad --subject template '%s': %s", opts->subject, error);
+	opts->sink_options = opts->sink->options_new(opts->to);
+	if (opts->sink_options == NULL)
+		USAGE_ERROR("out of memory");
+	if (apply_sink_flags(opts, given, n_given) != 0)
+		return -1;
+	if (opts->sink_common.payload == PAYLOAD_DEFAULT)
+		opts->sink_common.payload = opts->sink == &sink_type_stdout ? PAYLOAD_JSON : PAYLOAD_PROTOBUF;
 	if (opts->metrics_addr != NULL && metrics_check_addr(opts->metrics_addr, error, sizeof(error)) != 0)
 		USAGE_ERROR("%s", error);
-	/* last: nothing fails after the credentials are read */
-	if (opts->sink == SINK_NATS &&
-		nats_auth_load(&opts->nats_auth, &opts->nats_flags, opts->target, "--to", error, sizeof(error)) != 0)
+	/* last: the sink may read credentials, and nothing fails after that */
+	if (opts->sink->finish(opts->sink_options, &opts->sink_common, error, sizeof(error)) != 0)
 		USAGE_ERROR("%s", error);
-	if (opts->sink == SINK_NATS)
-		nats_url_mask_in_place((char *) opts->target);	/* it is argv's: ps shows it */
+	return 0;
+}
+
+void
+ship_options_free(ShipOptions *opts)
+{
+	if (opts->sink != NULL && opts->sink_options != NULL)
+		opts->sink->options_free(opts->sink_options);
+	opts->sink_options = NULL;
+}
+
+/* The value of argv[*i]'s flag (inline or the next argument): 0, or -1 after an error. */
+static int
+flag_value(ShipOptions *opts, const char *name, int has_value, int argc, char **argv, int *i,
+		   const char **value)
+{
+	if (has_value && *value == NULL)
+	{
+		if (*i + 1 >= argc)
+			USAGE_ERROR("--%s needs a value (try 'wal2events %s --help')", name, opts->command);
+		*value = argv[++*i];
+	}
+	else if (!has_value && *value != NULL)
+		USAGE_ERROR("--%s takes no value", name);
 	return 0;
 }
 
@@ -508,7 +426,10 @@ ship_options_parse(ShipOptions *opts, int argc, char **argv, int *status)
 {
 	int			seen[OPT_COUNT] = {0};
 	int			which = strcmp(argv[0], "tail") == 0 ? FOR_TAIL : FOR_SHIP;
-	int			i;
+	SinkFlagGiven given[MAX_SINK_FLAGS];
+	int			n_given = 0;
+	int			i,
+				j;
 
 	set_defaults(opts, argv[0]);
 	*status = CLI_EXIT_USAGE;
@@ -516,7 +437,35 @@ ship_options_parse(ShipOptions *opts, int argc, char **argv, int *status)
 	{
 		const char *value;
 		const OptSpec *spec = find_spec(argv[i], &value);
+		const SinkFlag *flag = NULL;
+		const SinkType *type = NULL;
 
+		if (spec == NULL && which == FOR_SHIP && argv[i][0] == '-' && argv[i][1] == '-')
+		{
+			char		name[64];
+			size_t		len = strcspn(argv[i] + 2, "=");
+
+			snprintf(name, sizeof(name), "%.*s", (int) (len < sizeof(name) ? len : sizeof(name) - 1), argv[i] + 2);
+			type = sink_type_with_flag(name, &flag);
+			value = argv[i][2 + len] == '=' ? argv[i] + 3 + len : NULL;
+		}
+		if (type != NULL)
+		{
+			for (j = 0; j < n_given; j++)
+				if (strcmp(given[j].name, flag->name) == 0)
+				{
+					cli_error(opts->command, "--%s given twice", flag->name);
+					return 0;
+				}
+			if (n_given == MAX_SINK_FLAGS ||
+				flag_value(opts, flag->name, flag->has_value, argc, argv, &i, &value) != 0)
+				return 0;
+			given[n_given].type = type;
+			given[n_given].name = flag->name;
+			given[n_given].value = value;
+			n_given++;
+			continue;
+		}
 		if (spec == NULL || (spec->commands & which) == 0)
 		{
 			cli_error(opts->command, "unknown option '%s' (try 'wal2events %s --help')",
@@ -535,23 +484,15 @@ ship_options_parse(ShipOptions *opts, int argc, char **argv, int *status)
 			return 0;
 		}
 		seen[spec->id] = 1;
-		if (spec->has_value && value == NULL)
-		{
-			if (i + 1 >= argc)
-			{
-				cli_error(opts->command, "--%s needs a value (try 'wal2events %s --help')",
-						  spec->name, opts->command);
-				return 0;
-			}
-			value = argv[++i];
-		}
-		else if (!spec->has_value && value != NULL)
-		{
-			cli_error(opts->command, "--%s takes no value", spec->name);
+		if (flag_value(opts, spec->name, spec->has_value, argc, argv, &i, &value) != 0)
 			return 0;
-		}
 		if (apply(opts, spec, value) != 0)
 			return 0;
 	}
-	return check_combination(opts, seen) == 0;
+	if (check_combination(opts, given, n_given) != 0)
+	{
+		ship_options_free(opts);
+		return 0;
+	}
+	return 1;
 }

@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 
-#include "ship.h"
+#include "ship_common.h"
 
 typedef struct DeliveryTxn
 {

@@ -113,7 +113,7 @@ hand_next_event(Shipper *sh)
 
 	if (delivery_wants(&sh->delivery, &key))
 	{
-		if (envelope_build_at(&sh->envelope, sh->txn, index, sh->opts->payload, &err) != 0)
+		if (envelope_build_at(&sh->envelope, sh->txn, index, sh->opts->sink_common.payload, &err) != 0)
 			return fatal(sh, CLI_EXIT_FAILURE, err.message);
 		ticket = delivery_hand(&sh->delivery, &key);
 		if (sh->sink->ops->publish(sh->sink, &sh->envelope, ticket) != 0)
@@ -331,7 +331,7 @@ ship_run(Shipper *sh)
 	int			r;
 
 	sh->exit_status = CLI_EXIT_OK;
-	backoff_init(&sh->pg_backoff, PG_RETRY_FIRST_MS, sh->opts->retry_max_ms);
+	backoff_init(&sh->pg_backoff, PG_RETRY_FIRST_MS, sh->opts->sink_common.retry_max_ms);
 	while ((r = turn(sh)) == 0)
 		;
 	if (r > 0 && delivery_in_flight(&sh->delivery) > 0)

@@ -6,7 +6,7 @@
 #ifndef WAL2EVENTS_ENVELOPE_H
 #define WAL2EVENTS_ENVELOPE_H
 
-#include "ship.h"
+#include "ship_common.h"
 
 /* Bytes of one event or relation inside the current Transaction message. */
 typedef struct EnvelopeSpan

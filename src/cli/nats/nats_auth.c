@@ -447,3 +447,19 @@ nats_auth_connect_error(const NatsAuth *auth, natsStatus s, const char *url_flag
 		snprintf(out, size, "cannot connect to NATS at %s: %s (start nats-server -js there, or fix %s)",
 				 auth->url_shown, natsStatus_GetText(s), url_flag);
 }
+
+int
+nats_auth_flag(NatsAuthFlags *flags, const char *name, const char *value)
+{
+	if (strcmp(name, "nats-creds") == 0)
+		flags->creds_file = value;
+	else if (strcmp(name, "nats-user") == 0)
+		flags->user = value;
+	else if (strcmp(name, "nats-password-file") == 0)
+		flags->password_file = value;
+	else if (strcmp(name, "nats-token-file") == 0)
+		flags->token_file = value;
+	else
+		return 0;
+	return 1;
+}

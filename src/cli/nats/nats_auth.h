@@ -72,6 +72,13 @@ typedef struct NatsAuth
  * in it (a usage error). url_flag is how the URL's flag is called
  * ("--to", "--from"), for the errors.
  */
+/*
+ * A credential flag by its name without "--" ("nats-creds", "nats-user",
+ * "nats-password-file", "nats-token-file"): stored in flags, 1; any other
+ * name: 0. Every command that connects to NATS takes the same four.
+ */
+extern int	nats_auth_flag(NatsAuthFlags *flags, const char *name, const char *value);
+
 extern int	nats_auth_load(NatsAuth *auth, const NatsAuthFlags *flags, const char *url,
 						   const char *url_flag, char *error, size_t error_size);
 

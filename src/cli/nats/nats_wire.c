@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "nats_wire.h"
-#include "ship.h"
+#include "ship_common.h"
 
 #define HDR_LINE "NATS/1.0\r\n"
 #define HDR_LINE_LEN 10

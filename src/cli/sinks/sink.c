@@ -1,21 +1,55 @@
 /*
  * sink.c
- *    Opening the sink --to names: the one place that knows the kinds.
+ *    The registry of sinks: the one place that lists the kinds. The command
+ *    line asks it which kind --to names and whose flag a flag is; the
+ *    shipper opens what it chose.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "sink.h"
 
-Sink *
-sink_open(const ShipOptions *opts, const SinkSource *source, SinkAckFn on_ack,
-		  void *ack_ctx, char *error, size_t error_size, int *status)
-{
-	Sink	   *sink;
+const SinkType *const sink_types[] = {
+	&sink_type_jetstream,
+	&sink_type_file,
+	&sink_type_stdout,
+	NULL
+};
 
-	if (opts->sink == SINK_NATS)
-		sink = sink_nats_open(opts, source, error, error_size, status);
-	else
-		sink = sink_file_open(opts, error, error_size, status);
+const SinkType *
+sink_type_for(const char *to)
+{
+	int			i;
+
+	for (i = 0; sink_types[i] != NULL; i++)
+		if (sink_types[i]->accepts(to))
+			return sink_types[i];
+	return NULL;
+}
+
+const SinkType *
+sink_type_with_flag(const char *name, const SinkFlag **flag)
+{
+	int			i;
+	const SinkFlag *f;
+
+	for (i = 0; sink_types[i] != NULL; i++)
+		for (f = sink_types[i]->flags; f != NULL && f->name != NULL; f++)
+			if (strcmp(f->name, name) == 0)
+			{
+				*flag = f;
+				return sink_types[i];
+			}
+	return NULL;
+}
+
+Sink *
+sink_open(const SinkType *type, const void *options, const SinkCommon *common,
+		  const SinkSource *source, SinkAckFn on_ack, void *ack_ctx,
+		  char *error, size_t error_size, int *status)
+{
+	Sink	   *sink = type->open(options, common, source, error, error_size, status);
+
 	if (sink != NULL)
 	{
 		sink->on_ack = on_ack;

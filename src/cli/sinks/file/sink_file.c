@@ -178,9 +178,17 @@ static const SinkOps file_ops = {
 	file_next_deadline, file_close
 };
 
-Sink *
-sink_file_open(const ShipOptions *opts, char *error, size_t error_size, int *status)
+/* Where a file sink writes: the path after "file:", or NULL for "-". */
+typedef struct FileOptions
 {
+	const char *path;
+} FileOptions;
+
+static Sink *
+sink_file_open(const void *options, const SinkCommon *common, const SinkSource *source,
+			   char *error, size_t error_size, int *status)
+{
+	const FileOptions *opts = options;
 	FileSink   *fs = calloc(1, sizeof(FileSink));
 	struct stat st;
 
@@ -191,9 +199,9 @@ sink_file_open(const ShipOptions *opts, char *error, size_t error_size, int *sta
 		return NULL;
 	}
 	fs->base.ops = &file_ops;
-	fs->format = opts->payload;
-	fs->is_stdout = opts->sink == SINK_STDOUT;
-	fs->path = opts->target;
+	fs->format = common->payload;
+	fs->is_stdout = opts->path == NULL;
+	fs->path = opts->path;
 	w2e_buffer_init(&fs->buffer, NULL);
 	if (fs->is_stdout)
 	{
@@ -217,3 +225,66 @@ sink_file_open(const ShipOptions *opts, char *error, size_t error_size, int *sta
 	}
 	return &fs->base;
 }
+
+static int
+accepts_file(const char *to)
+{
+	return strncmp(to, "file:", 5) == 0 && to[5] != '\0';
+}
+
+static int
+accepts_stdout(const char *to)
+{
+	return strcmp(to, "-") == 0;
+}
+
+static void *
+options_new(const char *to)
+{
+	FileOptions *o = calloc(1, sizeof(FileOptions));
+
+	if (o != NULL && strcmp(to, "-") != 0)
+		o->path = to + 5;
+	return o;
+}
+
+static int
+no_option(void *options, const char *flag, const char *value, char *error, size_t size)
+{
+	snprintf(error, size, "--%s is not a flag of the file sink", flag);
+	return -1;
+}
+
+static int
+finish(void *options, const SinkCommon *common, char *error, size_t size)
+{
+	return 0;
+}
+
+static const SinkFlag no_flags[] = {{NULL, 0}};
+
+const SinkType sink_type_file = {
+	.name = "file",
+	.target = "file:PATH",
+	.accepts = accepts_file,
+	.flags = no_flags,
+	.help = "",
+	.options_new = options_new,
+	.option = no_option,
+	.finish = finish,
+	.open = sink_file_open,
+	.options_free = free,
+};
+
+const SinkType sink_type_stdout = {
+	.name = "standard output",
+	.target = "-",
+	.accepts = accepts_stdout,
+	.flags = no_flags,
+	.help = "",
+	.options_new = options_new,
+	.option = no_option,
+	.finish = finish,
+	.open = sink_file_open,
+	.options_free = free,
+};

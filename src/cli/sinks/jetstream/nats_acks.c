@@ -7,7 +7,7 @@
  * main thread: the reply subject's last token is the number of the entry
  * that asked (see NatsSink.popped), so finding it is one subtraction. An
  * acknowledgement settles its entry, and the entries sent since the last
- * one known stored when the stream sequences add up (see sink_nats.h); a
+ * one known stored when the stream sequences add up (see nats_sink_state.h); a
  * failure, a lost connection or an acknowledgement that does not come in
  * time make the entries whose fate is unknown failed ones, for recovery
  * to sort out; a rejection retrying cannot cure stops the shipper.
@@ -19,9 +19,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sink_nats.h"
+#include "nats_sink_state.h"
 
 #define KEEP_BUFFER ((size_t) 64 * 1024)	/* an entry's buffer larger than this is freed on pop */
+
+/* See nats_sink_state.h; recover() in sink_nats.c ends it. */
+void
+nats_enter_recovery(NatsSink *ns, const char *reason)
+{
+	int64_t		delay;
+
+	if (ns->recovering)
+		return;
+	ns->recovering = 1;
+	ns->base.stats.hub_down = 1;
+	delay = backoff_next(&ns->backoff);
+	ns->retry_at = ship_now_ms() + delay;
+	ship_log("event hub: %s; holding new events, retrying in %lld ms", reason, (long long) delay);
+}
 
 Entry *
 nats_entry_at(NatsSink *ns, size_t i)

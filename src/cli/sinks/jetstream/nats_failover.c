@@ -48,7 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sink_nats.h"
+#include "nats_sink_state.h"
 
 #define WIRE_PING_MS 2000		/* a PING this often */
 #define WIRE_PINGS_MAX 3		/* unanswered: the connection is dead */
@@ -57,7 +57,7 @@
 static int
 try_open(NatsSink *ns, const char *url, char *error, size_t size)
 {
-	if (wire_open(&ns->wire, url, &ns->opts->nats_auth, NATS_CONNECT_TIMEOUT_MS) != 0)
+	if (wire_open(&ns->wire, url, &ns->opts->auth, NATS_CONNECT_TIMEOUT_MS) != 0)
 	{
 		snprintf(error, size, "%s", ns->wire.error);
 		return -1;

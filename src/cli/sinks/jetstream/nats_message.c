@@ -47,7 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sink_nats.h"
+#include "nats_sink_state.h"
 #include "subject.h"
 
 #define HEADER_ROOM 1024		/* bytes kept for a chunk's headers */
@@ -242,7 +242,7 @@ static char *
 put_event_headers(NatsSink *ns, Entry *e, char *p, const Envelope *ev, const char *id, size_t id_len)
 {
 	p = put_msg_id(e, p, id, id_len);
-	p = ns->opts->payload == PAYLOAD_JSON ?
+	p = ns->common.payload == PAYLOAD_JSON ?
 		PUT_LIT(p, "Content-Type: " CONTENT_TYPE_JSON "\r\n") :
 		PUT_LIT(p, "Content-Type: " CONTENT_TYPE_PROTOBUF "\r\n");
 	p = PUT_ENCODED(p, "W2e-Type", ev->env.type);
@@ -327,7 +327,7 @@ out_of_memory(NatsSink *ns)
 }
 
 /*
- * Write the newest message sent (see sink_nats.h): asking for an
+ * Write the newest message sent (see nats_sink_state.h): asking for an
  * acknowledgement when last (nothing follows it for now), when it is the
  * ack_every-th since the last that asked, or always once the stream turned
  * out to be shared. 0, or -1 (fatal, base.error set).

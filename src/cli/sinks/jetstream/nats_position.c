@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sink_nats.h"
+#include "nats_sink_state.h"
 
 #define POSITION_BUCKET "wal2events_positions"
 

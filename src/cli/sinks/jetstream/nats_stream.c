@@ -67,7 +67,7 @@ covers_all(const jsStreamConfig *cfg, char patterns[2][256], const char **missin
 }
 
 static int
-create_stream(jsCtx *js, const ShipOptions *opts, jsStreamInfo **si, char *error, size_t size)
+create_stream(jsCtx *js, const JetStreamOptions *opts, jsStreamInfo **si, char *error, size_t size)
 {
 	char		subjects[2][256];
 	const char *list[2];
@@ -107,7 +107,7 @@ create_stream(jsCtx *js, const ShipOptions *opts, jsStreamInfo **si, char *error
 
 /* --stream or --create-stream NAME: its info, created if asked. */
 static int
-named_stream(jsCtx *js, const ShipOptions *opts, jsStreamInfo **si, char *error, size_t size)
+named_stream(jsCtx *js, const JetStreamOptions *opts, jsStreamInfo **si, char *error, size_t size)
 {
 	jsErrCode	jerr = 0;
 	natsStatus	s = js_GetStreamInfo(si, js, opts->stream, NULL, &jerr);
@@ -161,7 +161,7 @@ find_stream(jsCtx *js, char patterns[2][256], jsStreamInfo **si, char *error, si
  * exists keeps its own window: say so rather than ignore the flag silently.
  */
 static void
-warn_dup_window(const ShipOptions *opts, const StreamSetup *setup)
+warn_dup_window(const JetStreamOptions *opts, const StreamSetup *setup)
 {
 	if (!opts->dup_window_given || setup->dup_window_ms == opts->dup_window_ms)
 		return;
@@ -171,7 +171,7 @@ warn_dup_window(const ShipOptions *opts, const StreamSetup *setup)
 }
 
 int
-nats_stream_setup(jsCtx *js, const ShipOptions *opts, StreamSetup *setup,
+nats_stream_setup(jsCtx *js, const JetStreamOptions *opts, StreamSetup *setup,
 				  char *error, size_t error_size)
 {
 	char		patterns[2][256];

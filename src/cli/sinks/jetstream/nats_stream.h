@@ -9,7 +9,7 @@
 
 #include <nats/nats.h>
 
-#include "ship.h"
+#include "jetstream_options.h"
 #include "sink.h"
 
 #define STREAM_MAX_SUBJECTS 16
@@ -30,7 +30,7 @@ typedef struct StreamSetup
  * exist and cover them), --create-stream NAME (created if missing), or the
  * one whose subjects cover them. 0, or -1 with a one-line error.
  */
-extern int	nats_stream_setup(jsCtx *js, const ShipOptions *opts, StreamSetup *setup,
+extern int	nats_stream_setup(jsCtx *js, const JetStreamOptions *opts, StreamSetup *setup,
 							  char *error, size_t error_size);
 
 /* 1 when one of the stream's subject filters covers pattern. */

@@ -3,7 +3,7 @@
  *    The NATS JetStream sink: connect and check at start, publish with a
  *    bounded window, recover from a hub that is down or rejecting.
  *
- * See sink_nats.h for how each message's fate becomes known in a stream
+ * See nats_sink_state.h for how each message's fate becomes known in a stream
  * several shippers may share. Here: at start, the source's high-water
  * mark and a scan of the stream from it say where to resume and which
  * later messages are stored already; while anything failed, no new event
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sink_nats.h"
+#include "nats_sink_state.h"
 
 #define RECONNECT_WAIT_MS 500
 #define PING_INTERVAL_MS 5000
@@ -31,20 +31,6 @@
 #define MARK_WRITE_MS 1000		/* the high-water mark is written this often at most */
 
 static const SinkOps nats_ops;
-
-void
-nats_enter_recovery(NatsSink *ns, const char *reason)
-{
-	int64_t		delay;
-
-	if (ns->recovering)
-		return;
-	ns->recovering = 1;
-	ns->base.stats.hub_down = 1;
-	delay = backoff_next(&ns->backoff);
-	ns->retry_at = ship_now_ms() + delay;
-	ship_log("event hub: %s; holding new events, retrying in %lld ms", reason, (long long) delay);
-}
 
 static void
 retry_later(NatsSink *ns, int64_t now, const char *reason)
@@ -178,8 +164,8 @@ nats_ready(Sink *sink)
 	NatsSink   *ns = (NatsSink *) sink;
 
 	return !ns->recovering && !ns->moving && !ns->stalled && ns->wire.fd >= 0 &&
-		ns->count < (size_t) ns->opts->max_inflight &&
-		ns->inflight_bytes < ns->opts->max_inflight_bytes &&
+		ns->count < (size_t) ns->common.max_inflight &&
+		ns->inflight_bytes < ns->common.max_inflight_bytes &&
 		wire_unsent(&ns->wire) < MAX_UNSENT;
 }
 
@@ -309,7 +295,7 @@ set_options(NatsSink *ns)
 
 	ns->nopts = o;
 	if (s == NATS_OK)
-		s = nats_auth_apply(&ns->opts->nats_auth, o);
+		s = nats_auth_apply(&ns->opts->auth, o);
 	if (s == NATS_OK)
 		s = natsOptions_SetName(o, "wal2events ship");
 	if (s == NATS_OK)
@@ -345,7 +331,7 @@ connect_hub(NatsSink *ns, char *error, size_t size)
 		s = natsConnection_Connect(&ns->nc, ns->nopts);
 	if (s != NATS_OK)
 	{
-		nats_auth_connect_error(&ns->opts->nats_auth, s, "--to", error, size);
+		nats_auth_connect_error(&ns->opts->auth, s, "--to", error, size);
 		return -1;
 	}
 	jsOptions_Init(&jo);
@@ -358,7 +344,7 @@ connect_hub(NatsSink *ns, char *error, size_t size)
 	if (s != NATS_OK)
 	{
 		snprintf(error, size, "JetStream is not available on the NATS server at %s: %s (start nats-server with -js)",
-				 ns->opts->nats_auth.url_shown, natsStatus_GetText(s));
+				 ns->opts->auth.url_shown, natsStatus_GetText(s));
 		return -1;
 	}
 	return 0;
@@ -423,16 +409,17 @@ find_tail(NatsSink *ns, char *error, size_t size)
 		ns->start_tail = hw.key;
 	}
 	ship_log("shipping to JetStream stream %s at %s as source %s, resuming after %s (%s), %zu later messages of this source already stored",
-			 ns->stream.name, ns->opts->nats_auth.url_shown, ns->source_id,
+			 ns->stream.name, ns->opts->auth.url_shown, ns->source_id,
 			 hw.have_key ? "its high-water mark" : "nothing",
 			 marked ? "scanned from the mark" : "no mark: scanned the whole stream", ns->found.count);
 	return 0;
 }
 
 Sink *
-sink_nats_open(const ShipOptions *opts, const SinkSource *source,
+sink_nats_open(const void *options, const SinkCommon *common, const SinkSource *source,
 			   char *error, size_t error_size, int *status)
 {
+	const JetStreamOptions *opts = options;
 	char		line[400];
 	NatsSink   *ns = calloc(1, sizeof(NatsSink));
 
@@ -445,8 +432,9 @@ sink_nats_open(const ShipOptions *opts, const SinkSource *source,
 	}
 	ns->base.ops = &nats_ops;
 	ns->opts = opts;
+	ns->common = *common;
 	wire_init(&ns->wire);
-	ns->ack_every = opts->max_inflight / 4 < ACK_EVERY ? (uint64_t) opts->max_inflight / 4 : ACK_EVERY;
+	ns->ack_every = common->max_inflight / 4 < ACK_EVERY ? (uint64_t) common->max_inflight / 4 : ACK_EVERY;
 	if (ns->ack_every == 0)
 		ns->ack_every = 1;
 	w2e_buffer_init(&ns->common_headers, NULL);
@@ -459,7 +447,7 @@ sink_nats_open(const ShipOptions *opts, const SinkSource *source,
 	ns->source.system_identifier = source->system_identifier;
 	ns->source.database = ns->database;
 	ns->source.slot = source->slot;
-	backoff_init(&ns->backoff, RETRY_FIRST_MS, opts->retry_max_ms);
+	backoff_init(&ns->backoff, RETRY_FIRST_MS, common->retry_max_ms);
 	if (connect_hub(ns, error, error_size) != 0 ||
 		nats_stream_setup(ns->js, opts, &ns->stream, error, error_size) != 0)
 	{
@@ -487,7 +475,7 @@ sink_nats_open(const ShipOptions *opts, const SinkSource *source,
 	}
 	if (nats_wire_open(ns, line, sizeof(line)) != 0)
 	{
-		snprintf(error, error_size, "cannot connect to NATS at %s: %s", opts->nats_auth.url_shown, line);
+		snprintf(error, error_size, "cannot connect to NATS at %s: %s", opts->auth.url_shown, line);
 		nats_close(&ns->base);
 		return NULL;
 	}

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ship.h"
+#include "ship_common.h"
 
 static const char *log_command = "ship";
 

@@ -1,8 +1,12 @@
 /*
- * sink_nats.h
- *    Inside the NATS JetStream sink (shared by sink_nats.c, nats_acks.c,
- *    nats_message.c and nats_position.c; the rest of the program sees only
- *    sink.h).
+ * nats_sink_state.h
+ *    Inside the NATS JetStream sink: its state, shared by the files that
+ *    act on it, which depend on each other one way only:
+ *      sink_nats.c      the SinkOps: start-up, the window, recovery
+ *        -> nats_message.c   an event as messages (subject, headers, claims)
+ *        -> nats_position.c  the source's high-water mark
+ *        -> nats_acks.c      the messages in flight and their acknowledgements
+ *    The rest of the program sees only sink.h.
  *
  * Several shippers may write one stream (other databases, other slots), so
  * nothing here may assume the stream's newest message is ours. What holds:
@@ -42,11 +46,12 @@
  * connection is kept for the JetStream API (stream setup, scans, the
  * key-value bucket). In a cluster both follow the servers (nats_failover.c).
  */
-#ifndef WAL2EVENTS_SINK_NATS_H
-#define WAL2EVENTS_SINK_NATS_H
+#ifndef WAL2EVENTS_NATS_SINK_STATE_H
+#define WAL2EVENTS_NATS_SINK_STATE_H
 
 #include <nats/nats.h>
 
+#include "jetstream_options.h"
 #include "nats_stream.h"
 #include "nats_wire.h"
 #include "sink.h"
@@ -97,7 +102,8 @@ typedef struct HighWater
 typedef struct NatsSink
 {
 	Sink		base;
-	const ShipOptions *opts;
+	const JetStreamOptions *opts;
+	SinkCommon	common;
 	SinkSource	source;			/* database: the header form, as stored */
 	char		source_id[900]; /* W2e-Source */
 	char		position_key[1700]; /* its high-water mark's key */
@@ -172,6 +178,8 @@ extern void nats_check_timeouts(NatsSink *ns, int64_t now);
 extern int64_t nats_ack_deadline(NatsSink *ns);	/* the oldest acknowledgement's, or 0 */
 extern void nats_connection_lost(NatsSink *ns, const char *reason);
 extern uint64_t nats_scan_floor(NatsSink *ns);	/* the lowest floor of the entries in flight */
+/* Hold new events until recover() (sink_nats.c) finds what is stored. */
+extern void nats_enter_recovery(NatsSink *ns, const char *reason);
 
 /* nats_position.c */
 extern void nats_position_names(NatsSink *ns, const SinkSource *source);
@@ -190,7 +198,4 @@ extern int	nats_wire_open(NatsSink *ns, char *error, size_t size);
 extern void nats_failover_poll(NatsSink *ns, int64_t now);
 extern int64_t nats_failover_deadline(NatsSink *ns, int64_t now);	/* ms until due, or -1 */
 
-/* sink_nats.c */
-extern void nats_enter_recovery(NatsSink *ns, const char *reason);
-
-#endif							/* WAL2EVENTS_SINK_NATS_H */
+#endif							/* WAL2EVENTS_NATS_SINK_STATE_H */
