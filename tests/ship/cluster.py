@@ -9,12 +9,16 @@ monitoring endpoints (-m PORT), for tests/ship/cluster.sh.
   cluster.py copies MONS STREAM N SEQ  exit 0 when every node's copy of STREAM holds
                                        N messages up to sequence SEQ; else print them
   cluster.py state MONS STREAM         print each node's copy: messages, last sequence
+  cluster.py stepdown PORT STREAM      ask STREAM's leader to hand over (through the
+                                       client port PORT); exit 0 when JetStream agreed
 
 MONS: the monitoring ports, comma-separated, node 1 first; node i is named n<i>.
 A node that does not answer counts as holding nothing.
 """
 import json
+import socket
 import sys
+import time
 import urllib.request
 
 
@@ -35,7 +39,22 @@ def stream_detail(port, stream):
     return None
 
 
+def stepdown(port, stream):
+    """$JS.API.STREAM.LEADER.STEPDOWN.<stream>, on a plain NATS connection."""
+    s = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
+    s.recv(4096)
+    s.sendall(b'CONNECT {"verbose":false}\r\nSUB _SD.r 1\r\nPUB $JS.API.STREAM.LEADER.STEPDOWN.%s _SD.r 0\r\n\r\n'
+              % stream.encode())
+    data, end = b"", time.time() + 5
+    while b'"success":true' not in data and b'"error"' not in data and time.time() < end:
+        data += s.recv(65536)
+    s.close()
+    return 0 if b'"success":true' in data else 1
+
+
 def main():
+    if sys.argv[1] == "stepdown":
+        return stepdown(sys.argv[2], sys.argv[3])
     cmd, mons = sys.argv[1], sys.argv[2].split(",")
     if cmd == "meta":
         for m in mons:

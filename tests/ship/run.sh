@@ -1477,7 +1477,7 @@ test_cluster() {
 # message sent twice, and nats.c's connection follows when it is closed.
 test_cluster_ldm() {
   cluster_up || return
-  local i out
+  local i out pub
   for i in 1 2 3; do [ -n "${CL_PID[$i]}" ] || cluster_restart "$i"; done
   new_slot cld1
   sql "CREATE TABLE cld (id bigint PRIMARY KEY, k int, v text)"
@@ -1488,10 +1488,17 @@ test_cluster_ldm() {
     ship_stop KILL
     return
   fi
-  workload cld 0 200 500 0.1 &
-  local wl=$! pub
-  sleep 3
+  # the publishing node must not lead the stream (its lame duck would hand
+  # the leadership over under load: see below); moved while idle
   pub=$(cluster_publisher)
+  for i in 1 2 3 4 5; do
+    [ "$(cluster_leader CLD)" != "$pub" ] && break
+    $CLPY stepdown "${CL_PORT[$pub]}" CLD
+    sleep 2
+  done
+  workload cld 0 200 500 0.1 &
+  local wl=$!
+  sleep 3
   echo "cluster ldm: lame-duck mode for n$pub, the node the shipper publishes to (stream leader n$(cluster_leader CLD))"
   nats-server --signal ldm="${CL_PID[$pub]}"
   check "cluster ldm: the shipper moves its publishing connection" \
