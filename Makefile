@@ -44,17 +44,24 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-# Generated protobuf code: every object depends on its header.
-$(GEN): proto/wal2events.proto
+# Generated protobuf code: every object depends on its header. One rule
+# writes both files (two targets of one rule would run protoc-c twice at
+# once with -j).
+src/gen/wal2events.pb-c.c: proto/wal2events.proto
 	@mkdir -p src/gen
 	protoc-c --proto_path=proto --c_out=src/gen proto/wal2events.proto
+src/gen/wal2events.pb-c.h: src/gen/wal2events.pb-c.c
 $(OBJS): src/gen/wal2events.pb-c.h $(wildcard src/plugin/*.h src/lib/*.h)
 
 # The CLI, its unit tests and the client library for C consumers
-# (libwal2events, with header and pkg-config file) are plain C11, built by
-# their own Makefiles from the same library sources.
+# (libwal2events, with headers and pkg-config file) are plain C11, built by
+# their own Makefiles: src/lib compiles the library once (src/lib/build/)
+# and the CLI links that archive, so the CLI waits for the library (two
+# makes in src/lib at once, with -j, would write the same objects).
+# The server module above compiles the library sources itself, with the
+# server's flags (objects next to the sources).
 all: cli clientlib
-cli: $(GEN)
+cli: $(GEN) clientlib
 	$(MAKE) -C src/cli
 clientlib: $(GEN)
 	$(MAKE) -C src/lib

@@ -7,7 +7,8 @@ packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-client-15 libpq-dev
   libprotobuf-c-dev protobuf-c-compiler
   libipc-run-perl make gcc clang libclang-rt-14-dev valgrind
-  nats-server libnats-dev libssl-dev python3 pkg-config
+  nats-server libnats-dev libssl-dev openssl python3 pkg-config
+  systemd
 )
 # extra groups: W2E_DEPS_BENCH=1 adds the comparison plugins
 if [ "${W2E_DEPS_BENCH:-0}" = 1 ]; then

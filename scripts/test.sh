@@ -10,7 +10,8 @@
 #   isolation  isolation specs (tests/specs) on a temporary instance
 #   tap      TAP tests (tests/t) with PostgreSQL::Test::Cluster
 #   ship     `wal2events ship`/`tail` against a real PostgreSQL and nats-server -js
-#   ship-asan  the ship tests of start/stop, claim checks, consume, crashes and
+#   ship-asan  the ship tests of start/stop, settings from the environment, claim
+#            checks, consume, crashes, health endpoints and
 #            outages again, every wal2events built with ASan and UBSan
 # Usage: scripts/test.sh [suite ...]   (default: all)
 set -uo pipefail
@@ -141,7 +142,7 @@ run_ship() {
 # Start and stop, claim checks, consume (its exit too), file and tail,
 # crashes, outages, a rejecting hub: the paths with the most to free, under
 # AddressSanitizer, LeakSanitizer and UBSan (tests/sanitizers/env.sh).
-SHIP_ASAN_TESTS=(usage start_errors no_leftovers auth e2e json_subjects long_key file file_errors frozen_hub consume consume_exit tail claim crash outage sigterm rejecting)
+SHIP_ASAN_TESTS=(usage env start_errors no_leftovers auth tls e2e json_subjects long_key file file_errors frozen_hub consume consume_exit tail claim crash outage sigterm rejecting health)
 run_ship_asan() {
   W2E_SANITIZE=1 run_ship "$work/ship-asan.log" "${SHIP_ASAN_TESTS[@]}"
 }

@@ -7,20 +7,20 @@
  *    -o framing=delimited -f FILE): the same bytes, or else both decode to
  *    the same JSON and the copy packs back to protobuf-c's bytes.
  *
- *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc/lib -Isrc/gen -Isrc/cli -Isrc/cli/common -Isrc/cli/envelope
- *      -I$(pg_config --includedir) -o envelope_check bench/ship/envelope_check.c
- *      src/cli/envelope/envelope.c src/lib/(every .c) src/gen/wal2events.pb-c.c -lprotobuf-c -lm
- *   ./envelope_check STREAM...
+ *   make -C src/cli test_envelope_check
+ *   src/cli/test_envelope_check STREAM...
  *
  * Prints "events N, byte-identical N, different N"; exit status 1 when any
- * differs.
+ * differs. Runs in the unit suite on the samples (tests/unit/run.sh) and in
+ * the ship suite on the plugin's own output (tests/ship/run.sh
+ * envelope_check).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envelope.h"
-#include "internal.h"
+#include "wal2events.h"
 
 static uint8_t *
 read_file(const char *path, size_t *len)

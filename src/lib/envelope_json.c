@@ -91,11 +91,10 @@ as_transaction(const W2eEventEnvelope *env, W2eTransaction *txn, W2eEvent **even
 }
 
 int
-w2e_envelope_to_json(const W2eEventEnvelope *env, W2eBuffer *out, W2eError *err)
+w2e_envelope_validate(const W2eEventEnvelope *env, W2eError *err)
 {
 	W2eTransaction txn;
 	W2eEvent   *events[1];
-	size_t		start = out->len;
 
 	if (env->event == NULL)
 	{
@@ -109,6 +108,20 @@ w2e_envelope_to_json(const W2eEventEnvelope *env, W2eBuffer *out, W2eError *err)
 		w2e_prefix_error(err, "envelope %s", W2E_STR(env->id));
 		return -1;
 	}
+	return 0;
+}
+
+int
+w2e_envelope_to_json(const W2eEventEnvelope *env, W2eBuffer *out, W2eError *err)
+{
+	W2eTransaction txn;
+	W2eEvent   *events[1];
+	size_t		start = out->len;
+
+	if (w2e_envelope_validate(env, err) != 0)
+		return -1;
+	events[0] = env->event;
+	as_transaction(env, &txn, events);
 	if (append_header(out, env, env->event) != 0 ||
 		w2e_json_append_event_body(out, &txn, env->event) != 0 ||
 		w2e_buffer_append_char(out, '}') != 0)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "wire_fields.h"
 
 /* What the bytes after the magic byte say, as far as they go. */
 typedef enum HeaderResult
@@ -64,8 +65,10 @@ wrong_input_hint(uint8_t byte)
 {
 	if (byte == '{')
 		return " (this looks like JSON: was the slot read with format=json?)";
-	/* Tags of Transaction fields 1..12: varint or length-delimited. */
-	if (byte >= 0x08 && byte <= 0x67 && ((byte & 0x07) == 0 || (byte & 0x07) == 2))
+	/* The tag of a Transaction field (1 byte): varint or length-delimited. */
+	if (byte >= W2E_WIRE_TAG(W2E_FIELD_TXN_XID, W2E_WIRE_VARINT) &&
+		byte <= W2E_WIRE_TAG(W2E_FIELD_TXN_OVERSIZED, W2E_WIRE_LEN) &&
+		(W2E_WIRE_TAG_TYPE(byte) == W2E_WIRE_VARINT || W2E_WIRE_TAG_TYPE(byte) == W2E_WIRE_LEN))
 		return " (this may be a bare message: was it written with framing=none?)";
 	return "";
 }
@@ -132,7 +135,7 @@ w2e_unframe(const uint8_t *data, size_t len,
 	/*
 	 * A bare Transaction never starts with 0xE2: as a protobuf tag that byte
 	 * begins a length-delimited field numbered 28 or more (12 + 16k, k >= 1),
-	 * and Transaction's fields are 1..12. If the contract ever grows such a
+	 * and Transaction's fields are 1..13. If the contract ever grows such a
 	 * field, encoders must not write it first.
 	 */
 	if (len == 0 || data[0] != W2E_FRAME_MAGIC)

@@ -70,8 +70,13 @@ extern int	w2e_buffer_append_fmt(W2eBuffer *buf, const char *fmt,...) W2E_PRINTF
 extern int	w2e_value_check(const W2eValue *value, int depth, W2eError *err);
 extern int	w2e_oversized_check(const W2eOversized *oversized, W2eError *err);
 
-/* wire_depth.c */
+/* wire_depth.c: a Transaction's, an EventEnvelope's */
 extern int	w2e_wire_check_depth(const uint8_t *data, size_t len, W2eError *err);
+extern int	w2e_wire_check_envelope_depth(const uint8_t *data, size_t len, W2eError *err);
+
+/* parse.c: NULL (protobuf-c's malloc/free) for the default allocator */
+extern ProtobufCAllocator *w2e_protobuf_allocator(const W2eAllocator *allocator,
+												  ProtobufCAllocator *pc);
 
 /* datetime.c: text forms; every result fits in W2E_DATETIME_MAX bytes. */
 #define W2E_DATETIME_MAX 48
@@ -81,14 +86,11 @@ extern void w2e_format_date(char *out, int32_t days);
 extern void w2e_format_timestamp(char *out, int64_t usecs, int with_zone);
 extern int	w2e_format_time(char *out, int64_t usecs);
 
-/* json_string.c */
+/* json_string.c (w2e_json_append_string and _cstring: wal2events.h) */
 extern size_t w2e_utf8_char_len(const unsigned char *s, size_t avail);
 extern int	w2e_utf8_valid(const unsigned char *s, size_t len);
-extern int	w2e_json_append_string(W2eBuffer *out, const char *s, size_t len);
-extern int	w2e_json_append_cstring(W2eBuffer *out, const char *s);
 
-/* json_text.c: compact returns 1 appended, 0 not JSON (nothing appended), -1 OOM */
-extern int	w2e_json_append_compact(W2eBuffer *out, const char *text, size_t len);
+/* json_text.c (w2e_json_append_compact: wal2events.h) */
 extern int	w2e_json_append_embedded(W2eBuffer *out, const char *text, size_t len);
 
 /* json_value.c */

@@ -11,8 +11,8 @@
 #include "internal.h"
 
 /* NULL (protobuf-c's malloc/free) for the default allocator. */
-static ProtobufCAllocator *
-to_protobuf_allocator(const W2eAllocator *allocator, ProtobufCAllocator *pc)
+ProtobufCAllocator *
+w2e_protobuf_allocator(const W2eAllocator *allocator, ProtobufCAllocator *pc)
 {
 	if (allocator == NULL)
 		return NULL;
@@ -48,7 +48,7 @@ w2e_transaction_parse(const uint8_t *data, size_t len,
 	if (w2e_wire_check_depth(data, len, err) != 0)
 		return NULL;
 
-	txn = wal2events__v1__transaction__unpack(to_protobuf_allocator(allocator, &pc),
+	txn = wal2events__v1__transaction__unpack(w2e_protobuf_allocator(allocator, &pc),
 											  len, data);
 	if (txn == NULL)
 	{
@@ -73,5 +73,5 @@ w2e_transaction_free(W2eTransaction *txn, const W2eAllocator *allocator)
 	if (txn == NULL)
 		return;
 	wal2events__v1__transaction__free_unpacked(txn,
-											   to_protobuf_allocator(allocator, &pc));
+											   w2e_protobuf_allocator(allocator, &pc));
 }

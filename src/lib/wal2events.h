@@ -148,6 +148,36 @@ extern int	w2e_envelope_to_json(const W2eEventEnvelope *env, W2eBuffer *out,
 								 W2eError *err);
 
 /*
+ * Parse one bare EventEnvelope message with the guards of
+ * w2e_transaction_parse() (size limit, nesting bounded before unpacking)
+ * and check it is consistent (w2e_envelope_validate). NULL with err set on
+ * failure. Free with w2e_envelope_free() and the same allocator.
+ */
+extern W2eEventEnvelope *w2e_envelope_parse(const uint8_t *data, size_t len,
+											const W2eAllocator *allocator,
+											W2eError *err);
+extern void w2e_envelope_free(W2eEventEnvelope *env, const W2eAllocator *allocator);
+
+/*
+ * The consistency rules of an envelope: it has an event, and that event
+ * follows w2e_transaction_validate()'s rules as the one event of a
+ * transaction with the envelope's relations. 0, or -1 with err set.
+ */
+extern int	w2e_envelope_validate(const W2eEventEnvelope *env, W2eError *err);
+
+/*
+ * JSON text, the way the library writes it. w2e_json_append_string() appends
+ * s[0..len) as a quoted JSON string (invalid UTF-8 becomes U+FFFD);
+ * w2e_json_append_cstring() the same for a NUL-terminated string (NULL is
+ * ""). 0, or -1 out of memory. w2e_json_append_compact() appends the JSON
+ * value text[0..len) without its insignificant whitespace: 1 appended, 0 not
+ * valid JSON (nothing appended), -1 out of memory.
+ */
+extern int	w2e_json_append_string(W2eBuffer *out, const char *s, size_t len);
+extern int	w2e_json_append_cstring(W2eBuffer *out, const char *s);
+extern int	w2e_json_append_compact(W2eBuffer *out, const char *text, size_t len);
+
+/*
  * Subjects: the rules of a subject template (`wal2events ship --subject`,
  * `wal2events.route(subject => ...)`): dot-separated non-empty tokens of
  * printable characters other than ' ', '*', '>', with the placeholders

@@ -6,16 +6,19 @@
  * Value and Array contain each other, so a crafted message of a few
  * megabytes could nest arrays deep enough to overflow the stack, inside the
  * server too (wal2events.decode()). This walks the wire format along the
- * only path that can nest without bound (Transaction > Event > RowChange >
- * Value > Array > Value ...) and rejects more than W2E_MAX_ARRAY_DEPTH
- * arrays inside each other. Its own recursion is bounded by that limit.
+ * only path that can nest without bound (Transaction or EventEnvelope >
+ * Event > RowChange > Value > Array > Value ...) and rejects more than
+ * W2E_MAX_ARRAY_DEPTH arrays inside each other. Its own recursion is
+ * bounded by that limit.
  *
  * Anything malformed is left alone: protobuf-c rejects it with the rest.
  */
 #include "internal.h"
+#include "wire_fields.h"
 
 typedef enum WireKind
 {
+	WIRE_ENVELOPE,				/* EventEnvelope > Event > ... */
 	WIRE_TRANSACTION,
 	WIRE_EVENT,
 	WIRE_ROW,
@@ -24,22 +27,25 @@ typedef enum WireKind
 	WIRE_LEAF					/* nothing below it can nest arrays */
 } WireKind;
 
-/* Which message a length-delimited field of `kind` holds, field numbers per proto. */
+/* Which message a length-delimited field of `kind` holds. */
 static WireKind
 child_kind(WireKind kind, uint64_t field)
 {
 	switch (kind)
 	{
+		case WIRE_ENVELOPE:
+			return field == W2E_FIELD_ENV_EVENT ? WIRE_EVENT : WIRE_LEAF;
 		case WIRE_TRANSACTION:
-			return field == 10 ? WIRE_EVENT : WIRE_LEAF;
+			return field == W2E_FIELD_TXN_EVENTS ? WIRE_EVENT : WIRE_LEAF;
 		case WIRE_EVENT:
-			return field == 5 ? WIRE_ROW : WIRE_LEAF;
+			return field == W2E_FIELD_EVENT_ROW ? WIRE_ROW : WIRE_LEAF;
 		case WIRE_ROW:
-			return (field == 3 || field == 4) ? WIRE_VALUE : WIRE_LEAF;
+			return (field == W2E_FIELD_ROW_NEW_VALUES ||
+					field == W2E_FIELD_ROW_OLD_VALUES) ? WIRE_VALUE : WIRE_LEAF;
 		case WIRE_VALUE:
-			return field == 17 ? WIRE_ARRAY : WIRE_LEAF;
+			return field == W2E_FIELD_VAL_ARRAY ? WIRE_ARRAY : WIRE_LEAF;
 		case WIRE_ARRAY:
-			return field == 1 ? WIRE_VALUE : WIRE_LEAF;
+			return field == W2E_FIELD_ARR_ELEMENTS ? WIRE_VALUE : WIRE_LEAF;
 		case WIRE_LEAF:
 			break;
 	}
@@ -75,12 +81,12 @@ skip_field(const uint8_t *p, size_t len, size_t *pos, int wire_type)
 
 	switch (wire_type)
 	{
-		case 0:
+		case W2E_WIRE_VARINT:
 			return w2e_read_varint(p, len, pos, &n);
-		case 1:
+		case W2E_WIRE_FIXED64:
 			n = 8;
 			break;
-		case 5:
+		case W2E_WIRE_FIXED32:
 			n = 4;
 			break;
 		default:
@@ -109,15 +115,15 @@ scan(const uint8_t *p, size_t len, WireKind kind, int depth, W2eError *err)
 	{
 		if (!w2e_read_varint(p, len, &pos, &tag))
 			return 0;
-		if ((tag & 7) != 2)
+		if (W2E_WIRE_TAG_TYPE(tag) != W2E_WIRE_LEN)
 		{
-			if (!skip_field(p, len, &pos, (int) (tag & 7)))
+			if (!skip_field(p, len, &pos, W2E_WIRE_TAG_TYPE(tag)))
 				return 0;
 			continue;
 		}
 		if (!w2e_read_varint(p, len, &pos, &n) || n > len - pos)
 			return 0;
-		child = child_kind(kind, tag >> 3);
+		child = child_kind(kind, W2E_WIRE_TAG_FIELD(tag));
 		if (child != WIRE_LEAF && scan(p + pos, (size_t) n, child, depth, err) != 0)
 			return -1;
 		pos += (size_t) n;
@@ -130,4 +136,11 @@ int
 w2e_wire_check_depth(const uint8_t *data, size_t len, W2eError *err)
 {
 	return scan(data, len, WIRE_TRANSACTION, 0, err);
+}
+
+/* The same for an EventEnvelope, whose event nests as a Transaction's do. */
+int
+w2e_wire_check_envelope_depth(const uint8_t *data, size_t len, W2eError *err)
+{
+	return scan(data, len, WIRE_ENVELOPE, 0, err);
 }

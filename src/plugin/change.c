@@ -17,7 +17,7 @@
 #include "plugin.h"
 #include "relcache.h"
 #include "values.h"
-#include "wire.h"
+#include "wire_fields.h"
 
 #define PROGRESS_EVERY_SKIPPED 100
 
@@ -102,7 +102,7 @@ encode_tuple(StringInfo out, int field, RelationEntry *entry,
 		bool		isnull = entry->isnull[column->attindex];
 
 		if (!isnull && value_not_in_wal(column->attlen, value))
-			encode_special_value(out, field, VAL_UNCHANGED_TOAST);
+			encode_special_value(out, field, W2E_FIELD_VAL_UNCHANGED_TOAST);
 		else
 			encode_value(out, field, &column->encoder, value, isnull);
 	}
@@ -183,10 +183,10 @@ begin_row(StringInfo buf, const RelationEntry *entry, int operation, uint32 rela
 	int			start;
 
 	append_subject(buf, entry);
-	start = pb_begin_message(buf, EVENT_ROW);
-	pb_uint(buf, ROW_OPERATION, operation);
+	start = pb_begin_message(buf, W2E_FIELD_EVENT_ROW);
+	pb_uint(buf, W2E_FIELD_ROW_OPERATION, operation);
 	if (relation_index > 0)
-		pb_uint(buf, ROW_RELATION, relation_index);
+		pb_uint(buf, W2E_FIELD_ROW_RELATION, relation_index);
 	if (entry->tags_field.len > 0)
 		appendBinaryStringInfo(buf, entry->tags_field.data, entry->tags_field.len);
 	return start;
@@ -202,13 +202,13 @@ encode_row_change(PluginState *state, Relation relation, RelationEntry *entry,
 	HeapTuple	oldtuple = change->data.tp.oldtuple ? &change->data.tp.oldtuple->tuple : NULL;
 	const char *type;
 	int			operation;
-	int			old_identity = OLD_NONE;
+	int			old_identity = W2E_ENUM_OLD_NONE;
 	uint32		relation_index;
 	int			event_start;
 	int			row_start;
 
 	if (oldtuple)
-		old_identity = entry->replident == REPLICA_IDENTITY_FULL ? OLD_FULL : OLD_KEY;
+		old_identity = entry->replident == REPLICA_IDENTITY_FULL ? W2E_ENUM_OLD_FULL : W2E_ENUM_OLD_KEY;
 
 	/* the key of the row as it is after the change; before it for DELETE */
 	if (newtuple || oldtuple)
@@ -224,15 +224,15 @@ encode_row_change(PluginState *state, Relation relation, RelationEntry *entry,
 	{
 		case REORDER_BUFFER_CHANGE_INSERT:
 			type = entry->type_created;
-			operation = OP_INSERT;
+			operation = W2E_ENUM_OP_INSERT;
 			break;
 		case REORDER_BUFFER_CHANGE_UPDATE:
 			type = update_type(entry, relation, oldtuple);
-			operation = OP_UPDATE;
+			operation = W2E_ENUM_OP_UPDATE;
 			break;
 		default:
 			type = entry->type_deleted;
-			operation = OP_DELETE;
+			operation = W2E_ENUM_OP_DELETE;
 			break;
 	}
 
@@ -240,16 +240,16 @@ encode_row_change(PluginState *state, Relation relation, RelationEntry *entry,
 									 state->key.data, state->key.len, change->lsn);
 	row_start = begin_row(buf, entry, operation, relation_index);
 	if (newtuple)
-		encode_tuple(buf, ROW_NEW_VALUES, entry, NULL, entry->ncolumns);
+		encode_tuple(buf, W2E_FIELD_ROW_NEW_VALUES, entry, NULL, entry->ncolumns);
 	if (oldtuple)
 	{
 		if (newtuple)
 			deform(entry, relation, oldtuple);
-		if (old_identity == OLD_FULL)
-			encode_tuple(buf, ROW_OLD_VALUES, entry, NULL, entry->ncolumns);
+		if (old_identity == W2E_ENUM_OLD_FULL)
+			encode_tuple(buf, W2E_FIELD_ROW_OLD_VALUES, entry, NULL, entry->ncolumns);
 		else
-			encode_tuple(buf, ROW_OLD_VALUES, entry, entry->identity, entry->nidentity);
-		pb_uint(buf, ROW_OLD_IDENTITY, old_identity);
+			encode_tuple(buf, W2E_FIELD_ROW_OLD_VALUES, entry, entry->identity, entry->nidentity);
+		pb_uint(buf, W2E_FIELD_ROW_OLD_IDENTITY, old_identity);
 	}
 	pb_end_message(buf, row_start);
 	writer_end_event(w, event_start);
@@ -301,11 +301,11 @@ wal2events_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		}
 		event_start = writer_begin_event(w, entry, &relation_index,
 										 entry->type_truncated, NULL, 0, change->lsn);
-		row_start = begin_row(&w->buf, entry, OP_TRUNCATE, relation_index);
+		row_start = begin_row(&w->buf, entry, W2E_ENUM_OP_TRUNCATE, relation_index);
 		if (change->data.truncate.cascade)
-			pb_bool(&w->buf, ROW_CASCADE, true);
+			pb_bool(&w->buf, W2E_FIELD_ROW_CASCADE, true);
 		if (change->data.truncate.restart_seqs)
-			pb_bool(&w->buf, ROW_RESTART_IDENTITY, true);
+			pb_bool(&w->buf, W2E_FIELD_ROW_RESTART_IDENTITY, true);
 		pb_end_message(&w->buf, row_start);
 		writer_end_event(w, event_start);
 	}

@@ -22,7 +22,7 @@
 #include "plugin.h"
 #include "values.h"
 #include "wal2events.h"
-#include "wire.h"
+#include "wire_fields.h"
 
 /* Parse emit()'s content; NULL when it is not a well-formed domain event. */
 static Wal2events__V1__Event *
@@ -47,19 +47,19 @@ parse_domain_event(Size size, const char *content)
 static void
 write_domain_body(StringInfo buf, const Wal2events__V1__DomainEvent *domain)
 {
-	int			start = pb_begin_message(buf, EVENT_DOMAIN);
+	int			start = pb_begin_message(buf, W2E_FIELD_EVENT_DOMAIN);
 
 	if (domain->payload && domain->payload[0])
-		put_text(buf, DOMAIN_PAYLOAD, domain->payload, strlen(domain->payload));
+		put_text(buf, W2E_FIELD_DOMAIN_PAYLOAD, domain->payload, strlen(domain->payload));
 	for (size_t i = 0; i < domain->n_tags; i++)
 	{
-		int			entry = pb_begin_message(buf, DOMAIN_TAGS);
+		int			entry = pb_begin_message(buf, W2E_FIELD_DOMAIN_TAGS);
 
 		const char *key = domain->tags[i]->key ? domain->tags[i]->key : "";
 		const char *value = domain->tags[i]->value ? domain->tags[i]->value : "";
 
-		put_text(buf, MAP_KEY, key, strlen(key));
-		put_text(buf, MAP_VALUE, value, strlen(value));
+		put_text(buf, W2E_FIELD_MAP_KEY, key, strlen(key));
+		put_text(buf, W2E_FIELD_MAP_VALUE, value, strlen(value));
 		pb_end_message(buf, entry);
 	}
 	pb_end_message(buf, start);
@@ -68,10 +68,10 @@ write_domain_body(StringInfo buf, const Wal2events__V1__DomainEvent *domain)
 static void
 write_raw_body(StringInfo buf, const char *prefix, Size size, const char *content)
 {
-	int			start = pb_begin_message(buf, EVENT_MESSAGE);
+	int			start = pb_begin_message(buf, W2E_FIELD_EVENT_MESSAGE);
 
-	put_text(buf, MSG_PREFIX, prefix, strlen(prefix));
-	pb_bytes(buf, MSG_CONTENT, content, size);
+	put_text(buf, W2E_FIELD_MSG_PREFIX, prefix, strlen(prefix));
+	pb_bytes(buf, W2E_FIELD_MSG_CONTENT, content, size);
 	pb_end_message(buf, start);
 }
 

@@ -21,7 +21,7 @@
 #include "pbwrite.h"
 #include "plugin.h"
 #include "values.h"
-#include "wire.h"
+#include "wire_fields.h"
 
 /*
  * Shipped column i of the deformed row, NULL when NULL or absent. An
@@ -67,10 +67,10 @@ column_text(RelationEntry *entry, int i, Size limit)
 static void
 put_tag(StringInfo buf, const char *name, const char *value)
 {
-	int			start = pb_begin_message(buf, DOMAIN_TAGS);
+	int			start = pb_begin_message(buf, W2E_FIELD_DOMAIN_TAGS);
 
-	put_text(buf, MAP_KEY, name, strlen(name));
-	put_text(buf, MAP_VALUE, value, strlen(value));
+	put_text(buf, W2E_FIELD_MAP_KEY, name, strlen(name));
+	put_text(buf, W2E_FIELD_MAP_VALUE, value, strlen(value));
 	pb_end_message(buf, start);
 }
 
@@ -78,13 +78,13 @@ put_tag(StringInfo buf, const char *name, const char *value)
 static void
 encode_body(StringInfo buf, RelationEntry *entry, TupleDesc desc)
 {
-	int			start = pb_begin_message(buf, EVENT_DOMAIN);
+	int			start = pb_begin_message(buf, W2E_FIELD_EVENT_DOMAIN);
 	char	   *payload = column_text(entry, entry->outbox_columns.payload, 0);
 
 	/* a NULL payload is JSON null: the payload is always JSON text */
 	if (payload == NULL)
 		payload = "null";
-	put_text(buf, DOMAIN_PAYLOAD, payload, strlen(payload));
+	put_text(buf, W2E_FIELD_DOMAIN_PAYLOAD, payload, strlen(payload));
 	appendBinaryStringInfo(buf, entry->tags_field.data, entry->tags_field.len);
 	for (int i = 0; i < entry->ncolumns; i++)
 	{
@@ -122,7 +122,7 @@ encode_outbox_event(PluginState *state, Relation relation, RelationEntry *entry,
 	if (entry->subject_field.len > 0)
 		appendBinaryStringInfo(&w->buf, entry->subject_field.data, entry->subject_field.len);
 	if (id != NULL)
-		put_text(&w->buf, EVENT_ID_OVERRIDE, id, strlen(id));
+		put_text(&w->buf, W2E_FIELD_EVENT_ID_OVERRIDE, id, strlen(id));
 	/* a payload past max-event-bytes: the event's body is its marker */
 	if (payload != NULL &&
 		oversize_value_exceeds(&payload->encoder, entry->values[payload->attindex], 0))

@@ -29,7 +29,7 @@
 #include "internal.h"
 #include "oversize.h"
 #include "pbwrite.h"
-#include "wire.h"
+#include "wire_fields.h"
 
 #define JSON_TEXT_GROWTH 6		/* a control character as \u00XX */
 #define JSON_BYTES_GROWTH 2		/* bytea as hex */
@@ -116,8 +116,8 @@ put_marker(StringInfo out, int field, Size bytes, const uint8 *digest,
 {
 	int			start = pb_begin_message(out, field);
 
-	pb_uint(out, OVERSIZED_BYTES, bytes);
-	pb_bytes(out, OVERSIZED_SHA256, (const char *) digest, PG_SHA256_DIGEST_LENGTH);
+	pb_uint(out, W2E_FIELD_OVERSIZED_BYTES, bytes);
+	pb_bytes(out, W2E_FIELD_OVERSIZED_SHA256, (const char *) digest, PG_SHA256_DIGEST_LENGTH);
 	pb_end_message(out, start);
 	budget.event_markers++;
 	budget.count++;
@@ -162,7 +162,7 @@ put_value_marker(StringInfo out, Datum value)
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	Size		bytes = value_digest(value, digest);
 
-	put_marker(out, VAL_OVERSIZED, bytes, digest, "a value");
+	put_marker(out, W2E_FIELD_VAL_OVERSIZED, bytes, digest, "a value");
 }
 
 /* '~' and the digest in lower-case hex. */
@@ -223,7 +223,7 @@ oversize_put_value_body(StringInfo buf, Datum value)
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	Size		bytes = value_digest(value, digest);
 
-	put_marker(buf, EVENT_OVERSIZED, bytes, digest, "an outbox payload");
+	put_marker(buf, W2E_FIELD_EVENT_OVERSIZED, bytes, digest, "an outbox payload");
 }
 
 /* Worst-case output bytes per stored byte of a value encoded natively. */
@@ -284,7 +284,7 @@ oversize_put_message(StringInfo buf, const char *content, Size size)
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 
 	sha256(content, size, digest);
-	put_marker(buf, EVENT_OVERSIZED, size, digest, "a logical message");
+	put_marker(buf, W2E_FIELD_EVENT_OVERSIZED, size, digest, "a logical message");
 }
 
 /* The last body field (row, domain, message) of the event: its tag's offset. */
@@ -304,15 +304,18 @@ find_body(StringInfo buf, size_t *tag_at, size_t *payload_at, size_t *payload_le
 
 		if (!w2e_read_varint(p, len, &pos, &tag))
 			return false;
-		if ((tag & 7) == PB_VARINT)
+		if (W2E_WIRE_TAG_TYPE(tag) == W2E_WIRE_VARINT)
 		{
 			if (!w2e_read_varint(p, len, &pos, &n))
 				return false;
 			continue;
 		}
-		if ((tag & 7) != PB_LEN || !w2e_read_varint(p, len, &pos, &n) || n > len - pos)
+		if (W2E_WIRE_TAG_TYPE(tag) != W2E_WIRE_LEN ||
+			!w2e_read_varint(p, len, &pos, &n) || n > len - pos)
 			return false;
-		if ((tag >> 3) == EVENT_ROW || (tag >> 3) == EVENT_DOMAIN || (tag >> 3) == EVENT_MESSAGE)
+		if (W2E_WIRE_TAG_FIELD(tag) == W2E_FIELD_EVENT_ROW ||
+			W2E_WIRE_TAG_FIELD(tag) == W2E_FIELD_EVENT_DOMAIN ||
+			W2E_WIRE_TAG_FIELD(tag) == W2E_FIELD_EVENT_MESSAGE)
 		{
 			*tag_at = budget.start + at;
 			*payload_at = budget.start + pos;
@@ -343,7 +346,7 @@ replace_body(StringInfo buf)
 	budget.count -= budget.event_markers;
 	budget.event_markers = 0;
 	budget.json_extra = 0;
-	put_marker(buf, EVENT_OVERSIZED, payload_len, digest, "an event");
+	put_marker(buf, W2E_FIELD_EVENT_OVERSIZED, payload_len, digest, "an event");
 }
 
 Size

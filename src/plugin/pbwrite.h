@@ -8,7 +8,8 @@
  * fixed up afterwards (pb_end_message), moving the body only when the length
  * needs more bytes than were reserved, which for typical events is never.
  *
- * Field numbers live in wire.h; proto/wal2events.proto is the contract and
+ * Field numbers and wire types live in src/lib/wire_fields.h, checked against
+ * the .proto by the unit tests; proto/wal2events.proto is the contract and
  * the library's parser (protobuf-c, generated from the .proto) checks every
  * message the regression tests produce.
  */
@@ -18,10 +19,7 @@
 #include "postgres.h"
 #include "lib/stringinfo.h"
 
-#define PB_VARINT 0
-#define PB_FIXED64 1
-#define PB_LEN 2
-#define PB_FIXED32 5
+#include "wire_fields.h"
 
 static inline int
 pb_varint_size(uint64 v)
@@ -62,7 +60,7 @@ static inline void
 pb_uint(StringInfo out, int field, uint64 v)
 {
 	enlargeStringInfo(out, 12);
-	out->len += pb_put_varint_raw(out->data + out->len, (field << 3) | PB_VARINT);
+	out->len += pb_put_varint_raw(out->data + out->len, W2E_WIRE_TAG(field, W2E_WIRE_VARINT));
 	out->len += pb_put_varint_raw(out->data + out->len, v);
 }
 
@@ -77,7 +75,7 @@ static inline void
 pb_bool(StringInfo out, int field, bool v)
 {
 	enlargeStringInfo(out, 3);
-	out->len += pb_put_varint_raw(out->data + out->len, (field << 3) | PB_VARINT);
+	out->len += pb_put_varint_raw(out->data + out->len, W2E_WIRE_TAG(field, W2E_WIRE_VARINT));
 	out->data[out->len++] = v ? 1 : 0;
 }
 
@@ -85,7 +83,7 @@ static inline void
 pb_bytes(StringInfo out, int field, const char *data, Size len)
 {
 	enlargeStringInfo(out, 12 + len);
-	out->len += pb_put_varint_raw(out->data + out->len, (field << 3) | PB_LEN);
+	out->len += pb_put_varint_raw(out->data + out->len, W2E_WIRE_TAG(field, W2E_WIRE_LEN));
 	out->len += pb_put_varint_raw(out->data + out->len, len);
 	memcpy(out->data + out->len, data, len);
 	out->len += len;
@@ -114,7 +112,7 @@ static inline void
 pb_double(StringInfo out, int field, double v)
 {
 	enlargeStringInfo(out, 10);
-	out->len += pb_put_varint_raw(out->data + out->len, (field << 3) | PB_FIXED64);
+	out->len += pb_put_varint_raw(out->data + out->len, W2E_WIRE_TAG(field, W2E_WIRE_FIXED64));
 	pb_put_le(out->data + out->len, &v, 8);
 	out->len += 8;
 }
@@ -123,7 +121,7 @@ static inline void
 pb_float(StringInfo out, int field, float v)
 {
 	enlargeStringInfo(out, 6);
-	out->len += pb_put_varint_raw(out->data + out->len, (field << 3) | PB_FIXED32);
+	out->len += pb_put_varint_raw(out->data + out->len, W2E_WIRE_TAG(field, W2E_WIRE_FIXED32));
 	pb_put_le(out->data + out->len, &v, 4);
 	out->len += 4;
 }
@@ -136,7 +134,7 @@ static inline int
 pb_begin_message(StringInfo out, int field)
 {
 	enlargeStringInfo(out, 3);
-	out->len += pb_put_varint_raw(out->data + out->len, (field << 3) | PB_LEN);
+	out->len += pb_put_varint_raw(out->data + out->len, W2E_WIRE_TAG(field, W2E_WIRE_LEN));
 	out->data[out->len++] = 0;
 	return out->len;
 }

@@ -37,7 +37,7 @@
 #include "publication.h"
 #include "relcache.h"
 #include "routes.h"
-#include "wire.h"
+#include "wire_fields.h"
 
 static HTAB *relation_cache = NULL;
 static MemoryContext cache_cxt = NULL;
@@ -151,13 +151,13 @@ replica_identity_code(char replident)
 	switch (replident)
 	{
 		case REPLICA_IDENTITY_NOTHING:
-			return RI_NOTHING;
+			return W2E_ENUM_RI_NOTHING;
 		case REPLICA_IDENTITY_FULL:
-			return RI_FULL;
+			return W2E_ENUM_RI_FULL;
 		case REPLICA_IDENTITY_INDEX:
-			return RI_INDEX;
+			return W2E_ENUM_RI_INDEX;
 		default:
-			return RI_DEFAULT;
+			return W2E_ENUM_RI_DEFAULT;
 	}
 }
 
@@ -196,26 +196,26 @@ encode_descriptor(RelationEntry *entry, TupleDesc desc)
 	StringInfo out = &entry->descriptor;
 
 	initStringInfo(out);
-	pb_uint(out, REL_OID, entry->relid);
-	put_text(out, REL_SCHEMA, entry->schema, strlen(entry->schema));
-	put_text(out, REL_TABLE, entry->table, strlen(entry->table));
+	pb_uint(out, W2E_FIELD_REL_OID, entry->relid);
+	put_text(out, W2E_FIELD_REL_SCHEMA, entry->schema, strlen(entry->schema));
+	put_text(out, W2E_FIELD_REL_TABLE, entry->table, strlen(entry->table));
 	for (int i = 0; i < entry->ncolumns; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, entry->columns[i].attindex);
 		char	   *type_name = column_type_name(att->atttypid, att->atttypmod);
-		int			start = pb_begin_message(out, REL_COLUMNS);
+		int			start = pb_begin_message(out, W2E_FIELD_REL_COLUMNS);
 
-		put_text(out, COL_NAME, NameStr(att->attname), strlen(NameStr(att->attname)));
-		pb_uint(out, COL_TYPE_OID, att->atttypid);
-		put_text(out, COL_TYPE_NAME, type_name, strlen(type_name));
+		put_text(out, W2E_FIELD_COL_NAME, NameStr(att->attname), strlen(NameStr(att->attname)));
+		pb_uint(out, W2E_FIELD_COL_TYPE_OID, att->atttypid);
+		put_text(out, W2E_FIELD_COL_TYPE_NAME, type_name, strlen(type_name));
 		if (index_member(entry->identity, entry->nidentity, i))
-			pb_bool(out, COL_IDENTITY, true);
+			pb_bool(out, W2E_FIELD_COL_IDENTITY, true);
 		if (index_member(entry->key, entry->nkey, i))
-			pb_bool(out, COL_PARTITION_KEY, true);
+			pb_bool(out, W2E_FIELD_COL_PARTITION_KEY, true);
 		pb_end_message(out, start);
 	}
-	if (replica_identity_code(entry->replident) != RI_DEFAULT)
-		pb_uint(out, REL_REPLICA_IDENTITY, replica_identity_code(entry->replident));
+	if (replica_identity_code(entry->replident) != W2E_ENUM_RI_DEFAULT)
+		pb_uint(out, W2E_FIELD_REL_REPLICA_IDENTITY, replica_identity_code(entry->replident));
 }
 
 static bool

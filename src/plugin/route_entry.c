@@ -14,7 +14,7 @@
 #include "pbwrite.h"
 #include "relcache.h"
 #include "values.h"
-#include "wire.h"
+#include "wire_fields.h"
 
 static void
 set_types(RelationEntry *entry, const Route *route)
@@ -129,9 +129,10 @@ encode_tags(RelationEntry *entry, TupleDesc desc, const Route *route)
 
 		if (entry->outbox && column >= 0 && !outbox_own_column(entry, column))
 			continue;
-		start = pb_begin_message(&entry->tags_field, entry->outbox ? DOMAIN_TAGS : ROW_TAGS);
-		put_text(&entry->tags_field, MAP_KEY, lfirst(name), strlen(lfirst(name)));
-		put_text(&entry->tags_field, MAP_VALUE, lfirst(value), strlen(lfirst(value)));
+		start = pb_begin_message(&entry->tags_field,
+								 entry->outbox ? W2E_FIELD_DOMAIN_TAGS : W2E_FIELD_ROW_TAGS);
+		put_text(&entry->tags_field, W2E_FIELD_MAP_KEY, lfirst(name), strlen(lfirst(name)));
+		put_text(&entry->tags_field, W2E_FIELD_MAP_VALUE, lfirst(value), strlen(lfirst(value)));
 		pb_end_message(&entry->tags_field, start);
 	}
 }
@@ -145,5 +146,5 @@ route_apply(RelationEntry *entry, TupleDesc desc, const Route *route)
 	encode_tags(entry, desc, route);
 	initStringInfo(&entry->subject_field);
 	if (route != NULL && route->subject != NULL)
-		put_text(&entry->subject_field, EVENT_SUBJECT, route->subject, strlen(route->subject));
+		put_text(&entry->subject_field, W2E_FIELD_EVENT_SUBJECT, route->subject, strlen(route->subject));
 }

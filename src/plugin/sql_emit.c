@@ -21,7 +21,7 @@
 
 #include "pbwrite.h"
 #include "plugin.h"
-#include "wire.h"
+#include "wire_fields.h"
 
 PG_FUNCTION_INFO_V1(wal2events_emit);
 
@@ -124,10 +124,10 @@ encode_tags(StringInfo buf, Jsonb *tags)
 		else if (token == WJB_VALUE)
 		{
 			char	   *value = tag_value_text(key, &v);
-			int			entry = pb_begin_message(buf, DOMAIN_TAGS);
+			int			entry = pb_begin_message(buf, W2E_FIELD_DOMAIN_TAGS);
 
-			pb_string(buf, MAP_KEY, key);
-			pb_string(buf, MAP_VALUE, value);
+			pb_string(buf, W2E_FIELD_MAP_KEY, key);
+			pb_string(buf, W2E_FIELD_MAP_VALUE, value);
 			pb_end_message(buf, entry);
 		}
 	}
@@ -174,13 +174,13 @@ wal2events_emit(PG_FUNCTION_ARGS)
 				 errhint("Set wal_level = logical in postgresql.conf and restart the server; otherwise the event could never be decoded.")));
 
 	initStringInfo(&content);
-	pb_bytes(&content, EVENT_TYPE, VARDATA_ANY(type), VARSIZE_ANY_EXHDR(type));
+	pb_bytes(&content, W2E_FIELD_EVENT_TYPE, VARDATA_ANY(type), VARSIZE_ANY_EXHDR(type));
 	if (VARSIZE_ANY_EXHDR(key) > 0)
-		pb_bytes(&content, EVENT_PARTITION_KEY, VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
-	domain = pb_begin_message(&content, EVENT_DOMAIN);
+		pb_bytes(&content, W2E_FIELD_EVENT_PARTITION_KEY, VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
+	domain = pb_begin_message(&content, W2E_FIELD_EVENT_DOMAIN);
 	payload_text = JsonbToCString(NULL, &payload->root, VARSIZE(payload));
 	check_size("payload", strlen(payload_text));
-	pb_string(&content, DOMAIN_PAYLOAD, payload_text);
+	pb_string(&content, W2E_FIELD_DOMAIN_PAYLOAD, payload_text);
 	encode_tags(&content, tags);
 	pb_end_message(&content, domain);
 	check_size("event", content.len);

@@ -23,7 +23,7 @@
 #include "oversize.h"
 #include "pbwrite.h"
 #include "values.h"
-#include "wire.h"
+#include "wire_fields.h"
 
 /* microseconds and days between 1970-01-01 and 2000-01-01 */
 #define UNIX_TO_PG_USECS (INT64CONST(946684800000000))
@@ -287,7 +287,7 @@ static void
 put_text_value(StringInfo out, int field, const char *data, int len)
 {
 	if (invalid_utf8(data, len))
-		pb_bytes(out, VAL_BYTES, data, len);
+		pb_bytes(out, W2E_FIELD_VAL_BYTES, data, len);
 	else
 		put_text(out, field, data, len);
 }
@@ -323,7 +323,7 @@ put_timestamp(StringInfo out, int field, const TypeEncoder *encoder, Timestamp t
 	if (TIMESTAMP_NOT_FINITE(ts))
 		pb_sint(out, field, ts);	/* DT_NOBEGIN/DT_NOEND are INT64 min/max */
 	else if (ts >= PG_INT64_MAX - UNIX_TO_PG_USECS)
-		put_output(out, VAL_TEXT, encoder, TimestampGetDatum(ts));
+		put_output(out, W2E_FIELD_VAL_TEXT, encoder, TimestampGetDatum(ts));
 	else
 		pb_sint(out, field, ts + UNIX_TO_PG_USECS);
 }
@@ -332,22 +332,22 @@ static void
 put_date(StringInfo out, DateADT d)
 {
 	if (DATE_NOT_FINITE(d))
-		pb_sint(out, VAL_DATE, d);	/* DATEVAL_NOBEGIN/NOEND are INT32 min/max */
+		pb_sint(out, W2E_FIELD_VAL_DATE, d);	/* DATEVAL_NOBEGIN/NOEND are INT32 min/max */
 	else
-		pb_sint(out, VAL_DATE, (int64) d + UNIX_TO_PG_DAYS);
+		pb_sint(out, W2E_FIELD_VAL_DATE, (int64) d + UNIX_TO_PG_DAYS);
 }
 
 static void
 put_interval(StringInfo out, const Interval *iv)
 {
-	int			start = pb_begin_message(out, VAL_INTERVAL);
+	int			start = pb_begin_message(out, W2E_FIELD_VAL_INTERVAL);
 
 	if (iv->month)
-		pb_uint(out, IV_MONTHS, (uint64) (int64) iv->month);
+		pb_uint(out, W2E_FIELD_IV_MONTHS, (uint64) (int64) iv->month);
 	if (iv->day)
-		pb_uint(out, IV_DAYS, (uint64) (int64) iv->day);
+		pb_uint(out, W2E_FIELD_IV_DAYS, (uint64) (int64) iv->day);
 	if (iv->time)
-		pb_uint(out, IV_MICROSECONDS, (uint64) iv->time);
+		pb_uint(out, W2E_FIELD_IV_MICROSECONDS, (uint64) iv->time);
 	pb_end_message(out, start);
 }
 
@@ -362,17 +362,17 @@ put_array(StringInfo out, const TypeEncoder *encoder, Datum value)
 
 	if (ARR_NDIM(array) > 1 || (ARR_NDIM(array) == 1 && ARR_LBOUND(array)[0] != 1))
 	{
-		put_output(out, VAL_TEXT, encoder, value);
+		put_output(out, W2E_FIELD_VAL_TEXT, encoder, value);
 		return;
 	}
-	start = pb_begin_message(out, VAL_ARRAY);
+	start = pb_begin_message(out, W2E_FIELD_VAL_ARRAY);
 	if (ARR_NDIM(array) == 1)
 	{
 		deconstruct_array(array, ARR_ELEMTYPE(array), encoder->elmlen,
 						  encoder->elmbyval, encoder->elmalign,
 						  &elems, &nulls, &nelems);
 		for (int i = 0; i < nelems; i++)
-			encode_value(out, ARR_ELEMENTS, encoder->element, elems[i], nulls[i]);
+			encode_value(out, W2E_FIELD_ARR_ELEMENTS, encoder->element, elems[i], nulls[i]);
 	}
 	pb_end_message(out, start);
 }
@@ -384,67 +384,67 @@ put_kind(StringInfo out, const TypeEncoder *encoder, Datum value)
 	switch (encoder->encoding)
 	{
 		case ENC_BOOL:
-			pb_bool(out, VAL_BOOL, DatumGetBool(value));
+			pb_bool(out, W2E_FIELD_VAL_BOOL, DatumGetBool(value));
 			break;
 		case ENC_INT2:
-			pb_sint(out, VAL_INT, DatumGetInt16(value));
+			pb_sint(out, W2E_FIELD_VAL_INT, DatumGetInt16(value));
 			break;
 		case ENC_INT4:
-			pb_sint(out, VAL_INT, DatumGetInt32(value));
+			pb_sint(out, W2E_FIELD_VAL_INT, DatumGetInt32(value));
 			break;
 		case ENC_INT8:
-			pb_sint(out, VAL_INT, DatumGetInt64(value));
+			pb_sint(out, W2E_FIELD_VAL_INT, DatumGetInt64(value));
 			break;
 		case ENC_OID:
-			pb_sint(out, VAL_INT, DatumGetObjectId(value));
+			pb_sint(out, W2E_FIELD_VAL_INT, DatumGetObjectId(value));
 			break;
 		case ENC_FLOAT4:
-			pb_float(out, VAL_FLOAT32, DatumGetFloat4(value));
+			pb_float(out, W2E_FIELD_VAL_FLOAT32, DatumGetFloat4(value));
 			break;
 		case ENC_FLOAT8:
-			pb_double(out, VAL_FLOAT64, DatumGetFloat8(value));
+			pb_double(out, W2E_FIELD_VAL_FLOAT64, DatumGetFloat8(value));
 			break;
 		case ENC_TEXT:
-			put_varlena(out, VAL_TEXT, value, true);
+			put_varlena(out, W2E_FIELD_VAL_TEXT, value, true);
 			break;
 		case ENC_NAME:
-			put_text_value(out, VAL_TEXT, NameStr(*DatumGetName(value)),
+			put_text_value(out, W2E_FIELD_VAL_TEXT, NameStr(*DatumGetName(value)),
 						   strlen(NameStr(*DatumGetName(value))));
 			break;
 		case ENC_BYTEA:
-			put_varlena(out, VAL_BYTES, value, false);
+			put_varlena(out, W2E_FIELD_VAL_BYTES, value, false);
 			break;
 		case ENC_NUMERIC:
-			put_output(out, VAL_NUMERIC, encoder, value);
+			put_output(out, W2E_FIELD_VAL_NUMERIC, encoder, value);
 			break;
 		case ENC_DATE:
 			put_date(out, DatumGetDateADT(value));
 			break;
 		case ENC_TIMESTAMP:
-			put_timestamp(out, VAL_TIMESTAMP, encoder, DatumGetTimestamp(value));
+			put_timestamp(out, W2E_FIELD_VAL_TIMESTAMP, encoder, DatumGetTimestamp(value));
 			break;
 		case ENC_TIMESTAMPTZ:
-			put_timestamp(out, VAL_TIMESTAMPTZ, encoder, DatumGetTimestampTz(value));
+			put_timestamp(out, W2E_FIELD_VAL_TIMESTAMPTZ, encoder, DatumGetTimestampTz(value));
 			break;
 		case ENC_TIME:
 			/* time_value is a plain int64 in the contract: no zigzag */
-			pb_uint(out, VAL_TIME, (uint64) DatumGetTimeADT(value));
+			pb_uint(out, W2E_FIELD_VAL_TIME, (uint64) DatumGetTimeADT(value));
 			break;
 		case ENC_INTERVAL:
 			put_interval(out, DatumGetIntervalP(value));
 			break;
 		case ENC_UUID:
-			pb_bytes(out, VAL_UUID, (const char *) DatumGetUUIDP(value)->data, UUID_LEN);
+			pb_bytes(out, W2E_FIELD_VAL_UUID, (const char *) DatumGetUUIDP(value)->data, UUID_LEN);
 			break;
 		case ENC_JSON:
-			put_varlena(out, VAL_JSON, value, true);
+			put_varlena(out, W2E_FIELD_VAL_JSON, value, true);
 			break;
 		case ENC_JSONB:
-			put_output(out, VAL_JSON, encoder, value);
+			put_output(out, W2E_FIELD_VAL_JSON, encoder, value);
 			break;
 		case ENC_ENUM:
 		case ENC_OUTPUT:
-			put_output(out, VAL_TEXT, encoder, value);
+			put_output(out, W2E_FIELD_VAL_TEXT, encoder, value);
 			break;
 		case ENC_ARRAY:
 			put_array(out, encoder, value);
@@ -459,7 +459,7 @@ encode_value(StringInfo out, int field, const TypeEncoder *encoder,
 	int			start = pb_begin_message(out, field);
 
 	if (isnull)
-		pb_bool(out, VAL_NULL, true);
+		pb_bool(out, W2E_FIELD_VAL_NULL, true);
 	else if (!oversize_replace_value(out, encoder, value))
 		put_kind(out, encoder, value);
 	pb_end_message(out, start);

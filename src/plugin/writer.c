@@ -26,7 +26,7 @@
 #include "pbwrite.h"
 #include "pg_allocator.h"
 #include "wal2events.h"
-#include "wire.h"
+#include "wire_fields.h"
 #include "writer.h"
 
 #define UNIX_TO_PG_USECS (INT64CONST(946684800000000))
@@ -47,8 +47,8 @@ writer_init(TxnWriter *w, LogicalDecodingContext *ctx, const PluginOptions *opts
 	old = MemoryContextSwitchTo(w->cxt);
 	initStringInfo(&w->buf);
 	initStringInfo(&w->constant_fields);
-	put_text(&w->constant_fields, TXN_DATABASE, database, strlen(database));
-	pb_uint(&w->constant_fields, TXN_SYSTEM_IDENTIFIER, GetSystemIdentifier());
+	put_text(&w->constant_fields, W2E_FIELD_TXN_DATABASE, database, strlen(database));
+	pb_uint(&w->constant_fields, W2E_FIELD_TXN_SYSTEM_IDENTIFIER, GetSystemIdentifier());
 	MemoryContextSwitchTo(old);
 }
 
@@ -67,8 +67,8 @@ open_message(TxnWriter *w, TransactionId xid, XLogRecPtr commit_lsn)
 {
 	resetStringInfo(&w->buf);
 	if (xid != InvalidTransactionId)
-		pb_uint(&w->buf, TXN_XID, xid);
-	pb_uint(&w->buf, TXN_COMMIT_LSN, commit_lsn);
+		pb_uint(&w->buf, W2E_FIELD_TXN_XID, xid);
+	pb_uint(&w->buf, W2E_FIELD_TXN_COMMIT_LSN, commit_lsn);
 	w->chunk_events = 0;
 	w->chunk_relations = 0;
 	w->chunk_json_extra = 0;
@@ -84,18 +84,18 @@ open_chunk(TxnWriter *w)
 	StringInfo	buf = &w->buf;
 
 	open_message(w, txn->xid, txn->end_lsn);
-	pb_uint(buf, TXN_COMMIT_TIME, (uint64) (txn->xact_time.commit_time + UNIX_TO_PG_USECS));
+	pb_uint(buf, W2E_FIELD_TXN_COMMIT_TIME, (uint64) (txn->xact_time.commit_time + UNIX_TO_PG_USECS));
 	if (txn->origin_id != InvalidRepOriginId)
 	{
 		char	   *origin = NULL;
 
 		if (replorigin_by_oid(txn->origin_id, true, &origin))
-			put_text(buf, TXN_ORIGIN, origin, strlen(origin));
-		pb_uint(buf, TXN_ORIGIN_LSN, txn->origin_lsn);
+			put_text(buf, W2E_FIELD_TXN_ORIGIN, origin, strlen(origin));
+		pb_uint(buf, W2E_FIELD_TXN_ORIGIN_LSN, txn->origin_lsn);
 	}
 	appendBinaryStringInfo(buf, w->constant_fields.data, w->constant_fields.len);
 	if (w->chunk > 0)
-		pb_uint(buf, TXN_CHUNK, w->chunk);
+		pb_uint(buf, W2E_FIELD_TXN_CHUNK, w->chunk);
 }
 
 /* Hand the finished message to PostgreSQL: framed protobuf or JSON text. */
@@ -142,9 +142,9 @@ close_chunk(TxnWriter *w, bool last)
 	uint32		oversized = oversize_take_count();
 
 	if (oversized > 0)
-		pb_uint(&w->buf, TXN_OVERSIZED, oversized);
+		pb_uint(&w->buf, W2E_FIELD_TXN_OVERSIZED, oversized);
 	if (last)
-		pb_bool(&w->buf, TXN_LAST_CHUNK, true);
+		pb_bool(&w->buf, W2E_FIELD_TXN_LAST_CHUNK, true);
 	write_message(w, last);
 	w->chunk_open = false;
 	w->chunk++;
@@ -193,7 +193,7 @@ writer_begin_event(TxnWriter *w, RelationEntry *entry, uint32 *relation_index,
 	{
 		if (entry->chunk_serial != w->chunk_serial)
 		{
-			int			rel_start = pb_begin_message(buf, TXN_RELATIONS);
+			int			rel_start = pb_begin_message(buf, W2E_FIELD_TXN_RELATIONS);
 
 			appendBinaryStringInfo(buf, entry->descriptor.data, entry->descriptor.len);
 			pb_end_message(buf, rel_start);
@@ -203,18 +203,18 @@ writer_begin_event(TxnWriter *w, RelationEntry *entry, uint32 *relation_index,
 		*relation_index = entry->chunk_index;
 	}
 
-	start = pb_begin_message(buf, TXN_EVENTS);
+	start = pb_begin_message(buf, W2E_FIELD_TXN_EVENTS);
 	oversize_begin_event(buf, start);
 	if (w->position > 0)
-		pb_uint(buf, EVENT_POSITION, w->position);
+		pb_uint(buf, W2E_FIELD_EVENT_POSITION, w->position);
 	type = oversize_header_text(type, strlen(type), &type_len);
-	put_text(buf, EVENT_TYPE, type, type_len);
+	put_text(buf, W2E_FIELD_EVENT_TYPE, type, type_len);
 	if (key_len > 0)
 	{
 		partition_key = oversize_header_text(partition_key, key_len, &key_len);
-		put_text(buf, EVENT_PARTITION_KEY, partition_key, key_len);
+		put_text(buf, W2E_FIELD_EVENT_PARTITION_KEY, partition_key, key_len);
 	}
-	pb_uint(buf, EVENT_LSN, lsn);
+	pb_uint(buf, W2E_FIELD_EVENT_LSN, lsn);
 	return start;
 }
 
@@ -248,7 +248,7 @@ writer_begin_standalone(TxnWriter *w, XLogRecPtr end_lsn)
 	Assert(!w->chunk_open);
 	open_message(w, InvalidTransactionId, end_lsn);
 	appendBinaryStringInfo(&w->buf, w->constant_fields.data, w->constant_fields.len);
-	pb_bool(&w->buf, TXN_NON_TRANSACTIONAL, true);
+	pb_bool(&w->buf, W2E_FIELD_TXN_NON_TRANSACTIONAL, true);
 	w->position = 0;			/* alone in its message */
 	w->chunk = 0;
 }

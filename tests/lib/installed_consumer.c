@@ -2,12 +2,49 @@
  * installed_consumer.c
  *    A C consumer built against the installed libwal2events (headers,
  *    library, pkg-config file): it builds a Transaction with protobuf-c,
- *    frames it, reads the frame back and renders it, as a consumer would.
+ *    frames it, reads the frame back and renders it, as a consumer would;
+ *    and reads an EventEnvelope, whose first byte is the tag wire_fields.h
+ *    names.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <wal2events.h>
+#include <wire_fields.h>
+
+/* An envelope as `wal2events ship` publishes it: parsed, rendered, freed. */
+static int
+read_envelope(void)
+{
+	W2eEventEnvelope env = WAL2EVENTS__V1__EVENT_ENVELOPE__INIT;
+	W2eEvent	event = WAL2EVENTS__V1__EVENT__INIT;
+	Wal2events__V1__LogicalMessage message = WAL2EVENTS__V1__LOGICAL_MESSAGE__INIT;
+	uint8_t		packed[256];
+	size_t		len;
+	W2eEventEnvelope *parsed;
+	W2eBuffer	json;
+	W2eError	err;
+	int			ok;
+
+	message.prefix = "audit";
+	event.body_case = WAL2EVENTS__V1__EVENT__BODY_MESSAGE;
+	event.message = &message;
+	env.id = "42/00000000016B3F28/0";
+	env.event = &event;
+	len = wal2events__v1__event_envelope__pack(&env, packed);
+	if (packed[0] != W2E_WIRE_TAG(W2E_FIELD_ENV_ID, W2E_WIRE_LEN) ||
+		(parsed = w2e_envelope_parse(packed, len, NULL, &err)) == NULL)
+	{
+		fprintf(stderr, "installed_consumer: envelope: %s\n", packed[0] == 0x0A ? err.message : "wrong first tag");
+		return 1;
+	}
+	w2e_buffer_init(&json, NULL);
+	ok = w2e_envelope_to_json(parsed, &json, &err) == 0 && strstr(json.data, "\"audit\"") != NULL;
+	printf("%s\n", json.data);
+	w2e_buffer_free(&json);
+	w2e_envelope_free(parsed, NULL);
+	return ok ? 0 : 1;
+}
 
 int
 main(void)
@@ -51,5 +88,5 @@ main(void)
 		return 1;
 	w2e_buffer_free(&json);
 	w2e_transaction_free(parsed, NULL);
-	return 0;
+	return read_envelope();
 }

@@ -33,7 +33,7 @@
 
 #include <nats/nats.h>
 
-#include "internal.h"
+#include "wal2events.h"
 #include "stream_reader.h"
 
 static void

@@ -80,11 +80,21 @@ restart_postgres() { # MODE: fast or immediate
   fi
 }
 
+# NATS_TLS=1: the suite's server requires TLS (a certificate of a test CA,
+# tests/ship/run.sh tls_certs), $NATS is tls://..., and OpenSSL trusts the
+# CA through SSL_CERT_FILE: every test then runs over TLS unchanged.
 NATS_PID=
 start_nats() {
+  local tls=()
   [ -n "${NATS_PORT:-}" ] || NATS_PORT=$(w2e_free_port) || return 1
   NATS="nats://127.0.0.1:$NATS_PORT"
-  nats-server -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$WORK/jetstream" >>"$WORK/nats.log" 2>&1 &
+  if [ "${NATS_TLS:-0}" = 1 ]; then
+    [ -f "$WORK/suite-tls/server.pem" ] || tls_certs "$WORK/suite-tls" || return 1
+    tls=(--tls --tlscert "$WORK/suite-tls/server.pem" --tlskey "$WORK/suite-tls/server.key")
+    NATS="tls://127.0.0.1:$NATS_PORT"
+    export SSL_CERT_FILE=$WORK/suite-tls/ca.pem
+  fi
+  nats-server -js -a 127.0.0.1 -p "$NATS_PORT" -sd "$WORK/jetstream" "${tls[@]}" >>"$WORK/nats.log" 2>&1 &
   NATS_PID=$!
   wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$NATS_PORT"
 }

@@ -4,15 +4,18 @@
 #
 #   tests/ship/run.sh [TEST ...]     (as root; default: every test)
 #
-# Tests: unit usage start_errors no_leftovers auth e2e json_subjects long_key
-# routes file file_errors dup_window frozen_hub consume consume_exit tail idle
+# Tests: unit usage env systemd start_errors no_leftovers auth tls e2e json_subjects long_key
+# routes file file_errors dup_window frozen_hub health consume consume_exit tail idle
 # claim crash outage pg_restart dedup sigterm rejecting shared_newer
-# shared_databases shared_slots rejected_size rejected_full shared_claim cluster
-# cluster_ldm cluster_frozen (on a 3-node JetStream cluster, tests/ship/cluster.sh). Each shipper
+# shared_databases shared_slots rejected_size rejected_full shared_claim
+# envelope_check cluster cluster_ldm cluster_frozen (the last three on a
+# 3-node JetStream cluster, tests/ship/cluster.sh). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
 # KEEP=1 keeps the work directory; VALGRIND=0 runs e2e without valgrind.
+# NATS_TLS=1 runs the tests against a nats-server that requires TLS
+# (tls:// URLs, the test CA trusted through SSL_CERT_FILE).
 # W2E_SANITIZE=1 runs wal2events (src/cli/asan/wal2events), js_dump and
 # ship_unit built with AddressSanitizer and UndefinedBehaviorSanitizer
 # (clang, without valgrind): any report of any process, leaks included,
@@ -53,19 +56,27 @@ trap cleanup EXIT
 CLI=$ROOT/src/cli
 CLI_INC=$(for d in . commands core envelope sinks sinks/file sinks/jetstream nats common; do printf ' -I%s/%s' "$CLI" "$d"; done)
 CFLAGS_TEST="-std=c11 -D_POSIX_C_SOURCE=200809L -g -O2 -Wall -Wextra -Werror -Wno-unused-parameter"
+# The helpers link the library's one build (src/lib/Makefile), or its
+# sanitizer variant, as the CLI does.
+LIB_A=$ROOT/src/lib/build/libwal2events.a
+ENVELOPE_CHECK=$CLI/test_envelope_check
 build() {
   if [ "${W2E_SANITIZE:-0}" = 1 ]; then
-    make -s -C "$ROOT/src/cli" asan/wal2events >/dev/null || return 1
+    make -s -C "$ROOT/src/cli" asan/wal2events asan/test_envelope_check >/dev/null || return 1
     CFLAGS_TEST="$CFLAGS_TEST $(make -s -C "$ROOT/src/cli" --no-print-directory san-flags)"
+    LIB_A=$ROOT/src/lib/build/asan/libwal2events.a
+    ENVELOPE_CHECK=$CLI/asan/test_envelope_check
   fi
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
+    { [ "${W2E_SANITIZE:-0}" = 1 ] || make -s -C "$CLI" test_envelope_check >/dev/null; } &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$JS" "$ROOT/tests/ship/js_dump.c" \
       "$CLI/nats/stream_reader.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
-      "$CLI/nats/nats_auth.c" "$CLI/nats/nats_url.c" "$CLI/nats/nkey.c" \
-      "$ROOT"/src/lib/*.c "$ROOT/src/gen/wal2events.pb-c.c" -lprotobuf-c -lnats -lcrypto -lm &&
+      "$CLI/nats/nats_auth.c" "$CLI/nats/nats_url.c" "$CLI/nats/nkey.c" "$CLI/nats/nats_tls.c" \
+      "$CLI/nats/nats_connect_error.c" "$CLI/nats/nats_wire.c" "$CLI/nats/nats_parser.c" "$CLI/common/ship_util.c" \
+      "$LIB_A" -lprotobuf-c -lnats -lssl -lcrypto -lm &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$WORK/ship_unit" \
       "$ROOT/tests/ship/ship_unit.c" "$CLI/sinks/jetstream/subject.c" "$CLI/core/delivery.c" \
-      "$CLI/common/ship_util.c" "$ROOT/src/lib/buffer.c" "$ROOT/src/lib/subject_template.c" -lprotobuf-c
+      "$CLI/common/ship_util.c" "$LIB_A" -lprotobuf-c
 }
 
 # subject templates and delivery tracking, in C (tests/ship/ship_unit.c)
@@ -128,15 +139,16 @@ test_usage() {
   "$W2E" ship --help >"$WORK/help.txt"
   for flag in --dbname --slot --create-slot --option --to --payload --subject --stream --create-stream \
     --dup-window --replicas --max-inflight --max-inflight-bytes --ack-timeout --retry-max --status-interval \
-    --progress-interval --shutdown-timeout --metrics --help "Exit status"; do
+    --progress-interval --shutdown-timeout --metrics --ready-max-lag /healthz /readyz --help "Exit status" \
+    WAL2EVENTS_MAX_INFLIGHT WAL2EVENTS_OPTION_; do
     grep -q -- "$flag" "$WORK/help.txt" || missing="$missing $flag"
   done
-  [ -z "$missing" ] && ok "usage: ship --help lists every flag and the exit statuses" ||
+  [ -z "$missing" ] && ok "usage: ship --help lists every flag, the variables and the exit statuses" ||
     fail "usage: ship --help lists every flag" "missing:$missing"
   "$W2E" tail --help >"$WORK/help.txt"
   missing=""
   for flag in --dbname --slot --create-slot --confirm --option --payload --status-interval \
-    --progress-interval --shutdown-timeout --metrics --help "Exit status"; do
+    --progress-interval --shutdown-timeout --metrics --ready-max-lag --help "Exit status"; do
     grep -q -- "$flag" "$WORK/help.txt" || missing="$missing $flag"
   done
   [ -z "$missing" ] && ok "usage: tail --help lists every flag" || fail "usage: tail --help" "missing:$missing"
@@ -149,6 +161,105 @@ test_usage() {
     fail "usage: consume --help" "missing:$missing"
   "$W2E" decode --help >"$WORK/help.txt"
   check "usage: decode --help lists --envelope" grep -q -- "--envelope" "$WORK/help.txt"
+}
+
+# subjects STREAM: "SUBJECT COUNT" lines of the stream's events
+subjects() {
+  "$JS" dump "$NATS" "$1" | python3 -c '
+import collections,json,sys
+c=collections.Counter(json.loads(l)["subject"] for l in sys.stdin if l.strip())
+print(" ".join("%s=%d" % kv for kv in sorted(c.items())))'
+}
+
+# Every flag from the environment (WAL2EVENTS_<FLAG>, -o as
+# WAL2EVENTS_OPTION_<NAME>), as systemd's EnvironmentFile gives them: the
+# settings take effect, the command line wins, a bad value names its variable
+test_env() {
+  local port
+  port=$(w2e_free_port)
+  sql "CREATE TABLE envt (id bigint PRIMARY KEY, k int, v text)"
+  sql "CREATE TABLE envx (id bigint PRIMARY KEY, k int, v text)"
+  WAL2EVENTS_DBNAME="$DBURL" WAL2EVENTS_SLOT=env1 WAL2EVENTS_CREATE_SLOT=true WAL2EVENTS_TO="$NATS" \
+    WAL2EVENTS_CREATE_STREAM=ENV1 WAL2EVENTS_SUBJECT='env1.{table}' WAL2EVENTS_OPTION_TABLES=public.envt \
+    WAL2EVENTS_METRICS="127.0.0.1:$port" WAL2EVENTS_PROGRESS_INTERVAL=0 WAL2EVENTS_PAYLOAD= \
+    ship_bg "$WORK/env1.log"
+  check "env: the slot created (WAL2EVENTS_SLOT, WAL2EVENTS_CREATE_SLOT=true)" \
+    wait_until 15 sql_is t "SELECT active FROM pg_replication_slots WHERE slot_name = 'env1'"
+  sql "INSERT INTO envt SELECT g, 0, 'e' FROM generate_series(1, 30) g"
+  sql "INSERT INTO envx SELECT g, 0, 'x' FROM generate_series(1, 20) g"
+  check "env: caught up" wait_confirmed env1 30
+  check "env: /healthz on WAL2EVENTS_METRICS" http_is "$port" /healthz 200
+  ship_stop
+  check "env: exit status 0" test "$SHIP_STATUS" = 0
+  check "env: stream, subject and -o tables from the environment (30 events of envt only)" \
+    test "$(subjects ENV1)" = "env1.envt=30"
+  # the command line wins, value by value; its values are the only ones checked
+  WAL2EVENTS_SLOT=envwrong WAL2EVENTS_CREATE_STREAM=ENVWRONG WAL2EVENTS_SUBJECT='wrong.{table}' \
+    WAL2EVENTS_OPTION_TABLES=public.envt WAL2EVENTS_MAX_INFLIGHT=0 WAL2EVENTS_TO=kafka://nowhere \
+    ship_bg "$WORK/env2.log" --dbname "$DBURL" --slot env2 --create-slot --to "$NATS" --stream ENV1 \
+    --subject 'env1.{table}' -o tables=public.envx --max-inflight 10
+  wait_until 15 sql_is t "SELECT active FROM pg_replication_slots WHERE slot_name = 'env2'"
+  sql "INSERT INTO envx SELECT g, 0, 'x' FROM generate_series(21, 25) g"
+  sql "INSERT INTO envt SELECT g, 0, 'e' FROM generate_series(31, 35) g"
+  check "env: command line over environment: caught up" wait_confirmed env2 30
+  ship_stop
+  check "env: command line over environment: --stream, --subject, -o tables taken, not the variables" \
+    test "$(subjects ENV1)" = "env1.envt=30 env1.envx=5"
+  check "env: command line over environment: no stream ENVWRONG" bash -c "! \"$JS\" info \"$NATS\" ENVWRONG | grep -q '\"exists\":true'"
+  check "env: command line over environment: no slot envwrong" sql_is 0 \
+    "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'envwrong'"
+  expect "env: a bad value names its variable" 2 \
+    "environment variable WAL2EVENTS_MAX_INFLIGHT: invalid value '0' for --max-inflight" -- \
+    env WAL2EVENTS_MAX_INFLIGHT=0 "$W2E" ship --slot s --to -
+  expect "env: a bad duration names its variable" 2 "environment variable WAL2EVENTS_ACK_TIMEOUT: invalid duration 'soon'" -- \
+    env WAL2EVENTS_ACK_TIMEOUT=soon "$W2E" ship --slot s --to "$NATS"
+  expect "env: a flag without value takes 1/0/true/false, nothing else" 2 \
+    "environment variable WAL2EVENTS_CREATE_SLOT: invalid value 'maybe' (give 1 or 0" -- \
+    env WAL2EVENTS_CREATE_SLOT=maybe "$W2E" ship --slot s --to -
+  expect "env: a misspelt variable is refused" 2 "unknown environment variable WAL2EVENTS_MAX_INFLIGT" -- \
+    env WAL2EVENTS_MAX_INFLIGT=10 "$W2E" ship --slot s --to -
+  expect "env: a NATS-only variable with --to - names the variable" 2 "WAL2EVENTS_SUBJECT only applies to --to nats" -- \
+    env WAL2EVENTS_SUBJECT='x.{type}' "$W2E" ship --slot s --to -
+  expect "env: a bad subject template names its variable" 2 "environment variable WAL2EVENTS_SUBJECT: bad --subject" -- \
+    env WAL2EVENTS_SUBJECT='x.{nope}' "$W2E" ship --slot s --to "$NATS"
+  expect "env: WAL2EVENTS_OPTION_FORMAT is refused like -o format" 2 "environment variable WAL2EVENTS_OPTION_FORMAT: plugin option 'format'" -- \
+    env WAL2EVENTS_OPTION_FORMAT=json "$W2E" ship --slot s --to -
+  expect "env: --metrics off loopback names its variable" 2 "environment variable WAL2EVENTS_METRICS: --metrics listens on loopback only" -- \
+    env WAL2EVENTS_METRICS=0.0.0.0:9187 "$W2E" ship --slot s --to -
+  expect "env: an empty variable is unset" 2 "--slot is required (the logical replication slot to ship from; or WAL2EVENTS_SLOT)" -- \
+    env WAL2EVENTS_SLOT= "$W2E" ship --to -
+  expect "env: WAL2EVENTS_CREATE_SLOT=0 is off" 3 "does not exist (add --create-slot" -- \
+    env WAL2EVENTS_CREATE_SLOT=0 "$W2E" ship --slot envnope --to -
+  expect "env: tail reads no WAL2EVENTS_ variable" 3 "cannot connect to PostgreSQL" -- \
+    env WAL2EVENTS_MAX_INFLIGHT=0 WAL2EVENTS_NOPE=1 "$W2E" tail --dbname "host=127.0.0.1 port=$(w2e_free_port)"
+  # contrib/systemd/example.env: every variable it names (set or commented
+  # out) is a flag of ship, and its settings pass the checks
+  local names
+  names=$(grep -o '^#\?WAL2EVENTS_[A-Z_]*=' "$ROOT/contrib/systemd/example.env" | tr -d '#')
+  expect "env: contrib/systemd/example.env names only flags and its values pass" 3 "cannot connect to PostgreSQL" -- \
+    env $names bash -c "set -a; . '$ROOT/contrib/systemd/example.env'; exec '$W2E' ship --dbname 'host=127.0.0.1 port=$(w2e_free_port)'"
+}
+
+# contrib/systemd/wal2events-ship@.service passes `systemd-analyze verify`
+# without a word (it needs no running systemd; ExecStart must exist: the
+# build installed wal2events)
+test_systemd() {
+  local d=$WORK/systemd out rc bin
+  if ! command -v systemd-analyze >/dev/null; then
+    fail "systemd: unit verified" "no systemd-analyze (scripts/install-deps.sh installs systemd)"
+    return
+  fi
+  mkdir -p "$d" && cp "$ROOT/contrib/systemd/wal2events-ship@.service" "$d/"
+  out=$(cd "$d" && systemd-analyze verify --man=no ./wal2events-ship@orders.service 2>&1)
+  rc=$?
+  [ "$rc" = 0 ] && [ -z "$out" ] && ok "systemd: wal2events-ship@orders.service passes systemd-analyze verify" ||
+    fail "systemd: systemd-analyze verify" "status $rc: $out"
+  # and the check can fail: a misspelt directive is reported
+  sed 's/^Restart=on-failure/Restart=on-failur/' "$ROOT/contrib/systemd/wal2events-ship@.service" >"$d/wal2events-ship@.service"
+  out=$(cd "$d" && systemd-analyze verify --man=no ./wal2events-ship@orders.service 2>&1)
+  check "systemd: a broken unit is reported by the same check" grep -q "on-failur" <<<"$out"
+  bin=$(sed -n 's/^ExecStart=\([^ ]*\) ship$/\1/p' "$ROOT/contrib/systemd/wal2events-ship@.service")
+  check "systemd: ExecStart ($bin) is the wal2events make install installed" cmp "$bin" "$ROOT/src/cli/wal2events"
 }
 
 test_start_errors() {
@@ -383,6 +494,143 @@ test_auth() {
     "$W2E" consume --from "nats://u:$pw@127.0.0.1:1,nats://$token@127.0.0.1:2" --stream X
 }
 
+# tls_certs DIR: a CA, a server certificate for 127.0.0.1 and localhost, a
+# client certificate, another CA, and a server certificate for another name
+tls_certs() {
+  local d=$1
+  mkdir -p "$d"
+  ca() { openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$2" -keyout "$d/$1.key" -out "$d/$1.pem"; }
+  signed() { # NAME CN SAN
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$d/$1.key" -out "$d/$1.csr" &&
+      printf '%s\n' "${3:+subjectAltName=$3}" >"$d/$1.ext" &&
+      openssl x509 -req -days 2 -in "$d/$1.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+        -out "$d/$1.pem" -extfile "$d/$1.ext"
+  }
+  { ca ca "wal2events test CA" && ca other_ca "another CA" &&
+    signed server "nats test server" "IP:127.0.0.1,DNS:localhost" &&
+    signed client shipper "" && signed elsewhere "nats elsewhere" "DNS:elsewhere.example"; } >"$d/openssl.log" 2>&1
+}
+
+# tls_run NAME URL WRAPPER FLAGS...: ship the tl table's rows over TLS until
+# confirmed (progress, metrics), ps kept; then consume them back over TLS
+# and compare with the WAL; every output into $TLS_OUT
+tls_run() {
+  local name=$1 url=$2 wrap=$3 mport st
+  shift 3
+  mport=$(w2e_free_port)
+  new_slot "$name"
+  SHIP_WRAPPER=$wrap ship_bg "$TLS_OUT/$name.log" --slot "$name" --to "$url" --create-stream "${name^^}" \
+    --subject "$name.{type}" -o max-events=50 --progress-interval 200ms --metrics "127.0.0.1:$mport" "$@"
+  sql "INSERT INTO tl SELECT g, 'row ' || g FROM generate_series($TLS_NEXT, $TLS_NEXT + 299) g"
+  # a row of 3.2 MB: claim-checked, writes of megabytes over TLS
+  sql "INSERT INTO tl VALUES ($TLS_NEXT + 300, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 100000) g))"
+  sql "UPDATE tl SET body = 'changed' WHERE id % 7 = 0 AND id >= $TLS_NEXT"
+  TLS_NEXT=$((TLS_NEXT + 1000))
+  check "tls $name: shipped and confirmed" wait_confirmed "$name" 60
+  sleep 0.3
+  (exec 3<>"/dev/tcp/127.0.0.1/$mport" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) >"$TLS_OUT/$name.metrics"
+  { tr '\0' ' ' <"/proc/$SHIP_PID/cmdline"; echo; ps -ww -o args= -p "$SHIP_PID"; } >"$TLS_OUT/$name.cmdline"
+  ship_stop
+  check "tls $name: exit status 0" test "$SHIP_STATUS" = 0
+  $wrap "$W2E" consume --from "$url" --stream "${name^^}" "$@" >"$TLS_OUT/$name.consume" 2>"$TLS_OUT/$name.consume.err"
+  st=$?
+  check "tls $name: consume over TLS exits 0" test "$st" = 0
+  envelopes "$TLS_OUT/$name.consume" "$WORK/$name.dump" && truth "${name}_truth" "$WORK/$name.truth"
+  check "tls $name: every event exactly once, in commit order, equal to the WAL" \
+    $CHECK stream "$WORK/$name.dump" --truth "$WORK/$name.truth" --min 340
+}
+
+# tls_refused NAME STATUS PATTERN -- COMMAND...: expect, output kept in $TLS_OUT
+tls_refused() {
+  expect "$@"
+  cat "$WORK/expect.out" "$WORK/expect.err" >>"$TLS_OUT/refused.txt"
+}
+
+# TLS against nats-servers that require it (verify: true: a client
+# certificate too) with authorization (user and password, NKey): ship
+# exactly once and consume back over TLS; an untrusted server certificate,
+# a certificate for another host, a missing client certificate, TLS to a
+# server without it, plain nats:// to a TLS server are one-line errors
+# naming the problem, exit 4; unreadable files are usage errors naming
+# them; no secret in any output or in ps.
+test_tls() {
+  local d=$WORK/tls pw="Pw-$$-tls-s3cret" pub seed port url elsewhere key_line
+  TLS_OUT=$d/out TLS_NEXT=1
+  mkdir -p "$TLS_OUT"
+  tls_certs "$d" || { fail "tls: make the certificates" "$(tail -n 3 "$d/openssl.log")"; return; }
+  pub=$(python3 "$ROOT/tests/ship/nkeys.py" user "$d")
+  seed=$(grep '^SU' "$d/user.creds")
+  printf '%s\n' "$pw" >"$d/pw"
+  auth_server tls_verify "tls { cert_file: \"$d/server.pem\", key_file: \"$d/server.key\", ca_file: \"$d/ca.pem\", verify: true }
+authorization { users = [ { user: shipper, password: \"$pw\" }, { nkey: $pub } ] }"
+  url=tls://${AUTH_URL#nats://}
+  auth_server tls_elsewhere "tls { cert_file: \"$d/elsewhere.pem\", key_file: \"$d/elsewhere.key\" }"
+  elsewhere=tls://${AUTH_URL#nats://}
+  sql "CREATE TABLE tl (id int PRIMARY KEY, body text)"
+  sql "ALTER TABLE tl ALTER body SET STORAGE EXTERNAL"
+  local client=(--tls-ca "$d/ca.pem" --tls-cert "$d/client.pem" --tls-key "$d/client.key")
+
+  tls_run tls_user "$url" "env NATS_PASSWORD=$pw" "${client[@]}" --nats-user shipper
+  tls_run tls_nkey "$url" "" "${client[@]}" --nats-creds "$d/user.creds"
+  # a name of the certificate (DNS), and nats:// with --tls-ca: TLS too
+  tls_run tls_name "nats://localhost:${url##*:}" "" "${client[@]}" --nats-creds "$d/user.creds"
+  check "tls: progress lines were written" grep -q 'events/s' "$TLS_OUT/tls_user.log"
+  check "tls: metrics were served" grep -q '^wal2events_events_acknowledged_total [1-9]' "$TLS_OUT/tls_nkey.metrics"
+
+  local cmd flag missing=""
+  for cmd in ship consume; do
+    "$W2E" $cmd --help >"$d/help"
+    for flag in --tls-ca --tls-cert --tls-key tls://; do
+      grep -q -- "$flag" "$d/help" || missing="$missing $cmd:$flag"
+    done
+  done
+  [ -z "$missing" ] && ok "tls: ship and consume --help list the TLS flags" ||
+    fail "tls: --help lists the TLS flags" "missing:$missing"
+
+  new_slot tls_bad
+  tls_refused "tls: an untrusted server certificate is exit 4 naming the X509 error" 4 \
+    "TLS certificate is not trusted: unable to get local issuer certificate (is --tls-ca '$d/other_ca.pem' the CA" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --create-stream TLS_BAD --subject 'tls_bad.{type}' \
+    --tls-ca "$d/other_ca.pem" --tls-cert "$d/client.pem" --tls-key "$d/client.key" --nats-creds "$d/user.creds"
+  tls_refused "tls: without --tls-ca, the system's trust store does not know the CA" 4 \
+    "not trusted: unable to get local issuer certificate (give the CA that signed it with --tls-ca FILE)" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --stream TLS_BAD --tls-cert "$d/client.pem" --tls-key "$d/client.key" \
+    --nats-creds "$d/user.creds"
+  tls_refused "tls: no client certificate for a verify: true server is exit 4 saying which flags" 4 \
+    "the NATS server refused the TLS connection: .*give --tls-cert and --tls-key" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --stream TLS_BAD --tls-ca "$d/ca.pem" --nats-creds "$d/user.creds"
+  tls_refused "tls: a certificate for another host is exit 4" 4 \
+    "certificate is not for 127.0.0.1: IP address mismatch" -- \
+    "$W2E" ship --slot tls_bad --to "$elsewhere" --stream TLS_BAD --tls-ca "$d/ca.pem"
+  tls_refused "tls: plain nats:// to a server requiring TLS is exit 4 (TLS, then an untrusted certificate)" 4 \
+    "at nats://127.0.0.1:.*TLS certificate is not trusted" -- \
+    "$W2E" ship --slot tls_bad --to "nats://${url#tls://}" --stream TLS_BAD --nats-creds "$d/user.creds"
+  [ "${NATS_TLS:-0}" = 1 ] ||
+    tls_refused "tls: tls:// to a server without TLS is exit 4" 4 "the NATS server does not offer TLS" -- \
+      "$W2E" ship --slot tls_bad --to "tls://${NATS#nats://}" --stream TLS_BAD
+  tls_refused "tls: wrong password over TLS is exit 4, authorization violation" 4 "authorization violation (check --nats-user" -- \
+    env NATS_PASSWORD=wrong "$W2E" ship --slot tls_bad --to "$url" --stream TLS_BAD "${client[@]}" --nats-user shipper
+  tls_refused "tls: consume with an untrusted certificate is exit 4" 4 "TLS certificate is not trusted" -- \
+    "$W2E" consume --from "$url" --stream TLS_USER --tls-ca "$d/other_ca.pem" --tls-cert "$d/client.pem" --tls-key "$d/client.key"
+  tls_refused "tls: a missing --tls-ca file is exit 2 naming it" 2 "cannot read --tls-ca '$d/none': No such file" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --tls-ca "$d/none"
+  tls_refused "tls: a --tls-cert that is no certificate is exit 2 naming it" 2 "--tls-cert '$d/pw' holds no certificate" -- \
+    "$W2E" consume --from "$url" --stream X --tls-cert "$d/pw" --tls-key "$d/client.key"
+  tls_refused "tls: the key of another certificate is exit 2" 2 "--tls-key '$d/server.key' is not the key of --tls-cert" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --tls-cert "$d/client.pem" --tls-key "$d/server.key"
+  tls_refused "tls: --tls-cert without --tls-key is exit 2" 2 "--tls-cert and --tls-key go together" -- \
+    "$W2E" ship --slot tls_bad --to "$url" --tls-cert "$d/client.pem"
+  tls_refused "tls: TLS flags only apply to nats" 2 "--tls-ca only applies to --to nats" -- \
+    "$W2E" ship --slot tls_bad --to - --tls-ca "$d/ca.pem"
+
+  key_line=$(sed -n 2p "$d/client.key")
+  local leaks
+  leaks=$(grep -rl -F -e "$pw" -e "$seed" -e "$key_line" "$TLS_OUT")
+  [ -z "$leaks" ] && ok "tls: no secret (password, seed, private key) in any output or in ps" ||
+    fail "tls: no secret in any output or in ps" "found in: $leaks"
+  check "tls: the check sees a secret where there is one" grep -q -F "$key_line" "$d/client.key"
+}
+
 # Rows, updates (key changes too), deletes, domain events, a rollback and a
 # transaction large enough to be chunked (max-events=50).
 e2e_workload() {
@@ -414,7 +662,8 @@ test_e2e() {
   check "e2e: the slot is confirmed up to the end of the WAL" wait_confirmed e2e 120
   metrics=$(exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3)
   check "e2e: /metrics serves Prometheus text" grep -q '^wal2events_events_acknowledged_total [1-9]' <<<"$metrics"
-  grep -q 'events/s, .* acknowledged, confirmed ' "$WORK/e2e.log" && ok "e2e: progress lines on stderr" ||
+  # one a second from start: a shipper slow to start (valgrind, a TLS handshake) may catch up before the first
+  wait_until 5 grep -q 'events/s, .* acknowledged, confirmed ' "$WORK/e2e.log" && ok "e2e: progress lines on stderr" ||
     fail "e2e: progress lines on stderr" "$(tail -n 3 "$WORK/e2e.log")"
   ship_stop INT
   [ "$SHIP_STATUS" = 0 ] && ok "e2e: SIGINT stops with exit status 0${vg:+ (under valgrind)}" ||
@@ -1080,6 +1329,69 @@ assert len(lags)>=9 and lags[-1]>lags[0]+2000000, lags' "$WORK/frz.log" "$lines_
   verify "frozen hub" frz FROZEN 60000
 }
 
+# http PORT PATH [METHOD]: "STATUS FIRST-LINE-OF-BODY" of a request to the metrics port
+http() {
+  timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && printf '%s %s HTTP/1.0\r\n\r\n' '${3:-GET}' '$2' >&3 && cat <&3" 2>/dev/null |
+    tr -d '\r' | awk 'NR == 1 { s = $2 } body { print s, $0; exit } /^$/ { body = 1 }'
+}
+
+# http_is PORT PATH STATUS [BODY-PATTERN] (for wait_until)
+http_is() {
+  local got
+  got=$(http "$1" "$2")
+  [ "${got%% *}" = "$3" ] && grep -q -- "${4:-}" <<<"$got"
+}
+
+# /healthz and /readyz for orchestrators: ready when connected to both
+# sides and the lag is small; 503 with the reason during a hub outage, a
+# PostgreSQL stop and a lag over --ready-max-lag, and ready again after
+test_health() {
+  local port wl
+  new_slot hl1
+  sql "CREATE TABLE hl (id bigint PRIMARY KEY, k int, v text)"
+  port=$(w2e_free_port)
+  ship_bg "$WORK/health.log" --slot hl1 --to "$NATS" --create-stream HEALTH --subject 'health.{table}' \
+    --metrics "127.0.0.1:$port" --retry-max 1s --ack-timeout 60s --ready-max-lag 2s --progress-interval 0
+  check "health: /readyz 200 once running" wait_until 15 http_is "$port" /readyz 200 ready
+  check "health: /healthz 200" http_is "$port" /healthz 200 ok
+  check "health: /metrics still served" http_is "$port" /metrics 200 "# HELP wal2events_"
+  check "health: an unknown path is 404" http_is "$port" /nope 404 "not found"
+  check "health: / is 404" http_is "$port" / 404
+  check "health: /readyz?verbose is /readyz" http_is "$port" '/readyz?verbose' 200
+  check "health: POST is 405" test "$(http "$port" /readyz POST | cut -d' ' -f1)" = 405
+  workload hl 0 1 100
+  check "health: caught up" wait_confirmed hl1 30
+
+  stop_nats
+  check "health: /readyz 503 naming the hub while nats-server is down" \
+    wait_until 15 http_is "$port" /readyz 503 "not ready: event hub"
+  check "health: /healthz still 200 while the hub is down" http_is "$port" /healthz 200
+  start_nats
+  check "health: /readyz 200 again once nats-server is back (no event sent meanwhile)" \
+    wait_until 30 http_is "$port" /readyz 200
+
+  as_postgres pg_ctl -D "$WORK/pg/data" -m fast -w stop >/dev/null
+  check "health: /readyz 503 naming PostgreSQL while it is stopped" \
+    wait_until 15 http_is "$port" /readyz 503 "not ready: PostgreSQL"
+  check "health: /healthz still 200 while PostgreSQL is stopped" http_is "$port" /healthz 200
+  as_postgres pg_ctl -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -t 60 start >/dev/null
+  check "health: /readyz 200 again once PostgreSQL is back" wait_until 30 http_is "$port" /readyz 200
+
+  # a frozen hub (acknowledgements wait up to --ack-timeout 60s): the lag grows past 2 s
+  kill -STOP "$NATS_PID"
+  workload hl 1 5 100 0.2 &
+  wl=$!
+  check "health: /readyz 503 naming the lag over --ready-max-lag" \
+    wait_until 20 http_is "$port" /readyz 503 "not ready: lag .* over --ready-max-lag 2.0 s"
+  kill -CONT "$NATS_PID"
+  wait $wl
+  check "health: /readyz 200 again once the hub acknowledges" wait_until 30 http_is "$port" /readyz 200
+  check "health: caught up at the end" wait_confirmed hl1 30
+  ship_stop
+  check "health: exit status 0" test "$SHIP_STATUS" = 0
+  verify health hl1 HEALTH 600
+}
+
 # file: sinks: a created file is private (0600); a write error (/dev/full)
 # is reported as such, exit status 1, and nothing is confirmed
 test_file_errors() {
@@ -1566,7 +1878,45 @@ test_cluster_frozen() {
     $CHECK stream "$WORK/clf1.dump" --truth "$WORK/clf1.truth" --min 1000
 }
 
-ALL=(unit usage start_errors no_leftovers auth e2e json_subjects long_key routes file file_errors dup_window frozen_hub consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim cluster cluster_ldm cluster_frozen)
+# bench/ship/envelope_check on the plugin's own output (pg_recvlogical):
+# every envelope the shipper copies out of the message's bytes says what
+# protobuf-c's packing of the same envelope says. Every kind of value and
+# event, route tags and subjects, chunks, an unchanged TOASTed value.
+test_envelope_check() {
+  local out line n identical different
+  sql "SELECT pg_create_logical_replication_slot('envchk', 'wal2events')" >/dev/null
+  sql "CREATE TABLE envchk (id int PRIMARY KEY, b bool, i2 int2, i8 int8, f4 float4, f8 float8, n numeric,
+         t text, bt bytea, d date, ts timestamp, tz timestamptz, ti time, iv interval, u uuid, j jsonb,
+         a int[], aa text[][], big text);
+       ALTER TABLE envchk REPLICA IDENTITY FULL;
+       CREATE TABLE envchk_routed (k text PRIMARY KEY, v int);
+       SELECT wal2events.route('envchk_routed', entity => 'thing', partition_key => '{k}',
+         subject => 'things.{type}', tags => '{\"team\": \"a\", \"n\": 2}')" >/dev/null &&
+  sql "ALTER TABLE envchk ALTER big SET STORAGE EXTERNAL;
+       INSERT INTO envchk SELECT g, g % 2 = 0, g, g * 1000000000::int8, g / 3.0, -g / 7.0, g * 1.5, 'row ' || g,
+         '\\x00ff'::bytea, date '2026-01-01' + g, timestamp '2026-01-01' + g * interval '1 minute',
+         now(), time '12:34:56', g * interval '1 day 2 hours', gen_random_uuid(), jsonb_build_object('g', g),
+         ARRAY[g, NULL, -g], ARRAY[['a', 'b'], ['c', NULL]], repeat('x', 10000) || g
+       FROM generate_series(1, 120) g" >/dev/null &&
+  sql "UPDATE envchk SET t = t || '!' WHERE id % 3 = 0;
+       INSERT INTO envchk (id) VALUES (1000);
+       DELETE FROM envchk WHERE id % 5 = 0" >/dev/null &&
+  sql "INSERT INTO envchk_routed VALUES ('k1', 1), ('k2', 2)" >/dev/null &&
+  sql "UPDATE envchk_routed SET v = v + 1" >/dev/null &&
+  sql "BEGIN; SELECT wal2events.emit('order-placed', 'o-1', '{\"total\": 9.99}', '{\"src\": \"test\"}');
+         SELECT pg_logical_emit_message(true, 'audit', 'hello'); COMMIT" >/dev/null &&
+  sql "TRUNCATE envchk_routed" >/dev/null || { fail "envelope_check: workload" "SQL failed"; return; }
+  pg_recvlogical -d "$DBURL" --slot envchk --start --endpos "$(sql "SELECT pg_current_wal_insert_lsn()")" \
+    -o max-events=50 -o message-prefixes=audit -f "$WORK/envchk.bin" 2>"$WORK/envchk.err" ||
+    { fail "envelope_check: pg_recvlogical" "$(tail -n 3 "$WORK/envchk.err")"; return; }
+  out=$("$ENVELOPE_CHECK" "$WORK/envchk.bin" 2>&1)
+  line=$(echo "$out" | tail -n 1)
+  read -r n identical different < <(echo "$line" | sed -n 's/^events \([0-9]*\), byte-identical \([0-9]*\), different \([0-9]*\)$/\1 \2 \3/p')
+  [ "${n:-0}" -ge 190 ] && [ "$different" = 0 ] && ok "envelope_check: the plugin's events, envelopes equal to protobuf-c's ($line)" ||
+    fail "envelope_check: the plugin's events, envelopes equal to protobuf-c's" "$(echo "$out" | tail -n 5)"
+}
+
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check cluster cluster_ldm cluster_frozen)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
@@ -1577,6 +1927,8 @@ if ! build >"$WORK/build.log" 2>&1; then
 fi
 start_postgres && start_nats && sql "CREATE EXTENSION wal2events" ||
   { echo "cannot start PostgreSQL or nats-server"; echo "0 passed, 1 failed"; exit 1; }
+[ "${NATS_TLS:-0}" = 1 ] &&
+  check "NATS_TLS=1: the hub requires TLS, at $NATS" grep -q "TLS required for client connections" "$WORK/nats.log"
 for t in "${TESTS[@]}"; do
   echo "== $t"
   "test_$t"

@@ -79,6 +79,21 @@ expect "usage: no command" 2 "Usage: wal2events" -- "$BIN"
 expect "usage: unknown command" 2 "unknown command 'frobnicate'" -- "$BIN" frobnicate
 expect "usage: ship needs --slot" 2 "--slot is required" -- "$BIN" ship
 expect "usage: tail rejects an unknown flag" 2 "unknown option '--frobnicate'" -- "$BIN" tail --frobnicate
+# ship's flags from the environment (WAL2EVENTS_<FLAG>); nothing here connects
+expect "env: the variables are read (slot, target, subject)" 2 "WAL2EVENTS_SUBJECT only applies to --to nats" -- \
+	env WAL2EVENTS_SLOT=s WAL2EVENTS_TO=- WAL2EVENTS_SUBJECT='x.{type}' "$BIN" ship
+expect "env: a bad value names its variable" 2 "environment variable WAL2EVENTS_MAX_INFLIGHT: invalid value '0' for --max-inflight" -- \
+	env WAL2EVENTS_MAX_INFLIGHT=0 "$BIN" ship --slot s --to -
+expect "env: the command line wins (the variable is not even checked)" 2 "--slot is required" -- \
+	env WAL2EVENTS_MAX_INFLIGHT=0 "$BIN" ship --max-inflight 5 --to -
+expect "env: a switch takes 1/0/true/false" 2 "environment variable WAL2EVENTS_CREATE_SLOT: invalid value 'maybe'" -- \
+	env WAL2EVENTS_CREATE_SLOT=maybe "$BIN" ship --slot s --to -
+expect "env: WAL2EVENTS_OPTION_<NAME> is -o name=..." 2 "environment variable WAL2EVENTS_OPTION_FRAMING: plugin option 'framing' is set by wal2events ship" -- \
+	env WAL2EVENTS_OPTION_FRAMING=none "$BIN" ship --slot s --to -
+expect "env: a misspelt variable is refused" 2 "unknown environment variable WAL2EVENTS_SLTO" -- \
+	env WAL2EVENTS_SLTO=s "$BIN" ship --slot s --to -
+expect "env: --ready-max-lag needs --metrics" 2 "WAL2EVENTS_READY_MAX_LAG needs --metrics" -- \
+	env WAL2EVENTS_READY_MAX_LAG=1m "$BIN" ship --slot s --to -
 expect "usage: unknown global option" 2 "unknown option '--frob'" -- "$BIN" --frob
 expect "usage: decode unknown option" 2 "unknown option '--frob'" -- "$BIN" decode --frob
 expect "usage: decode two inputs" 2 "more than one input" -- "$BIN" decode a b

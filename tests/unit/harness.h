@@ -50,5 +50,8 @@ extern const UnitTest datetime_tests[];
 extern const UnitTest value_tests[];
 extern const UnitTest json_tests[];
 extern const UnitTest event_id_tests[];
+extern const UnitTest wire_field_tests[];
+extern const UnitTest envelope_parse_tests[];
+extern const UnitTest nats_parser_tests[];
 
 #endif

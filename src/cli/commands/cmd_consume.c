@@ -59,9 +59,10 @@ help(void)
 		   "nothing: other consumers of the stream are not affected.\n"
 		   "\n"
 		   "Options:\n"
-		   "      --from=URL          the NATS server, nats://HOST:PORT, or a cluster's\n"
-		   "                          servers, comma-separated (required; credentials:\n"
-		   "                          the --nats-* flags below)\n"
+		   "      --from=URL          the NATS server, nats://HOST:PORT or, for TLS,\n"
+		   "                          tls://HOST:PORT, or a cluster's servers, comma-\n"
+		   "                          separated (required; credentials and TLS: the\n"
+		   "                          --nats-* and --tls-* flags below)\n"
 		   "      --stream=NAME       the JetStream stream to read (required)\n"
 		   "      --subject=FILTER    only messages on subjects matching FILTER ('*' one\n"
 		   "                          token, '>' the rest), for example 'shop.orders.>'\n"
@@ -146,8 +147,9 @@ apply(ConsumeOptions *opts, const char *name, const char *value)
 		char		shown[256];
 
 		nats_url_redact(value, shown, sizeof(shown));
-		if (strncmp(value, "nats://", 7) != 0 || value[7] == '\0')
-			USAGE_ERROR("invalid --from '%s' (give the NATS server as nats://HOST:PORT)", shown);
+		if ((strncmp(value, "nats://", 7) != 0 || value[7] == '\0') &&
+			(strncmp(value, "tls://", 6) != 0 || value[6] == '\0'))
+			USAGE_ERROR("invalid --from '%s' (give the NATS server as nats://HOST:PORT or tls://HOST:PORT)", shown);
 		opts->from = value;
 	}
 	else if (strcmp(name, "stream") == 0)
@@ -191,7 +193,7 @@ apply(ConsumeOptions *opts, const char *name, const char *value)
 }
 
 static const char *const value_flags[] = {"from", "stream", "subject", "count", "payload",
-"nats-creds", "nats-user", "nats-password-file", "nats-token-file"};
+"nats-creds", "nats-user", "nats-password-file", "nats-token-file", "tls-ca", "tls-cert", "tls-key"};
 static const char *const switch_flags[] = {"from-start", "new", "follow", "help"};
 
 #define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))

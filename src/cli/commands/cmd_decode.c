@@ -23,6 +23,7 @@
 
 #include "cli.h"
 #include "wal2events.h"
+#include "wire_fields.h"
 
 #define COMMAND "decode"
 
@@ -101,13 +102,13 @@ parse_options(int argc, char **argv, DecodeOptions *opts, int *status)
 
 /*
  * What a message that is not a Transaction looks like: an EventEnvelope
- * starts with its id (field 1, a string: 0x0A), a Transaction with its xid
- * or commit LSN (varints: 0x08, 0x10).
+ * starts with its id (a string: tag 0x0A), a Transaction with its xid or
+ * commit LSN (varints: tags 0x08, 0x10).
  */
 static const char *
 transaction_hint(const uint8_t *message, size_t len)
 {
-	if (len > 0 && message[0] == 0x0A)
+	if (len > 0 && message[0] == W2E_WIRE_TAG(W2E_FIELD_ENV_ID, W2E_WIRE_LEN))
 		return " (this looks like an EventEnvelope from `wal2events ship --to file:`: add --envelope)";
 	return "";
 }

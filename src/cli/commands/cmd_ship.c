@@ -77,6 +77,7 @@ start(Shipper *sh, const ShipOptions *opts)
 		cli_error(opts->command, "%s", error);
 		return CLI_EXIT_USAGE;
 	}
+	sh->metrics.ready_max_lag_ms = opts->ready_max_lag_ms;
 	if (repl_open(&sh->repl, opts) != 0 || repl_start(&sh->repl, opts) != 0)
 	{
 		cli_error(opts->command, "%s", sh->repl.error);

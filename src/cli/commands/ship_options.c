@@ -7,14 +7,24 @@
  * (except -o), a missing or bad value is a one-line error and exit status 2,
  * before anything connects anywhere. Values are checked here; whether the
  * slot, the plugin or the hub exist is checked by the command at start.
+ *
+ * ship also reads every flag from the environment (option_env.h), its
+ * sinks' flags included: after the command line, each flag it did not give
+ * is looked up as its WAL2EVENTS_ variable and goes through the same
+ * checks, an error naming the variable. tail does not: it is for a person
+ * at a terminal, and an environment exported for the service (its slot,
+ * its --metrics port) must not change what tail reads or where it listens.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "metrics.h"
 #include "nats_auth.h"
+#include "option_env.h"
 #include "option_values.h"
 #include "ship.h"
 
@@ -23,7 +33,7 @@ typedef enum OptId
 	OPT_DBNAME, OPT_SLOT, OPT_CREATE_SLOT, OPT_CONFIRM, OPT_OPTION, OPT_TO,
 	OPT_PAYLOAD, OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
-	OPT_METRICS, OPT_HELP, OPT_COUNT
+	OPT_METRICS, OPT_READY_MAX_LAG, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -53,10 +63,22 @@ static const OptSpec specs[] = {
 	{OPT_PROGRESS_INTERVAL, "progress-interval", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_SHUTDOWN_TIMEOUT, "shutdown-timeout", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_METRICS, "metrics", 0, 1, FOR_SHIP | FOR_TAIL},
+	{OPT_READY_MAX_LAG, "ready-max-lag", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_HELP, "help", 'h', 0, FOR_SHIP | FOR_TAIL},
 };
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
+
+static const char *
+spec_name(OptId id)
+{
+	size_t		i;
+
+	for (i = 0; i < N_SPECS; i++)
+		if (specs[i].id == id)
+			return specs[i].name;
+	return "?";
+}
 
 static void help_exit_statuses(void);
 
@@ -94,10 +116,11 @@ help_ship(void)
 		   "                              max-events, max-bytes, message-prefixes\n"
 		   "\n"
 		   "Event hub:\n"
-		   "  -t, --to=TARGET             nats://HOST:PORT  NATS JetStream (credentials:\n"
-		   "                                                the --nats-* flags below);\n"
-		   "                              nats://H1:P1,nats://H2:P2,...  a cluster's servers\n"
-		   "                                                (more are learnt from the cluster)\n"
+		   "  -t, --to=TARGET             nats://HOST:PORT  NATS JetStream (tls://HOST:PORT:\n"
+		   "                                                TLS; credentials and TLS: the\n"
+		   "                                                --nats-* and --tls-* flags below)\n"
+		   "                              URL,URL,...       a cluster's servers (more are\n"
+		   "                                                learnt from the cluster)\n"
 		   "                              file:PATH         append to a file (fsync'ed)\n"
 		   "                              -                 standard output\n"
 		   "      --payload=FORMAT        protobuf (EventEnvelope; default) or json (one\n"
@@ -117,10 +140,27 @@ help_ship(void)
 		   "                                    hub's acknowledgements (default 30s)\n"
 		   "      --metrics=[HOST:]PORT         serve Prometheus metrics on a loopback\n"
 		   "                                    address (GET /metrics): PORT, 127.0.0.1:PORT\n"
-		   "                                    or [::1]:PORT\n"
+		   "                                    or [::1]:PORT; also GET /healthz (200\n"
+		   "                                    while the process runs) and GET /readyz\n"
+		   "                                    (200 when connected to PostgreSQL and the\n"
+		   "                                    hub and the lag is under --ready-max-lag,\n"
+		   "                                    else 503 with the reason)\n"
+		   "      --ready-max-lag=DURATION      the oldest unconfirmed transaction's age\n"
+		   "                                    above which /readyz says 503 (default 5m;\n"
+		   "                                    0: no limit)\n"
 		   "  -h, --help                  show this help\n"
 		   "\n"
-		   "Durations: 500ms, 10s, 2m, 1h (a bare number is seconds). Sizes: 512KB, 64MB.\n");
+		   "Durations: 500ms, 10s, 2m, 1h (a bare number is seconds). Sizes: 512KB, 64MB.\n"
+		   "\n"
+		   "Environment:\n"
+		   "  Every flag has a variable: WAL2EVENTS_ and the flag's long name in upper\n"
+		   "  case, '-' as '_' (--max-inflight: WAL2EVENTS_MAX_INFLIGHT, --to:\n"
+		   "  WAL2EVENTS_TO); -o NAME=VALUE is WAL2EVENTS_OPTION_<NAME>, for example\n"
+		   "  WAL2EVENTS_OPTION_TABLES=public.orders. A flag without value takes 1 or 0\n"
+		   "  (true, false). The command line wins; an empty variable is unset; an\n"
+		   "  unknown WAL2EVENTS_ variable is an error. Secrets never come from flags:\n"
+		   "  NATS_PASSWORD, NATS_TOKEN or the --nats-* files; PostgreSQL's from\n"
+		   "  PGPASSWORD or a PGPASSFILE (libpq reads every PG* variable).\n");
 	help_exit_statuses();
 }
 
@@ -169,11 +209,14 @@ help_tail(void)
 		   "      --status-interval=DURATION    status update to PostgreSQL (default 10s)\n"
 		   "      --progress-interval=DURATION  progress line on stderr (default 0: off)\n"
 		   "      --shutdown-timeout=DURATION   wait on SIGINT/SIGTERM (default 30s)\n"
-		   "      --metrics=[HOST:]PORT         serve Prometheus metrics on loopback\n"
+		   "      --metrics=[HOST:]PORT         serve Prometheus metrics on loopback, and\n"
+		   "                                    /healthz and /readyz as ship does\n"
+		   "      --ready-max-lag=DURATION      as for ship (default 5m)\n"
 		   "  -h, --help                  show this help\n"
 		   "\n"
 		   "Exit status: 0 when stopped by SIGINT/SIGTERM or when the reader of the\n"
-		   "output goes away; 1, 2, 3 as for `wal2events ship --help`.\n");
+		   "output goes away; 1, 2, 3 as for `wal2events ship --help`. Unlike ship,\n"
+		   "tail reads no WAL2EVENTS_ variables: it is for a terminal, not a service.\n");
 }
 
 static void
@@ -187,6 +230,7 @@ set_defaults(ShipOptions *opts, const char *command)
 	opts->status_interval_ms = 10000;
 	opts->progress_interval_ms = strcmp(command, "tail") == 0 ? 0 : 10000;
 	opts->shutdown_timeout_ms = 30000;
+	opts->ready_max_lag_ms = 300000;
 	opts->confirm = strcmp(command, "ship") == 0;
 }
 
@@ -220,30 +264,64 @@ find_spec(const char *arg, const char **inline_value)
 	return NULL;
 }
 
-#define USAGE_ERROR(...) do { cli_error(opts->command, __VA_ARGS__); return -1; } while (0)
+/* Where a flag's value came from (the seen[] array of ship_options_parse). */
+enum
+{
+	FROM_NOWHERE, FROM_COMMAND_LINE, FROM_ENVIRONMENT
+};
 
+/* The variable whose value is being checked, for errors; NULL: the command line. */
+static const char *env_variable;
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+usage_error(const char *command, const char *fmt,...)
+{
+	char		message[1024];
+	va_list		args;
+
+	va_start(args, fmt);
+	vsnprintf(message, sizeof(message), fmt, args);
+	va_end(args);
+	if (env_variable != NULL)
+		cli_error(command, "environment variable %s: %s", env_variable, message);
+	else
+		cli_error(command, "%s", message);
+}
+
+#define USAGE_ERROR(...) do { usage_error(opts->command, __VA_ARGS__); return -1; } while (0)
+
+/* One plugin option NAME=VALUE (name is name_len bytes long, not NUL-terminated). */
 static int
-set_plugin_option(ShipOptions *opts, const char *value)
+add_plugin_option(ShipOptions *opts, const char *name, size_t name_len, const char *value)
 {
 	static const char *const reserved[] = {"format", "framing"};
-	const char *eq = strchr(value, '=');
 	size_t		i;
 	PluginOption *po;
 
-	if (eq == NULL || eq == value)
-		USAGE_ERROR("plugin option '%s' is not NAME=VALUE (for example -o tables=public.orders)", value);
 	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
-		if (strlen(reserved[i]) == (size_t) (eq - value) &&
-			strncmp(value, reserved[i], (size_t) (eq - value)) == 0)
+		if (strlen(reserved[i]) == name_len && strncmp(name, reserved[i], name_len) == 0)
 			USAGE_ERROR("plugin option '%s' is set by wal2events %s itself (it reads protobuf); leave it out",
 						reserved[i], opts->command);
 	if (opts->n_plugin_options == SHIP_MAX_PLUGIN_OPTIONS)
 		USAGE_ERROR("more than %d plugin options", SHIP_MAX_PLUGIN_OPTIONS);
 	po = &opts->plugin_options[opts->n_plugin_options++];
-	po->name = value;
-	po->name_len = (size_t) (eq - value);
-	po->value = eq + 1;
+	po->name = name;
+	po->name_len = name_len;
+	po->value = value;
 	return 0;
+}
+
+static int
+set_plugin_option(ShipOptions *opts, const char *value)
+{
+	const char *eq = strchr(value, '=');
+
+	if (eq == NULL || eq == value)
+		USAGE_ERROR("plugin option '%s' is not NAME=VALUE (for example -o tables=public.orders)", value);
+	return add_plugin_option(opts, value, (size_t) (eq - value), eq + 1);
 }
 
 static int
@@ -299,7 +377,8 @@ set_number(ShipOptions *opts, const OptSpec *spec, const char *value)
 		return 0;
 	}
 	ok = parse_duration(value, &v) == 0;
-	if (!ok || (v == 0 && spec->id != OPT_PROGRESS_INTERVAL && spec->id != OPT_SHUTDOWN_TIMEOUT))
+	if (!ok || (v == 0 && spec->id != OPT_PROGRESS_INTERVAL && spec->id != OPT_SHUTDOWN_TIMEOUT &&
+				spec->id != OPT_READY_MAX_LAG))
 		USAGE_ERROR("invalid duration '%s' for --%s (give a positive duration like 500ms, 10s or 2m)",
 					value, spec->name);
 	switch (spec->id)
@@ -308,6 +387,7 @@ set_number(ShipOptions *opts, const OptSpec *spec, const char *value)
 		case OPT_STATUS_INTERVAL: opts->status_interval_ms = v; break;
 		case OPT_PROGRESS_INTERVAL: opts->progress_interval_ms = v; break;
 		case OPT_SHUTDOWN_TIMEOUT: opts->shutdown_timeout_ms = v; break;
+		case OPT_READY_MAX_LAG: opts->ready_max_lag_ms = v; break;
 		default: break;
 	}
 	return 0;
@@ -341,6 +421,7 @@ typedef struct SinkFlagGiven
 	const SinkType *type;
 	const char *name;
 	const char *value;
+	const char *variable;		/* its WAL2EVENTS_ variable; NULL: the command line */
 } SinkFlagGiven;
 
 #define MAX_SINK_FLAGS 64
@@ -354,25 +435,61 @@ apply_sink_flags(ShipOptions *opts, const SinkFlagGiven *given, int n)
 
 	for (i = 0; i < n; i++)
 	{
+		if (given[i].type != opts->sink && given[i].variable != NULL)
+			USAGE_ERROR("%s only applies to --to %s", given[i].variable, given[i].type->target);
 		if (given[i].type != opts->sink)
 			USAGE_ERROR("--%s only applies to --to %s", given[i].name, given[i].type->target);
+		env_variable = given[i].variable;
 		if (opts->sink->option(opts->sink_options, given[i].name, given[i].value, error, sizeof(error)) != 0)
 			USAGE_ERROR("%s", error);
+		env_variable = NULL;
 	}
 	return 0;
 }
 
+/* The flag as the user gave it, for messages: --metrics, or WAL2EVENTS_METRICS. */
+static const char *
+flag_label(OptId id, const int *seen, char *buf, size_t size)
+{
+	if (seen[id] == FROM_ENVIRONMENT)
+		option_env_name(spec_name(id), buf, size);
+	else
+		snprintf(buf, size, "--%s", spec_name(id));
+	return buf;
+}
+
+/*
+ * A sink's finish() error names the flag (--subject, --nats-password-file):
+ * when that flag came from the environment, the error names the variable.
+ */
+static void
+blame_sink_flag(const char *error, const SinkFlagGiven *given, int n_given)
+{
+	char		flag[80];
+	int			i;
+
+	env_variable = NULL;
+	for (i = 0; i < n_given; i++)
+	{
+		snprintf(flag, sizeof(flag), "--%s", given[i].name);
+		if (given[i].variable != NULL && strstr(error, flag) != NULL)
+			env_variable = given[i].variable;
+	}
+}
+
 /* After all flags: what only makes sense together. */
 static int
-check_combination(ShipOptions *opts, const SinkFlagGiven *given, int n_given)
+check_combination(ShipOptions *opts, const int *seen, const SinkFlagGiven *given, int n_given)
 {
 	int			ship = strcmp(opts->command, "ship") == 0;
 	char		error[512];
+	char		label[OPTION_ENV_NAME_MAX];
 
+	env_variable = NULL;
 	if (ship && opts->slot == NULL)
-		USAGE_ERROR("--slot is required (the logical replication slot to ship from)");
+		USAGE_ERROR("--slot is required (the logical replication slot to ship from; or WAL2EVENTS_SLOT)");
 	if (ship && opts->to == NULL)
-		USAGE_ERROR("--to is required (nats://HOST:PORT, file:PATH or -)");
+		USAGE_ERROR("--to is required (nats://HOST:PORT, file:PATH or -; or WAL2EVENTS_TO)");
 	if (!ship)
 	{
 		opts->to = "-";
@@ -389,11 +506,20 @@ check_combination(ShipOptions *opts, const SinkFlagGiven *given, int n_given)
 		return -1;
 	if (opts->sink_common.payload == PAYLOAD_DEFAULT)
 		opts->sink_common.payload = opts->sink == &sink_type_stdout ? PAYLOAD_JSON : PAYLOAD_PROTOBUF;
+	if (seen[OPT_READY_MAX_LAG] && opts->metrics_addr == NULL)
+		USAGE_ERROR("%s needs --metrics (it is the lag /readyz accepts)",
+					flag_label(OPT_READY_MAX_LAG, seen, label, sizeof(label)));
+	if (seen[OPT_METRICS] == FROM_ENVIRONMENT)
+		env_variable = flag_label(OPT_METRICS, seen, label, sizeof(label));
 	if (opts->metrics_addr != NULL && metrics_check_addr(opts->metrics_addr, error, sizeof(error)) != 0)
 		USAGE_ERROR("%s", error);
+	env_variable = NULL;
 	/* last: the sink may read credentials, and nothing fails after that */
 	if (opts->sink->finish(opts->sink_options, &opts->sink_common, error, sizeof(error)) != 0)
+	{
+		blame_sink_flag(error, given, n_given);
 		USAGE_ERROR("%s", error);
+	}
 	return 0;
 }
 
@@ -418,6 +544,187 @@ flag_value(ShipOptions *opts, const char *name, int has_value, int argc, char **
 	}
 	else if (!has_value && *value != NULL)
 		USAGE_ERROR("--%s takes no value", name);
+	return 0;
+}
+
+/*
+ * --stream and --create-stream are one setting: either on the command line
+ * hides both variables (the only such pair).
+ */
+static int
+sink_setting_given(const char *name, const SinkFlagGiven *given, int n_given)
+{
+	int			stream = strcmp(name, "stream") == 0 || strcmp(name, "create-stream") == 0;
+	int			i;
+
+	for (i = 0; i < n_given; i++)
+		if (strcmp(given[i].name, name) == 0 ||
+			(stream && (strcmp(given[i].name, "stream") == 0 || strcmp(given[i].name, "create-stream") == 0)))
+			return 1;
+	return 0;
+}
+
+/* One of ship's own flags from its variable, if set and not given on the command line. 0 or -1. */
+static int
+apply_variable(ShipOptions *opts, const OptSpec *spec, int *seen)
+{
+	char		name[OPTION_ENV_NAME_MAX];
+	const char *value;
+	int			on = 1;
+	int			r = 0;
+
+	if (spec->id == OPT_HELP || spec->id == OPT_OPTION || seen[spec->id] ||
+		(value = option_env_get(spec->name, name, sizeof(name))) == NULL)
+		return 0;
+	env_variable = name;
+	if (!spec->has_value && (on = option_env_switch(value)) < 0)
+	{
+		usage_error(opts->command, "invalid value '%s' (give 1 or 0, true or false)", value);
+		r = -1;
+	}
+	else if (on)
+	{
+		seen[spec->id] = FROM_ENVIRONMENT;
+		r = apply(opts, spec, spec->has_value ? value : NULL);
+	}
+	env_variable = NULL;
+	return r;
+}
+
+/* The sinks' flags from their variables, added to given[] (checked with the command line's). 0 or -1. */
+static int
+apply_sink_variables(ShipOptions *opts, SinkFlagGiven *given, int *n_given)
+{
+	static char names[MAX_SINK_FLAGS][OPTION_ENV_NAME_MAX];
+	int			n_from_command_line = *n_given;
+	int			t;
+	const SinkFlag *f;
+
+	for (t = 0; sink_types[t] != NULL; t++)
+		for (f = sink_types[t]->flags; f->name != NULL; f++)
+		{
+			const char *value;
+			int			on = 1;
+
+			if (sink_setting_given(f->name, given, n_from_command_line) || *n_given == MAX_SINK_FLAGS ||
+				(value = option_env_get(f->name, names[*n_given], sizeof(names[0]))) == NULL)
+				continue;
+			env_variable = names[*n_given];
+			if (!f->has_value && (on = option_env_switch(value)) < 0)
+				USAGE_ERROR("invalid value '%s' (give 1 or 0, true or false)", value);
+			env_variable = NULL;
+			if (!on)
+				continue;
+			given[*n_given].type = sink_types[t];
+			given[*n_given].name = f->name;
+			given[*n_given].value = f->has_value ? value : NULL;
+			given[*n_given].variable = names[*n_given];
+			(*n_given)++;
+		}
+	return 0;
+}
+
+/*
+ * WAL2EVENTS_OPTION_<NAME>=VALUE is -o name=value (NAME in lower case, '_'
+ * as '-': WAL2EVENTS_OPTION_MAX_EVENTS is -o max-events=...), unless the
+ * command line gave -o for that name. The names are kept here: the
+ * options point to them for the life of the process.
+ */
+static int
+apply_plugin_variable(ShipOptions *opts, const char *entry, int n_from_command_line)
+{
+	static char names[SHIP_MAX_PLUGIN_OPTIONS][OPTION_ENV_NAME_MAX];
+	static char variable[OPTION_ENV_NAME_MAX + 32];
+	const char *eq = strchr(entry, '=');
+	const char *p = entry + strlen(OPTION_ENV_PREFIX "OPTION_");
+	char	   *name;
+	size_t		len = (size_t) (eq - p);
+	int			i;
+	int			r;
+
+	if (eq[1] == '\0')
+		return 0;				/* empty: unset */
+	snprintf(variable, sizeof(variable), "%.*s", (int) (eq - entry), entry);
+	env_variable = variable;
+	if (len == 0 || len >= OPTION_ENV_NAME_MAX)
+		USAGE_ERROR("not a plugin option (give WAL2EVENTS_OPTION_<NAME>, like WAL2EVENTS_OPTION_TABLES)");
+	if (opts->n_plugin_options == SHIP_MAX_PLUGIN_OPTIONS)
+		USAGE_ERROR("more than %d plugin options", SHIP_MAX_PLUGIN_OPTIONS);
+	name = names[opts->n_plugin_options];
+	for (i = 0; i < (int) len; i++)
+		name[i] = p[i] == '_' ? '-' : (char) tolower((unsigned char) p[i]);
+	name[len] = '\0';
+	r = 0;
+	for (i = 0; i < n_from_command_line; i++)
+		if (opts->plugin_options[i].name_len == len && strncmp(opts->plugin_options[i].name, name, len) == 0)
+			r = 1;				/* the command line wins */
+	r = r ? 0 : add_plugin_option(opts, name, len, eq + 1);
+	env_variable = NULL;
+	return r;
+}
+
+/* Is the variable in entry ("NAME=VALUE") a flag of ship's or of one of its sinks? */
+static int
+known_variable(const char *entry)
+{
+	char		name[OPTION_ENV_NAME_MAX];
+	size_t		len = (size_t) (strchr(entry, '=') - entry);
+	size_t		i;
+	int			t;
+	const SinkFlag *f;
+
+	for (i = 0; i < N_SPECS; i++)
+	{
+		if (!(specs[i].commands & FOR_SHIP) || specs[i].id == OPT_HELP || specs[i].id == OPT_OPTION)
+			continue;
+		option_env_name(specs[i].name, name, sizeof(name));
+		if (strlen(name) == len && strncmp(entry, name, len) == 0)
+			return 1;
+	}
+	for (t = 0; sink_types[t] != NULL; t++)
+		for (f = sink_types[t]->flags; f->name != NULL; f++)
+		{
+			option_env_name(f->name, name, sizeof(name));
+			if (strlen(name) == len && strncmp(entry, name, len) == 0)
+				return 1;
+		}
+	return 0;
+}
+
+extern char **environ;
+
+/*
+ * ship's flags from the environment, after the command line. A
+ * WAL2EVENTS_ variable that is no flag is an error: a misspelt setting in
+ * an env file must not be ignored in silence.
+ */
+static int
+apply_environment(ShipOptions *opts, int *seen, SinkFlagGiven *given, int *n_given)
+{
+	int			n_from_command_line = opts->n_plugin_options;
+	char	  **e;
+	size_t		i;
+
+	for (i = 0; i < N_SPECS; i++)
+		if ((specs[i].commands & FOR_SHIP) && apply_variable(opts, &specs[i], seen) != 0)
+			return -1;
+	if (apply_sink_variables(opts, given, n_given) != 0)
+		return -1;
+	for (e = environ; *e != NULL; e++)
+	{
+		const char *eq = strchr(*e, '=');
+
+		if (eq == NULL || strncmp(*e, OPTION_ENV_PREFIX, strlen(OPTION_ENV_PREFIX)) != 0)
+			continue;
+		if (strncmp(*e, OPTION_ENV_PREFIX "OPTION_", strlen(OPTION_ENV_PREFIX "OPTION_")) == 0)
+		{
+			if (apply_plugin_variable(opts, *e, n_from_command_line) != 0)
+				return -1;
+		}
+		else if (!known_variable(*e))
+			USAGE_ERROR("unknown environment variable %.*s (no flag of wal2events ship has that name; see 'wal2events ship --help')",
+						(int) (eq - *e), *e);
+	}
 	return 0;
 }
 
@@ -463,6 +770,7 @@ ship_options_parse(ShipOptions *opts, int argc, char **argv, int *status)
 			given[n_given].type = type;
 			given[n_given].name = flag->name;
 			given[n_given].value = value;
+			given[n_given].variable = NULL;
 			n_given++;
 			continue;
 		}
@@ -483,13 +791,14 @@ ship_options_parse(ShipOptions *opts, int argc, char **argv, int *status)
 			cli_error(opts->command, "--%s given twice", spec->name);
 			return 0;
 		}
-		seen[spec->id] = 1;
+		seen[spec->id] = FROM_COMMAND_LINE;
 		if (flag_value(opts, spec->name, spec->has_value, argc, argv, &i, &value) != 0)
 			return 0;
 		if (apply(opts, spec, value) != 0)
 			return 0;
 	}
-	if (check_combination(opts, given, n_given) != 0)
+	if ((which == FOR_SHIP && apply_environment(opts, seen, given, &n_given) != 0) ||
+		check_combination(opts, seen, given, n_given) != 0)
 	{
 		ship_options_free(opts);
 		return 0;

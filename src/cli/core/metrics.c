@@ -7,9 +7,9 @@
  * position's connection and a stop pipe; it answers every request at once
  * with the latest snapshot the main loop published, and writes a progress
  * line every --progress-interval. The endpoint listens on loopback only,
- * reads one request per connection, answers with every metric whatever
- * the path, and closes. Every metric has its # HELP and # TYPE lines
- * (below, and in README.md).
+ * reads one request per connection, answers it and closes: GET /metrics
+ * (every metric, each with its # HELP and # TYPE lines, below and in
+ * README.md), /healthz and /readyz (health.h); 404 for any other path.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "health.h"
 #include "metrics.h"
 
 #define CLIENT_TIMEOUT_MS 5000
@@ -228,18 +229,92 @@ render(const MetricsSnapshot *s, char *out, size_t size)
 	return n;
 }
 
+/*
+ * The path of "GET /path?query HTTP/1.x" into path; 0, or the HTTP status
+ * that refuses the request (405: not GET or HEAD). *head: a HEAD request.
+ */
+static int
+request_path(const char *request, char *path, size_t size, int *head)
+{
+	const char *p = strchr(request, ' ');
+	size_t		len;
+
+	*head = strncmp(request, "HEAD ", 5) == 0;
+	if (p == NULL)
+		return 400;
+	if (strncmp(request, "GET ", 4) != 0 && !*head)
+		return 405;
+	p++;
+	len = strcspn(p, " ?\r\n");
+	if (len == 0 || len >= size)
+		return len == 0 ? 400 : 404;
+	memcpy(path, p, len);
+	path[len] = '\0';
+	return 0;
+}
+
+static const char *
+reason_phrase(int status)
+{
+	switch (status)
+	{
+		case 200: return "OK";
+		case 400: return "Bad Request";
+		case 404: return "Not Found";
+		case 405: return "Method Not Allowed";
+		default: return "Service Unavailable";
+	}
+}
+
+/* The answer to one request: its status, content type and body. */
+static int
+route(Metrics *m, const char *request, const MetricsSnapshot *snap, char *body, size_t size,
+	  size_t *len, const char **type, int *head)
+{
+	char		path[64];
+	char		reason[160];
+	int			status = request_path(request, path, sizeof(path), head);
+	int			n;
+
+	*type = "text/plain; charset=utf-8";
+	if (status == 0 && strcmp(path, "/metrics") == 0)
+	{
+		*type = "text/plain; version=0.0.4";
+		*len = render(snap, body, size);
+		return 200;
+	}
+	if (status == 0 && strcmp(path, "/healthz") == 0)
+		n = snprintf(body, size, "ok\n"), status = 200;
+	else if (status == 0 && strcmp(path, "/readyz") == 0)
+	{
+		status = health_ready(snap, lag_seconds(snap), m->ready_max_lag_ms, reason, sizeof(reason)) ? 200 : 503;
+		n = status == 200 ? snprintf(body, size, "ready\n") : snprintf(body, size, "not ready: %s\n", reason);
+	}
+	else if (status == 0 || status == 404)
+		n = snprintf(body, size, "not found (GET /metrics, /healthz or /readyz)\n"), status = 404;
+	else
+		n = snprintf(body, size, "%s (GET /metrics, /healthz or /readyz)\n", reason_phrase(status));
+	*len = n < 0 ? 0 : (size_t) n;
+	return status;
+}
+
 static void
-answer(MetricsClient *c, const MetricsSnapshot *snap)
+answer(Metrics *m, MetricsClient *c, const MetricsSnapshot *snap)
 {
 	char		body[8192];
-	char		head[160];
-	size_t		len = render(snap, body, sizeof(body));
+	char		head[200];
+	size_t		len;
+	const char *type;
+	int			head_only;
+	int			status = route(m, c->request, snap, body, sizeof(body), &len, &type, &head_only);
 	int			hlen = snprintf(head, sizeof(head),
-								"HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n"
-								"Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
+								"HTTP/1.0 %d %s\r\nContent-Type: %s\r\n"
+								"Content-Length: %zu\r\nConnection: close\r\n\r\n",
+								status, reason_phrase(status), type, len);
 
 	/* small enough for the socket buffer: a short write just loses the answer */
-	if (send(c->fd, head, (size_t) hlen, MSG_NOSIGNAL) == hlen && send(c->fd, body, len, MSG_NOSIGNAL) < 0)
+	if (send(c->fd, head, (size_t) hlen, MSG_NOSIGNAL) == hlen && !head_only &&
+		send(c->fd, body, len, MSG_NOSIGNAL) < 0)
 	{
 		/* the scraper went away */
 	}
@@ -293,7 +368,7 @@ serve(Metrics *m, const MetricsSnapshot *snap, int64_t now)
 		}
 		if (strstr(c->request, "\r\n\r\n") != NULL || strstr(c->request, "\n\n") != NULL ||
 			c->len == sizeof(c->request) - 1)
-			answer(c, snap);
+			answer(m, c, snap);
 		else if (n == 0 || (n < 0 && errno != EAGAIN) || now > c->deadline)
 		{
 			close(c->fd);

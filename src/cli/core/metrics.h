@@ -1,7 +1,8 @@
 /*
  * metrics.h
  *    What ship reports about itself: the progress line on stderr and a
- *    Prometheus text endpoint (--metrics), both from a reporter thread of
+ *    Prometheus text endpoint (--metrics, with /healthz and /readyz:
+ *    health.h), both from a reporter thread of
  *    their own, so that neither waits for the main loop (which may wait
  *    for a hub that does not answer).
  *
@@ -33,6 +34,9 @@ typedef struct MetricsSnapshot
 	uint64_t	server_lsn;		/* newest position the replication stream told */
 	uint64_t	in_flight;
 	int64_t		oldest_commit_us;	/* commit time of the oldest unconfirmed transaction, or 0 */
+	int			running;		/* set by the main loop: 0 until its first snapshot */
+	int			pg_connected;	/* the replication connection is up */
+	int			stopping;		/* SIGINT or SIGTERM received */
 } MetricsSnapshot;
 
 #define METRICS_MAX_CLIENTS 8
@@ -52,6 +56,8 @@ typedef struct Metrics
 	uint64_t	last_acked;		/* for the progress line's rate */
 	int64_t		last_progress_ms;
 	int64_t		progress_interval_ms;	/* 0: no progress lines */
+	int64_t		ready_max_lag_ms;	/* /readyz: 503 above this lag (0: no limit);
+									 * set after metrics_open */
 	ServerPosition position;
 
 	/* the reporter thread, and what the main loop shares with it */

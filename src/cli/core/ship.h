@@ -5,6 +5,7 @@
  *
  * The pieces, one job each (ARCHITECTURE.md has the layers):
  *   ship_options.c   command line of ship and tail, and their --help
+ *   option_env.c     flags from the environment (WAL2EVENTS_<FLAG>, ship only)
  *   cmd_ship.c       the two commands: set up, run, tear down
  *   ship_loop.c      the main loop: read PostgreSQL, hand events to the
  *                    sink, confirm, keep the connection alive
@@ -24,7 +25,9 @@
  *   nats_position.c  the source (W2e-Source) and its high-water mark (key-value bucket)
  *   subject.c        subject templates
  *   sink_file.c, file_resume.c   file: and stdout sinks; resuming a file
- *   metrics.c        progress line and Prometheus endpoint
+ *   metrics.c        progress line and Prometheus endpoint (/metrics,
+ *                    /healthz, /readyz)
+ *   health.c         what /readyz answers
  *   ship_util.c      keys, LSNs, clocks, log lines, backoff (common/)
  *   jetstream_options.c  the NATS sink's own flags
  */
@@ -67,6 +70,7 @@ typedef struct ShipOptions
 	int64_t		progress_interval_ms;	/* 0: no progress lines */
 	int64_t		shutdown_timeout_ms;
 	const char *metrics_addr;	/* NULL: no endpoint */
+	int64_t		ready_max_lag_ms;	/* /readyz: 503 above this lag; 0: no limit */
 } ShipOptions;
 
 /* The commands (cmd_ship.c), each taking argv[0] = "ship" or "tail". */

@@ -38,6 +38,9 @@ ship_snapshot(Shipper *sh, MetricsSnapshot *snap)
 		sh->delivery.server_lsn : sh->delivery.received_lsn;
 	snap->in_flight = delivery_in_flight(&sh->delivery);
 	snap->oldest_commit_us = delivery_oldest_commit_time(&sh->delivery);
+	snap->running = 1;
+	snap->pg_connected = sh->pg_connected;
+	snap->stopping = sh->stopping;
 }
 
 static int

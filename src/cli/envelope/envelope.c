@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "wire_fields.h"
 
 typedef Wal2events__V1__EventEnvelope__TagsEntry TagsEntry;
 
@@ -173,11 +174,6 @@ encode_protobuf(Envelope *e, W2eError *err)
 
 /* ---- protobuf from the message's own bytes ---- */
 
-#define WT_VARINT 0
-#define WT_FIXED64 1
-#define WT_LEN 2
-#define WT_FIXED32 5
-
 static int
 read_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
@@ -204,21 +200,21 @@ skip_value(const uint8_t **p, const uint8_t *end, uint64_t tag, EnvelopeSpan *sp
 {
 	uint64_t	v;
 
-	switch (tag & 7)
+	switch (W2E_WIRE_TAG_TYPE(tag))
 	{
-		case WT_VARINT:
+		case W2E_WIRE_VARINT:
 			return read_varint(p, end, &v);
-		case WT_FIXED64:
+		case W2E_WIRE_FIXED64:
 			if (end - *p < 8)
 				return -1;
 			*p += 8;
 			return 0;
-		case WT_FIXED32:
+		case W2E_WIRE_FIXED32:
 			if (end - *p < 4)
 				return -1;
 			*p += 4;
 			return 0;
-		case WT_LEN:
+		case W2E_WIRE_LEN:
 			if (read_varint(p, end, &v) != 0 || v > (uint64_t) (end - *p))
 				return -1;
 			if (span != NULL)
@@ -273,10 +269,10 @@ envelope_set_message(Envelope *e, const uint8_t *data, size_t len, const W2eTran
 
 		if (read_varint(&p, end, &tag) != 0 || skip_value(&p, end, tag, &span) != 0)
 			return;
-		if (tag == (10 << 3 | WT_LEN) &&
+		if (tag == W2E_WIRE_TAG(W2E_FIELD_TXN_EVENTS, W2E_WIRE_LEN) &&
 			push_span(&e->raw_events, &e->n_raw_events, &e->raw_events_cap, &span) != 0)
 			return;
-		if (tag == (11 << 3 | WT_LEN) &&
+		if (tag == W2E_WIRE_TAG(W2E_FIELD_TXN_RELATIONS, W2E_WIRE_LEN) &&
 			push_span(&e->raw_relations, &e->n_raw_relations, &e->raw_relations_cap, &span) != 0)
 			return;
 	}
@@ -312,20 +308,20 @@ varint_size(uint64_t v)
 static uint8_t *
 put_tag(uint8_t *p, unsigned field, unsigned wire_type)
 {
-	return put_varint(p, (uint64_t) field << 3 | wire_type);
+	return put_varint(p, W2E_WIRE_TAG(field, wire_type));
 }
 
 /* proto3: a zero number is not written */
 static uint8_t *
 put_number(uint8_t *p, unsigned field, uint64_t v)
 {
-	return v == 0 ? p : put_varint(put_tag(p, field, WT_VARINT), v);
+	return v == 0 ? p : put_varint(put_tag(p, field, W2E_WIRE_VARINT), v);
 }
 
 static uint8_t *
 put_bytes(uint8_t *p, unsigned field, const void *data, size_t len)
 {
-	p = put_varint(put_tag(p, field, WT_LEN), len);
+	p = put_varint(put_tag(p, field, W2E_WIRE_LEN), len);
 	memcpy(p, data, len);
 	return p + len;
 }
@@ -344,8 +340,8 @@ string_room(const char *s)
 }
 
 /*
- * The Event's bytes with its row change's `relation` (field 2 of RowChange,
- * field 5 of Event) left out, at out (room for ev->len bytes: the result
+ * The Event's bytes with its row change's `relation` (RowChange.relation in
+ * Event.row) left out, at out (room for ev->len bytes: the result
  * is never longer). The end of what was written, or NULL when malformed.
  */
 static uint8_t *
@@ -364,7 +360,7 @@ put_event_without_relation(uint8_t *out, const EnvelopeSpan *ev)
 
 		if (read_varint(&p, end, &tag) != 0 || skip_value(&p, end, tag, &row) != 0)
 			return NULL;
-		if (tag != (5 << 3 | WT_LEN))
+		if (tag != W2E_WIRE_TAG(W2E_FIELD_EVENT_ROW, W2E_WIRE_LEN))
 		{
 			memcpy(out, start, (size_t) (p - start));
 			out += p - start;
@@ -377,17 +373,17 @@ put_event_without_relation(uint8_t *out, const EnvelopeSpan *ev)
 			if (read_varint(&q, row.data + row.len, &tag) != 0 ||
 				skip_value(&q, row.data + row.len, tag, NULL) != 0)
 				return NULL;
-			if (tag == (2 << 3 | WT_VARINT))
+			if (tag == W2E_WIRE_TAG(W2E_FIELD_ROW_RELATION, W2E_WIRE_VARINT))
 				dropped += (size_t) (q - field);
 		}
-		out = put_varint(put_tag(out, 5, WT_LEN), row.len - dropped);
+		out = put_varint(put_tag(out, W2E_FIELD_EVENT_ROW, W2E_WIRE_LEN), row.len - dropped);
 		for (q = row.data; q < row.data + row.len;)
 		{
 			const uint8_t *field = q;
 
 			read_varint(&q, row.data + row.len, &tag);
 			skip_value(&q, row.data + row.len, tag, NULL);
-			if (tag != (2 << 3 | WT_VARINT))
+			if (tag != W2E_WIRE_TAG(W2E_FIELD_ROW_RELATION, W2E_WIRE_VARINT))
 			{
 				memcpy(out, field, (size_t) (q - field));
 				out += q - field;
@@ -435,16 +431,16 @@ encode_raw(Envelope *e, const W2eEvent *event, size_t index, W2eError *err)
 		e->packed_cap = cap;
 	}
 	p = e->packed;
-	p = put_string(p, 1, env->id);
-	p = put_string(p, 2, env->type);
-	p = put_string(p, 3, env->partition_key);
-	p = put_number(p, 4, (uint64_t) env->commit_time);
-	p = put_string(p, 5, env->database);
-	p = put_string(p, 6, env->schema);
-	p = put_string(p, 7, env->table);
-	p = put_number(p, 8, env->xid);
-	p = put_number(p, 9, env->commit_lsn);
-	p = put_number(p, 10, env->position);
+	p = put_string(p, W2E_FIELD_ENV_ID, env->id);
+	p = put_string(p, W2E_FIELD_ENV_TYPE, env->type);
+	p = put_string(p, W2E_FIELD_ENV_PARTITION_KEY, env->partition_key);
+	p = put_number(p, W2E_FIELD_ENV_COMMIT_TIME, (uint64_t) env->commit_time);
+	p = put_string(p, W2E_FIELD_ENV_DATABASE, env->database);
+	p = put_string(p, W2E_FIELD_ENV_SCHEMA, env->schema);
+	p = put_string(p, W2E_FIELD_ENV_TABLE, env->table);
+	p = put_number(p, W2E_FIELD_ENV_XID, env->xid);
+	p = put_number(p, W2E_FIELD_ENV_COMMIT_LSN, env->commit_lsn);
+	p = put_number(p, W2E_FIELD_ENV_POSITION, env->position);
 	for (i = 0; i < env->n_tags; i++)
 	{
 		const char *k = env->tags[i]->key;
@@ -453,12 +449,12 @@ encode_raw(Envelope *e, const W2eEvent *event, size_t index, W2eError *err)
 		size_t		vl = v != NULL ? strlen(v) : 0;
 		size_t		entry = (kl > 0 ? 1 + varint_size(kl) + kl : 0) + (vl > 0 ? 1 + varint_size(vl) + vl : 0);
 
-		p = put_varint(put_tag(p, 11, WT_LEN), entry);
-		p = put_string(p, 1, k);
-		p = put_string(p, 2, v);
+		p = put_varint(put_tag(p, W2E_FIELD_ENV_TAGS, W2E_WIRE_LEN), entry);
+		p = put_string(p, W2E_FIELD_MAP_KEY, k);
+		p = put_string(p, W2E_FIELD_MAP_VALUE, v);
 	}
 	/* the event: its length is known once written; room for the longest length varint */
-	p = put_tag(p, 12, WT_LEN);
+	p = put_tag(p, W2E_FIELD_ENV_EVENT, W2E_WIRE_LEN);
 	event_at = p + varint_size(ev->len);
 	event_end = put_event_without_relation(event_at, ev);
 	if (event_end == NULL)
@@ -475,11 +471,11 @@ encode_raw(Envelope *e, const W2eEvent *event, size_t index, W2eError *err)
 	put_varint(p, (uint64_t) (event_end - event_at));
 	p = event_end;
 	if (rel != NULL)
-		p = put_bytes(p, 13, rel->data, rel->len);
-	p = put_number(p, 14, env->system_identifier);
-	p = put_string(p, 15, env->origin);
-	p = put_number(p, 16, env->non_transactional ? 1 : 0);
-	p = put_number(p, 17, env->origin_lsn);
+		p = put_bytes(p, W2E_FIELD_ENV_RELATIONS, rel->data, rel->len);
+	p = put_number(p, W2E_FIELD_ENV_SYSTEM_IDENTIFIER, env->system_identifier);
+	p = put_string(p, W2E_FIELD_ENV_ORIGIN, env->origin);
+	p = put_number(p, W2E_FIELD_ENV_NON_TRANSACTIONAL, env->non_transactional ? 1 : 0);
+	p = put_number(p, W2E_FIELD_ENV_ORIGIN_LSN, env->origin_lsn);
 	e->len = (size_t) (p - e->packed);
 	e->data = e->packed;
 	return 1;

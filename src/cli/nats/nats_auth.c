@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "nats_auth.h"
 #include "nkey.h"
 
@@ -39,6 +41,7 @@ nats_auth_free(NatsAuth *auth)
 	wipe(auth->token);
 	wipe(auth->jwt);
 	free(auth->url);
+	nats_tls_free(&auth->tls);
 	memset(auth->seed, 0, sizeof(auth->seed));
 	auth->user = auth->password = auth->token = auth->jwt = auth->url = NULL;
 	auth->kind = NATS_AUTH_NONE;
@@ -224,6 +227,13 @@ nats_auth_load(NatsAuth *auth, const NatsAuthFlags *flags, const char *url,
 	const char *token = getenv("NATS_TOKEN");
 	int			rc = 0;
 
+	/*
+	 * Before OpenSSL's first use: no cleanup of its own at exit. libnats
+	 * (Debian's 3.4.1) frees OpenSSL's list of compression methods in its
+	 * own exit handler, and OpenSSL's cleanup after it freed it again
+	 * (a crash at exit, once libssl was set up).
+	 */
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
 	memset(auth, 0, sizeof(*auth));
 	error[0] = '\0';
 	auth->url = malloc(url_len);
@@ -258,6 +268,9 @@ nats_auth_load(NatsAuth *auth, const NatsAuthFlags *flags, const char *url,
 		rc = auth->token != NULL ? 0 : -1;
 	}
 	memset(userinfo, 0, sizeof(userinfo));
+	if (rc == 0)
+		rc = nats_tls_load(&auth->tls, auth->url, flags->tls_ca, flags->tls_cert, flags->tls_key,
+						   error, size);
 	if (rc != 0 && error[0] == '\0')
 		snprintf(error, size, "out of memory");
 	if (rc != 0)
@@ -299,6 +312,8 @@ nats_auth_apply(const NatsAuth *auth, natsOptions *opts)
 {
 	natsStatus	s = nats_url_set_servers(opts, auth->url);
 
+	if (s == NATS_OK)
+		s = nats_tls_apply(&auth->tls, opts);
 	if (s != NATS_OK)
 		return s;
 	switch (auth->kind)
@@ -459,6 +474,12 @@ nats_auth_flag(NatsAuthFlags *flags, const char *name, const char *value)
 		flags->password_file = value;
 	else if (strcmp(name, "nats-token-file") == 0)
 		flags->token_file = value;
+	else if (strcmp(name, "tls-ca") == 0)
+		flags->tls_ca = value;
+	else if (strcmp(name, "tls-cert") == 0)
+		flags->tls_cert = value;
+	else if (strcmp(name, "tls-key") == 0)
+		flags->tls_key = value;
 	else
 		return 0;
 	return 1;

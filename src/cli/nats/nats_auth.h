@@ -25,6 +25,8 @@
 
 #include <nats/nats.h>
 
+#include "nats_tls.h"
+
 /* The credential flags, as given (NULL: not given); file names point into argv. */
 typedef struct NatsAuthFlags
 {
@@ -32,6 +34,9 @@ typedef struct NatsAuthFlags
 	const char *user;			/* --nats-user */
 	const char *password_file;	/* --nats-password-file */
 	const char *token_file;		/* --nats-token-file */
+	const char *tls_ca;			/* --tls-ca */
+	const char *tls_cert;		/* --tls-cert */
+	const char *tls_key;		/* --tls-key */
 } NatsAuthFlags;
 
 typedef enum NatsAuthKind
@@ -55,6 +60,7 @@ typedef struct NatsAuth
 	char		url_shown[256]; /* for messages: credentials as ***, cut at 255 */
 	const char *from;			/* --nats-creds FILE, for errors */
 	int			from_url;		/* the credentials were in the URL */
+	NatsTls		tls;			/* TLS for both connections (nats_tls.h) */
 } NatsAuth;
 
 /* The flags' lines for --help (each line indented like the others). */
@@ -64,25 +70,28 @@ typedef struct NatsAuth
 	"      --nats-user=NAME        user name; the password comes from NATS_PASSWORD\n" \
 	"                              or --nats-password-file\n" \
 	"      --nats-password-file=FILE  the password, in a file\n" \
-	"      --nats-token-file=FILE  an authentication token, in a file (or NATS_TOKEN)\n"
+	"      --nats-token-file=FILE  an authentication token, in a file (or NATS_TOKEN)\n" \
+	NATS_TLS_HELP
 
 /*
- * The URL's credentials or the flags' (never both), files read and checked.
+ * The URL's credentials or the flags' (never both), files read and checked,
+ * and the TLS files (nats_tls_load).
  * 0, or -1 with a one-line error naming the problem and the fix, no secret
  * in it (a usage error). url_flag is how the URL's flag is called
  * ("--to", "--from"), for the errors.
  */
 /*
- * A credential flag by its name without "--" ("nats-creds", "nats-user",
- * "nats-password-file", "nats-token-file"): stored in flags, 1; any other
- * name: 0. Every command that connects to NATS takes the same four.
+ * A credential or TLS flag by its name without "--" ("nats-creds",
+ * "nats-user", "nats-password-file", "nats-token-file", "tls-ca",
+ * "tls-cert", "tls-key"): stored in flags, 1; any other name: 0. Every
+ * command that connects to NATS takes the same seven.
  */
 extern int	nats_auth_flag(NatsAuthFlags *flags, const char *name, const char *value);
 
 extern int	nats_auth_load(NatsAuth *auth, const NatsAuthFlags *flags, const char *url,
 						   const char *url_flag, char *error, size_t error_size);
 
-/* nats.c: the URL (without credentials) and the credentials. */
+/* nats.c: the URL (without credentials), the credentials and TLS. */
 extern natsStatus nats_auth_apply(const NatsAuth *auth, natsOptions *opts);
 
 /*

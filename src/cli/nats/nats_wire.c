@@ -1,9 +1,10 @@
 /*
  * nats_wire.c
  *    The NATS client protocol for the sink's publishing connection: see
- *    nats_wire.h. Protocol lines handled: INFO (after the first: only its
- *    lame-duck flag), MSG and HMSG (replies), PING (answered), PONG (to our
- *    own PINGs), +OK, -ERR (the end).
+ *    nats_wire.h. The server's protocol messages are parsed by
+ *    nats_parser.c; here: INFO (after the first: only its lame-duck flag),
+ *    MSG and HMSG (replies), PING (answered), PONG (to our own PINGs), +OK,
+ *    -ERR (the end).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -21,13 +22,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "nats_parser.h"
+#include "nats_tls.h"
 #include "nats_wire.h"
 #include "ship_common.h"
 
 #define HDR_LINE "NATS/1.0\r\n"
 #define HDR_LINE_LEN 10
 #define FLUSH_AT ((size_t) 256 * 1024)	/* queued bytes that make publish write */
-#define MAX_LINE ((size_t) 64 * 1024)	/* a protocol line longer than this: broken */
 
 void
 wire_init(NatsWire *w)
@@ -39,6 +44,9 @@ wire_init(NatsWire *w)
 void
 wire_close(NatsWire *w)
 {
+	if (w->ssl != NULL)
+		SSL_free(w->ssl);		/* no close_notify: the socket goes */
+	w->ssl = NULL;
 	if (w->fd >= 0)
 		close(w->fd);
 	w->fd = -1;
@@ -61,7 +69,7 @@ wire_free(NatsWire *w)
 static int
 broken(NatsWire *w, const char *what, const char *detail)
 {
-	snprintf(w->error, sizeof(w->error), "%.80s%s%.200s", what, detail[0] ? ": " : "", detail);
+	snprintf(w->error, sizeof(w->error), "%.200s%s%.96s", what, detail[0] ? ": " : "", detail);
 	wire_close(w);
 	return -1;
 }
@@ -168,13 +176,44 @@ wire_publish(NatsWire *w, const char *subject, size_t subject_len, uint64_t toke
 	return 0;
 }
 
+/*
+ * One SSL_write of what is queued: like send() (-1 with errno EAGAIN when
+ * the socket is full), or -2 when the connection is broken.
+ */
+static ssize_t
+tls_send(NatsWire *w)
+{
+	size_t		len = w->out_len - w->out_off;
+	int			n,
+				e;
+	char		why[256];
+
+	ERR_clear_error();
+	n = SSL_write(w->ssl, w->out + w->out_off, len > INT32_MAX ? INT32_MAX : (int) len);
+	if (n > 0)
+		return n;
+	e = SSL_get_error(w->ssl, n);
+	if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+	{
+		errno = EAGAIN;
+		return -1;
+	}
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0 && errno != 0)
+		return broken(w, "cannot write to NATS", strerror(errno)) - 1;
+	nats_tls_io_error(why, sizeof(why));
+	return broken(w, why, "") - 1;
+}
+
 int
 wire_flush(NatsWire *w)
 {
 	while (w->fd >= 0 && w->out_off < w->out_len)
 	{
-		ssize_t		n = send(w->fd, w->out + w->out_off, w->out_len - w->out_off, MSG_NOSIGNAL);
+		ssize_t		n = w->ssl != NULL ? tls_send(w) :
+			send(w->fd, w->out + w->out_off, w->out_len - w->out_off, MSG_NOSIGNAL);
 
+		if (n == -2)
+			return -1;			/* tls_send ended the connection */
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -188,6 +227,33 @@ wire_flush(NatsWire *w)
 	if (w->out_off == w->out_len)
 		w->out_off = w->out_len = 0;
 	return 0;
+}
+
+/* read_some over TLS: decrypted bytes into in. */
+static int
+tls_recv(NatsWire *w)
+{
+	size_t		room = w->in_cap - w->in_len;
+	int			n,
+				e;
+	char		why[256];
+
+	ERR_clear_error();
+	n = SSL_read(w->ssl, w->in + w->in_len, room > INT32_MAX ? INT32_MAX : (int) room);
+	if (n > 0)
+	{
+		w->in_len += (size_t) n;
+		return 1;
+	}
+	e = SSL_get_error(w->ssl, n);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return 0;
+	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0 && errno == 0))
+		return broken(w, "NATS closed the connection", "");
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0)
+		return broken(w, "lost the connection to NATS", strerror(errno));
+	nats_tls_io_error(why, sizeof(why));
+	return broken(w, why, "");
 }
 
 /* Read into in; 1 when something came, 0 when nothing (EAGAIN), -1 on EOF or error. */
@@ -206,6 +272,8 @@ read_some(NatsWire *w)
 		w->in = grown;
 		w->in_cap = cap;
 	}
+	if (w->ssl != NULL)
+		return tls_recv(w);
 	n = recv(w->fd, w->in + w->in_len, w->in_cap - w->in_len, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;
@@ -215,26 +283,6 @@ read_some(NatsWire *w)
 		return broken(w, "NATS closed the connection", "");
 	w->in_len += (size_t) n;
 	return 1;
-}
-
-/* Split a protocol line into at most max space-separated fields. */
-static int
-fields(char *line, char **f, int max)
-{
-	int			n = 0;
-	char	   *p = line;
-
-	while (*p != '\0' && n < max)
-	{
-		while (*p == ' ' || *p == '\t')
-			*p++ = '\0';
-		if (*p == '\0')
-			break;
-		f[n++] = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-	}
-	return n;
 }
 
 /* Does s[0..len) hold needle? */
@@ -250,130 +298,86 @@ contains(const char *s, size_t len, const char *needle)
 	return 0;
 }
 
-/* "NATS/1.0 503 ..." -> 503; "NATS/1.0\r\n..." -> 0 */
-static int
-header_status(const char *hdr, size_t len)
+/* What wire_read's parse calls back with: the reply handler and how it ended. */
+typedef struct ReadCtx
 {
-	int			status = 0;
-	size_t		i = HDR_LINE_LEN - 2;
+	NatsWire   *w;
+	WireReplyFn fn;
+	void	   *ctx;
+	const char *why;			/* set: the connection must end */
+	char		detail[256];
+} ReadCtx;
 
-	if (len < i || memcmp(hdr, "NATS/1.0", i) != 0)
-		return 0;
-	while (i < len && hdr[i] == ' ')
-		i++;
-	while (i < len && hdr[i] >= '0' && hdr[i] <= '9')
-		status = status * 10 + (hdr[i++] - '0');
-	return status;
+static int
+on_event(void *arg, const NatsEvent *ev)
+{
+	ReadCtx    *rc = arg;
+	NatsWire   *w = rc->w;
+	const char *token;
+	char	   *end;
+	uint64_t	num;
+
+	switch (ev->op)
+	{
+		case NATS_OP_MSG:
+			if (ev->subject_len <= w->inbox_len || memcmp(ev->subject, w->inbox, w->inbox_len) != 0)
+				return 0;		/* not a reply of ours (none is expected) */
+			token = ev->subject + w->inbox_len;
+			if (ev->subject_len - w->inbox_len > 20 || *token < '0' || *token > '9')
+				return 0;
+			num = strtoull(token, &end, 10);
+			if (end != ev->subject + ev->subject_len)
+				return 0;
+			rc->fn(rc->ctx, num, ev->status, ev->body, ev->body_len);
+			return w->fd < 0;	/* the handler may have closed the connection */
+		case NATS_OP_PING:
+			if (out_append(w, "PONG\r\n", 6) != 0)
+				rc->why = "out of memory";
+			return rc->why != NULL;
+		case NATS_OP_ERR:
+			rc->why = "NATS ended the connection";
+			snprintf(rc->detail, sizeof(rc->detail), "%.*s", (int) ev->text_len, ev->text);
+			return 1;
+		case NATS_OP_PONG:
+			w->pings_out = 0;	/* the answer to our own PINGs (wire_ping) */
+			return 0;
+		case NATS_OP_INFO:
+			if (contains(ev->text, ev->text_len, "\"ldm\":true"))
+				w->ldm = 1;		/* lame-duck mode: the sink moves */
+			return 0;
+		default:
+			return 0;			/* +OK: nothing to do */
+	}
 }
 
-/*
- * One MSG or HMSG whose line is f[0..n): 1 handled (consumed set), 0 the
- * payload has not fully arrived, -1 malformed.
- */
+/* Parse what in holds; drop what was parsed. 0, or -1: the connection is gone. */
 static int
-message(NatsWire *w, char **f, int n, const char *payload, size_t avail, size_t *consumed,
-		WireReplyFn fn, void *ctx)
+parse_in(NatsWire *w, ReadCtx *rc)
 {
-	int			headers = f[0][0] == 'H';
-	size_t		total,
-				hdr_len = 0;
-	const char *subject = f[1];
-	char	   *end;
+	char		error[200];
+	long		used = nats_parse(w->in, w->in_len, on_event, rc, error, sizeof(error));
 
-	if (n < (headers ? 5 : 4) || n > (headers ? 6 : 5))
+	if (used < 0)
+		return broken(w, error, "");
+	if (rc->why != NULL)
+		return broken(w, rc->why, rc->detail);
+	if (w->fd < 0)
 		return -1;
-	total = strtoul(f[n - 1], &end, 10);
-	if (*end != '\0')
-		return -1;
-	if (headers)
-	{
-		hdr_len = strtoul(f[n - 2], &end, 10);
-		if (*end != '\0' || hdr_len > total)
-			return -1;
-	}
-	if (avail < total + 2)
-		return 0;
-	*consumed = total + 2;
-	if (strncmp(subject, w->inbox, w->inbox_len) == 0)
-	{
-		uint64_t	token = strtoull(subject + w->inbox_len, &end, 10);
-
-		if (*end == '\0' && end != subject + w->inbox_len)
-			fn(ctx, token, headers ? header_status(payload, hdr_len) : 0,
-			   payload + hdr_len, total - hdr_len);
-	}
-	return 1;
+	memmove(w->in, w->in + used, w->in_len - (size_t) used);
+	w->in_len -= (size_t) used;
+	return 0;
 }
 
 int
 wire_read(NatsWire *w, WireReplyFn fn, void *ctx)
 {
+	ReadCtx		rc = {w, fn, ctx, NULL, ""};
 	int			r;
 
 	while (w->fd >= 0 && (r = read_some(w)) != 0)
 	{
-		size_t		pos = 0;
-
-		if (r < 0)
+		if (r < 0 || parse_in(w, &rc) != 0)
 			return -1;
-		for (;;)
-		{
-			char	   *start = w->in + pos;
-			char	   *eol = memchr(start, '\n', w->in_len - pos);
-			size_t		line_len;
-			char		line[1024];
-			char	   *f[6];
-			int			n;
-
-			if (eol == NULL)
-			{
-				if (w->in_len - pos > MAX_LINE)
-					return broken(w, "NATS sent a protocol line too long", "");
-				break;
-			}
-			line_len = (size_t) (eol - start);
-			if (line_len > 0 && start[line_len - 1] == '\r')
-				line_len--;
-			if (strncmp(start, "MSG ", 4) == 0 || strncmp(start, "HMSG ", 5) == 0)
-			{
-				size_t		consumed = 0;
-
-				if (line_len >= sizeof(line))
-					return broken(w, "NATS sent a message line too long", "");
-				memcpy(line, start, line_len);
-				line[line_len] = '\0';
-				n = fields(line, f, 6);
-				r = message(w, f, n, eol + 1, w->in_len - pos - (size_t) (eol + 1 - start),
-							&consumed, fn, ctx);
-				if (r < 0)
-					return broken(w, "NATS sent a malformed message line", "");
-				if (r == 0)
-					break;
-				pos += (size_t) (eol + 1 - start) + consumed;
-				if (w->fd < 0)
-					return -1;
-				continue;
-			}
-			if (strncmp(start, "PING", 4) == 0)
-			{
-				if (out_append(w, "PONG\r\n", 6) != 0)
-					return broken(w, "out of memory", "");
-			}
-			else if (strncmp(start, "PONG", 4) == 0)
-				w->pings_out = 0;
-			else if (strncmp(start, "INFO ", 5) == 0 &&
-					 contains(start, line_len, "\"ldm\":true"))
-				w->ldm = 1;		/* the server is going away: the sink moves */
-			else if (strncmp(start, "-ERR", 4) == 0)
-			{
-				snprintf(line, sizeof(line), "%.*s", (int) (line_len > 5 ? line_len - 5 : 0), start + 5);
-				return broken(w, "NATS ended the connection", line);
-			}
-			/* other INFO, +OK: nothing to do */
-			pos += (size_t) (eol + 1 - start);
-		}
-		memmove(w->in, w->in + pos, w->in_len - pos);
-		w->in_len -= pos;
 	}
 	if (w->fd < 0)
 		return -1;
@@ -408,32 +412,64 @@ wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
-/* Read until in holds a complete line starting with one of the prefixes. */
-static int
-expect_line(NatsWire *w, const char *want, int64_t deadline, char *line, size_t size)
+/* The handshake's parse: waits for one operation (INFO, then PONG). */
+typedef struct Greeting
 {
+	NatsWire   *w;
+	NatsOp		want;
+	int			seen;
+	char	   *info;			/* INFO: its JSON, cut at info_size */
+	size_t		info_size;
+	const char *why;			/* set: the connection must end */
+	char		detail[256];
+} Greeting;
+
+static int
+on_greeting(void *arg, const NatsEvent *ev)
+{
+	Greeting   *g = arg;
+
+	if (ev->op == NATS_OP_ERR)
+	{
+		g->why = "NATS refused the connection";
+		snprintf(g->detail, sizeof(g->detail), "%.*s", (int) ev->text_len, ev->text);
+	}
+	else if (ev->op == NATS_OP_PING && out_append(g->w, "PONG\r\n", 6) != 0)
+		g->why = "out of memory";
+	else if (ev->op == g->want)
+	{
+		g->seen = 1;
+		if (ev->op == NATS_OP_INFO)
+			snprintf(g->info, g->info_size, "%.*s", (int) ev->text_len, ev->text);
+	}
+	return g->why != NULL || g->seen;
+}
+
+/*
+ * Read until the server has sent want (its INFO: copied into info), and
+ * parse no further: after INFO may come TLS.
+ */
+static int
+expect(NatsWire *w, NatsOp want, int64_t deadline, char *info, size_t info_size)
+{
+	Greeting	g = {w, want, 0, info, info_size, NULL, ""};
+	char		error[200];
+
 	for (;;)
 	{
-		char	   *eol;
+		long		used = nats_parse(w->in, w->in_len, on_greeting, &g, error, sizeof(error));
 
-		/* nothing read yet: in is still NULL, which memchr() must not get */
-		while (w->in_len > 0 && (eol = memchr(w->in, '\n', w->in_len)) != NULL)
+		if (used < 0)
+			return broken(w, error, "");
+		if (g.why != NULL)
+			return broken(w, g.why, g.detail);
+		if (used > 0)
 		{
-			size_t		len = (size_t) (eol - w->in);
-			size_t		keep = len;
-
-			if (keep > 0 && w->in[keep - 1] == '\r')
-				keep--;
-			snprintf(line, size, "%.*s", (int) keep, w->in);
-			memmove(w->in, eol + 1, w->in_len - len - 1);
-			w->in_len -= len + 1;
-			if (strncmp(line, "-ERR", 4) == 0)
-				return broken(w, "NATS refused the connection", line + (keep > 5 ? 5 : keep));
-			if (strncmp(line, want, strlen(want)) == 0)
-				return 0;
-			if (strncmp(line, "PING", 4) == 0 && out_append(w, "PONG\r\n", 6) != 0)
-				return broken(w, "out of memory", "");
+			memmove(w->in, w->in + used, w->in_len - (size_t) used);
+			w->in_len -= (size_t) used;
 		}
+		if (g.seen)
+			return 0;
 		if (!wait_fd(w->fd, POLLIN, deadline))
 			return broken(w, "NATS did not answer in time", "");
 		if (read_some(w) < 0)
@@ -537,6 +573,30 @@ connect_tcp(NatsWire *w, const Url *u, int64_t deadline)
 	return w->fd >= 0 ? 0 : -1;
 }
 
+/*
+ * After the server's INFO: TLS when we want it (tls://, --tls-*) or the
+ * server requires it, as nats.c does.
+ */
+static int
+start_tls(NatsWire *w, const NatsAuth *auth, const Url *u, const char *info, int64_t deadline)
+{
+	int			required = strstr(info, "\"tls_required\":true") != NULL;
+	int			offered = required || strstr(info, "\"tls_available\":true") != NULL;
+	char		why[sizeof(w->error)];
+
+	if (!auth->tls.wanted && !required)
+		return 0;
+	if (!offered)
+		return broken(w, "the NATS server does not offer TLS",
+					  "enable TLS on it, or drop tls:// and the --tls-* flags");
+	if (auth->tls.ctx == NULL)
+		return broken(w, "the NATS server requires TLS", "no TLS context was set up");
+	if (nats_tls_handshake(&auth->tls, w->fd, u->host, deadline - ship_now_ms(), &w->ssl,
+						   why, sizeof(why)) != 0)
+		return broken(w, why, "");
+	return 0;
+}
+
 /* A fresh reply subject prefix: _INBOX.<22 random characters>. */
 static void
 new_inbox(NatsWire *w)
@@ -571,7 +631,7 @@ wire_open(NatsWire *w, const char *url, const NatsAuth *auth, int timeout_ms)
 {
 	int64_t		deadline = ship_now_ms() + timeout_ms;
 	Url			u;
-	char		line[4096];
+	char		line[16384];
 	char		connect[8192];
 	char		credentials[6144];
 	char		shown[256];
@@ -587,10 +647,10 @@ wire_open(NatsWire *w, const char *url, const NatsAuth *auth, int timeout_ms)
 	}
 	if (connect_tcp(w, &u, deadline) != 0)
 		return -1;
-	if (expect_line(w, "INFO ", deadline, line, sizeof(line)) != 0)
+	if (expect(w, NATS_OP_INFO, deadline, line, sizeof(line)) != 0)
 		return -1;
-	if (strstr(line, "\"tls_required\":true") != NULL)
-		return broken(w, "the NATS server requires TLS", "wal2events ship speaks plain NATS only");
+	if (start_tls(w, auth, &u, line, deadline) != 0)
+		return -1;
 	if (strstr(line, "\"headers\":true") == NULL)
 		return broken(w, "the NATS server does not support headers", "JetStream needs nats-server 2.2 or later");
 	mp = strstr(line, "\"max_payload\":");
@@ -618,5 +678,5 @@ wire_open(NatsWire *w, const char *url, const NatsAuth *auth, int timeout_ms)
 		if (wire_unsent(w) > 0 && !wait_fd(w->fd, POLLOUT, deadline))
 			return broken(w, "NATS did not answer in time", "");
 	}
-	return expect_line(w, "PONG", deadline, line, sizeof(line));
+	return expect(w, NATS_OP_PONG, deadline, line, sizeof(line));
 }

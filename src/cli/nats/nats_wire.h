@@ -13,9 +13,10 @@
  * checks, the stream's setup and tail); this one follows it to the server
  * it connected to.
  *
- * Supported: nats://host[:port], no TLS; credentials (user and password,
- * token, NKey with or without a user JWT) as nats.c's connection uses
- * them (nats_auth.h). Anything unexpected (an -ERR, a closed
+ * Supported: nats://host[:port] and tls://host[:port], TLS with OpenSSL
+ * (nats_tls.h: why here rather than through nats.c); credentials (user and
+ * password, token, NKey with or without a user JWT) as nats.c's connection
+ * uses them (nats_auth.h). Anything unexpected (an -ERR, a closed
  * socket, a read or write error) ends the connection: the sink then
  * treats every message in flight as not stored and recovers.
  */
@@ -32,6 +33,7 @@
 typedef struct NatsWire
 {
 	int			fd;				/* -1 when not connected */
+	struct ssl_st *ssl;			/* TLS on fd, or NULL */
 	char		inbox[48];		/* "_INBOX.<random>.": replies are inbox + token */
 	size_t		inbox_len;
 	char	   *out;			/* bytes to write: out[out_off .. out_len) */
@@ -101,5 +103,14 @@ extern int	wire_ping(NatsWire *w);
  * "ldm":true sets ldm. 0, or -1: the connection is gone.
  */
 extern int	wire_read(NatsWire *w, WireReplyFn fn, void *ctx);
+
+/*
+ * nats_connect_error.c: "cannot connect to NATS at <url shown>: <why>" for
+ * a failed natsConnection_Connect; a TLS problem is named exactly (by
+ * trying this connection's handshake), anything else as
+ * nats_auth_connect_error says. No secret in it.
+ */
+extern void nats_connect_error(const NatsAuth *auth, natsStatus s, const char *url_flag,
+							   char *out, size_t size);
 
 #endif							/* WAL2EVENTS_NATS_WIRE_H */

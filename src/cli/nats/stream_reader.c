@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "claim_reassembly.h"
+#include "nats_wire.h"
 #include "stream_reader.h"
 
 #define CONNECT_TIMEOUT_MS 3000
@@ -195,7 +196,7 @@ connect_hub(StreamReader *r, char *error, size_t size)
 		s = natsConnection_Connect(&r->nc, r->nopts);
 	if (s != NATS_OK)
 	{
-		nats_auth_connect_error(r->auth, s, "--from", error, size);
+		nats_connect_error(r->auth, s, "--from", error, size);
 		return -1;
 	}
 	jsOptions_Init(&jo);

@@ -30,13 +30,17 @@ static const SinkFlag jetstream_flags[] = {
 	{"nats-user", 1},
 	{"nats-password-file", 1},
 	{"nats-token-file", 1},
+	{"tls-ca", 1},
+	{"tls-cert", 1},
+	{"tls-key", 1},
 	{NULL, 0}
 };
 
 static int
 accepts(const char *to)
 {
-	return strncmp(to, "nats://", 7) == 0 && to[7] != '\0';
+	return (strncmp(to, "nats://", 7) == 0 && to[7] != '\0') ||
+		(strncmp(to, "tls://", 6) == 0 && to[6] != '\0');
 }
 
 static void *
@@ -150,7 +154,7 @@ options_free(void *options)
 
 const SinkType sink_type_jetstream = {
 	.name = "NATS JetStream",
-	.target = "nats://HOST:PORT",
+	.target = "nats://HOST:PORT or tls://HOST:PORT",
 	.accepts = accepts,
 	.flags = jetstream_flags,
 	.help =

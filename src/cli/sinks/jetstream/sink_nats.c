@@ -113,6 +113,8 @@ recover(NatsSink *ns, int64_t now)
 	}
 	ns->base.stats.retries += resent;
 	nats_pop_stored(ns);
+	if (!ns->recovering && resent == 0)
+		ns->base.stats.hub_down = 0;	/* nothing to wait for: the hub answered (an idle shipper is up again) */
 	if (!ns->recovering)
 		ship_log("event hub available again: stream %s holds this shipper's messages up to sequence %llu; sent %llu messages again",
 				 ns->stream.name, (unsigned long long) ns->max_seen, (unsigned long long) resent);
@@ -331,7 +333,7 @@ connect_hub(NatsSink *ns, char *error, size_t size)
 		s = natsConnection_Connect(&ns->nc, ns->nopts);
 	if (s != NATS_OK)
 	{
-		nats_auth_connect_error(&ns->opts->auth, s, "--to", error, size);
+		nats_connect_error(&ns->opts->auth, s, "--to", error, size);
 		return -1;
 	}
 	jsOptions_Init(&jo);
