@@ -8,9 +8,10 @@
 # routes file file_errors dup_window frozen_hub health consume consume_exit tail idle
 # claim crash outage pg_restart dedup sigterm rejecting shared_newer
 # shared_databases shared_slots rejected_size rejected_full shared_claim
-# envelope_check, and for --unit transaction: e2e_txn shared_units unit_switch
-# claim_txn crash_txn outage_txn dedup_txn shared_slots_txn (the fault tests
-# again in that unit). Each shipper
+# envelope_check cluster cluster_ldm cluster_frozen (the last three on a
+# 3-node JetStream cluster, tests/ship/cluster.sh), and for --unit transaction:
+# e2e_txn shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn
+# shared_slots_txn (the fault tests again in that unit). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -31,6 +32,7 @@ fi
 WORK=$(mktemp -d /tmp/wal2events-ship.XXXXXX)
 chmod 755 "$WORK"
 . "$ROOT/tests/ship/lib.sh"
+. "$ROOT/tests/ship/cluster.sh"
 
 TEST_CC=cc
 if [ "${W2E_SANITIZE:-0}" = 1 ]; then
@@ -46,6 +48,7 @@ cleanup() {
   [ -n "$SHIP_PID" ] && kill -9 "$SHIP_PID" 2>/dev/null
   for p in "${OTHER_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   stop_nats
+  cluster_stop
   w2e_cluster_stop "$WORK/pg"
   if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
 }
@@ -153,7 +156,7 @@ test_usage() {
   local flag missing=""
   "$W2E" ship --help >"$WORK/help.txt"
   for flag in --dbname --slot --create-slot --option --to --payload --subject --stream --create-stream \
-    --dup-window --max-inflight --max-inflight-bytes --ack-timeout --retry-max --status-interval \
+    --dup-window --replicas --max-inflight --max-inflight-bytes --ack-timeout --retry-max --status-interval \
     --progress-interval --shutdown-timeout --metrics --ready-max-lag /healthz /readyz --help "Exit status" \
     WAL2EVENTS_MAX_INFLIGHT WAL2EVENTS_OPTION_; do
     grep -q -- "$flag" "$WORK/help.txt" || missing="$missing $flag"
@@ -1853,6 +1856,188 @@ assert len(big)==1 and hashlib.md5(big[0]["new"]["body"].encode()).hexdigest()==
 assert len(rows)==1+int(sys.argv[3]), (len(rows), sys.argv[3])' "$WORK/scl.all" "$want" "$(sql "SELECT count(*) FROM clb")"
 }
 
+# The cluster's copies: every node holds what the dump holds (the stream's
+# messages up to its last sequence), within SECONDS.
+copies_keep_up() { # NAME STREAM DUMP SECONDS
+  local n last
+  n=$(grep -c . "$3")
+  last=$(tail -n 1 "$3" | python3 -c 'import json,sys; print(json.load(sys.stdin)["seq"])')
+  if wait_until "$4" cluster_copies_equal "$2" "$n" "$last"; then
+    ok "$1: every node's copy of the stream holds all $n messages up to sequence $last"
+  else
+    fail "$1: every node's copy keeps up" "$(cluster_copies_equal "$2" "$n" "$last")"
+  fi
+}
+
+# The cluster started once, for cluster and cluster_ldm.
+cluster_up() {
+  [ -n "$CLUSTER_URL" ] && return 0
+  cluster_start || { fail "cluster: three nats-servers with a JetStream meta leader" "$(tail -n 5 "$WORK"/cluster/n*.log)"; return 1; }
+}
+
+# A replicated stream (R3) on a 3-node cluster, a writer committing all the
+# while: kill -9 the stream's leader, start it again; kill -9 the node the
+# shipper publishes to, start it again. Every event once, in commit order,
+# the slot confirmed to the end, and every node's copy of the stream keeps
+# up (nats-server 2.9.10 could leave a restarted replica behind for good
+# with Nats-Expected-Last-Msg-Id, which the shipper does not send).
+test_cluster() {
+  cluster_up || return
+  expect "cluster: --replicas out of range" 2 "from 1 to 5" -- \
+    "$W2E" ship --slot s --to "$CLUSTER_URL" --create-stream X --replicas 6
+  expect "cluster: --replicas needs --create-stream" 2 "needs --create-stream" -- \
+    "$W2E" ship --slot s --to "$CLUSTER_URL" --stream X --replicas 3
+  new_slot clu1
+  sql "CREATE TABLE clu (id bigint PRIMARY KEY, k int, v text)"
+  ONE_LINE=0 expect "cluster: --replicas 3 on a single server is refused" 4 "needs a JetStream cluster" -- \
+    "$W2E" ship --slot clu1 --to "$NATS" --create-stream CLU1 --replicas 3 --subject 'clu.{table}'
+  ship_bg "$WORK/cluster.log" --slot clu1 --to "$CLUSTER_URL" --create-stream CLU --replicas 3 \
+    --subject 'clu.{table}' --ack-timeout 2s --retry-max 1s --status-interval 1s
+  if ! wait_until 20 cluster_leader CLU; then
+    fail "cluster: the R3 stream is created" "$(tail -n 3 "$WORK/cluster.log")"
+    ship_stop KILL
+    return
+  fi
+  # the writer commits 200-row transactions (at most 4,000 rows/s) until
+  # told to stop (paced here, so that no backlog waits in the pipe)
+  (i=0; while [ ! -f "$WORK/clu.stop" ]; do
+     echo "INSERT INTO clu SELECT g, g % 97, 'v' || g FROM generate_series($((i * 200 + 1)), $(((i + 1) * 200))) g;"
+     i=$((i + 1))
+     sleep 0.05
+   done | psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >/dev/null 2>&1) &
+  local wl=$! leader pub before
+  sleep 3
+  leader=$(cluster_leader CLU)
+  echo "cluster: kill -9 n$leader, the stream's leader ($($CLPY state "$(cluster_mons)" CLU))"
+  cluster_kill "$leader"
+  sleep 2
+  cluster_restart "$leader"
+  # the next kill once the shipper publishes again
+  check "cluster: shipping again after the leader's kill" \
+    wait_until 40 grep -q "event hub available again" "$WORK/cluster.log"
+  sleep 2
+  before=$(grep -c 'event hub available again' "$WORK/cluster.log")
+  pub=$(cluster_publisher)
+  echo "cluster: kill -9 n$pub, the node the shipper publishes to ($($CLPY state "$(cluster_mons)" CLU))"
+  cluster_kill "$pub"
+  sleep 2
+  cluster_restart "$pub"
+  check "cluster: shipping again after the publishing node's kill" \
+    wait_until 40 bash -c "[ \$(grep -c 'event hub available again' '$WORK/cluster.log') -gt $before ]"
+  sleep 2
+  touch "$WORK/clu.stop"
+  wait $wl
+  check "cluster: the slot is confirmed to the end" wait_confirmed clu1 90
+  ship_stop
+  check "cluster: the shipper stopped cleanly" test "$SHIP_STATUS" = 0
+  cluster_dump CLU "$WORK/clu1.dump"
+  truth clu1_truth "$WORK/clu1.truth"
+  check "cluster: every event exactly once, in commit order, equal to the WAL" \
+    $CHECK stream "$WORK/clu1.dump" --truth "$WORK/clu1.truth" --min 20000
+  copies_keep_up cluster CLU "$WORK/clu1.dump" 30
+  "$W2E" consume --from "$CLUSTER_URL" --stream CLU --count 5 >"$WORK/clu.consume" 2>"$WORK/clu.consume.err"
+  check "cluster: consume --from takes the server list" test "$(grep -c . "$WORK/clu.consume")" = 5
+  grep -q "holding new events" "$WORK/cluster.log" && ok "cluster: the failovers are logged" ||
+    fail "cluster: the failovers are logged" "$(tail -n 5 "$WORK/cluster.log")"
+  ONE_LINE=0 expect "cluster: the stream exists with 3 replicas, --replicas 1 is refused" 4 "exists with 3 replicas" -- \
+    "$W2E" ship --slot clu1 --to "$CLUSTER_URL" --create-stream CLU --replicas 1 --subject 'clu.{table}'
+}
+
+# Lame duck: the node the shipper publishes to is told to leave
+# (nats-server --signal ldm=PID); the shipper moves its publishing
+# connection to another node before the server closes it, without a
+# message sent twice, and nats.c's connection follows when it is closed.
+test_cluster_ldm() {
+  cluster_up || return
+  local i out pub
+  for i in 1 2 3; do [ -n "${CL_PID[$i]}" ] || cluster_restart "$i"; done
+  new_slot cld1
+  sql "CREATE TABLE cld (id bigint PRIMARY KEY, k int, v text)"
+  ship_bg "$WORK/ldm.log" --slot cld1 --to "$CLUSTER_URL" --create-stream CLD --replicas 3 \
+    --subject 'cld.{table}' --ack-timeout 2s --retry-max 1s --status-interval 1s
+  if ! wait_until 20 cluster_leader CLD; then
+    fail "cluster ldm: the R3 stream is created" "$(tail -n 3 "$WORK/ldm.log")"
+    ship_stop KILL
+    return
+  fi
+  # the publishing node must not lead the stream (its lame duck would hand
+  # the leadership over under load: see below); moved while idle
+  pub=$(cluster_publisher)
+  for i in 1 2 3 4 5; do
+    [ "$(cluster_leader CLD)" != "$pub" ] && break
+    $CLPY stepdown "${CL_PORT[$pub]}" CLD
+    sleep 2
+  done
+  workload cld 0 200 500 0.1 &
+  local wl=$!
+  sleep 3
+  echo "cluster ldm: lame-duck mode for n$pub, the node the shipper publishes to (stream leader n$(cluster_leader CLD))"
+  nats-server --signal ldm="${CL_PID[$pub]}"
+  check "cluster ldm: the shipper moves its publishing connection" \
+    wait_until 15 grep -q "moved the publishing connection" "$WORK/ldm.log"
+  check "cluster ldm: the lame duck exits" wait_until 60 bash -c "! kill -0 ${CL_PID[$pub]}"
+  wait "${CL_PID[$pub]}" 2>/dev/null
+  cluster_restart "$pub"
+  ! grep -q "sent [1-9][0-9]* messages again" "$WORK/ldm.log" && ok "cluster ldm: no message was sent again for the move" ||
+    fail "cluster ldm: no message was sent again for the move" "$(grep "again" "$WORK/ldm.log" | head -n 3)"
+  # The stream's leader in lame-duck mode: it hands the leadership over
+  # while messages arrive, and the messages that reach it in between are
+  # lost without an answer while the next ones are stored by the new
+  # leader: those are sent again, after them (the exception README's
+  # "NATS clusters" names). Exactly once, but not always in commit order.
+  local leader
+  leader=$(cluster_leader CLD)
+  echo "cluster ldm: lame-duck mode for n$leader, the stream's leader (publisher n$(cluster_publisher))"
+  nats-server --signal ldm="${CL_PID[$leader]}"
+  check "cluster ldm: the leader in lame duck exits" wait_until 60 bash -c "! kill -0 ${CL_PID[$leader]}"
+  wait "${CL_PID[$leader]}" 2>/dev/null
+  cluster_restart "$leader"
+  wait $wl
+  check "cluster ldm: the slot is confirmed to the end" wait_confirmed cld1 90
+  ship_stop
+  cluster_dump CLD "$WORK/cld1.dump"
+  truth cld1_truth "$WORK/cld1.truth"
+  if out=$($CHECK stream "$WORK/cld1.dump" --truth "$WORK/cld1.truth" --min 50000 --late-ok 2>&1); then
+    ok "cluster ldm: every event exactly once, equal to the WAL ($out after the leader's hand-over)"
+  else
+    fail "cluster ldm: every event exactly once, equal to the WAL" "$out"
+  fi
+  copies_keep_up "cluster ldm" CLD "$WORK/cld1.dump" 30
+}
+
+# A frozen node (SIGSTOP) closes no socket: with nothing in flight, only
+# the publishing connection's own PINGs find it dead (3 unanswered, 6 s).
+# Rows committed while it is frozen are shipped once it is back.
+test_cluster_frozen() {
+  cluster_up || return
+  local i pub
+  for i in 1 2 3; do [ -n "${CL_PID[$i]}" ] || cluster_restart "$i"; done
+  new_slot clf1
+  sql "CREATE TABLE clf (id bigint PRIMARY KEY, k int, v text)"
+  ship_bg "$WORK/frozen.log" --slot clf1 --to "$CLUSTER_URL" --create-stream CLF --replicas 3 \
+    --subject 'clf.{table}' --retry-max 1s --status-interval 1s
+  if ! wait_until 20 cluster_leader CLF; then
+    fail "cluster frozen: the R3 stream is created" "$(tail -n 3 "$WORK/frozen.log")"
+    ship_stop KILL
+    return
+  fi
+  workload clf 0 5 100
+  wait_confirmed clf1 30
+  pub=$(cluster_publisher)
+  echo "cluster frozen: SIGSTOP n$pub, the node the shipper publishes to, with nothing in flight"
+  kill -STOP "${CL_PID[$pub]}"
+  check "cluster frozen: the shipper's PINGs find the connection dead" \
+    wait_until 15 grep -q "PINGs in .* ms: the connection is dead" "$WORK/frozen.log"
+  workload clf 5 5 100
+  kill -CONT "${CL_PID[$pub]}"
+  check "cluster frozen: the slot is confirmed to the end" wait_confirmed clf1 60
+  ship_stop
+  cluster_dump CLF "$WORK/clf1.dump"
+  truth clf1_truth "$WORK/clf1.truth"
+  check "cluster frozen: every event exactly once, in commit order, equal to the WAL" \
+    $CHECK stream "$WORK/clf1.dump" --truth "$WORK/clf1.truth" --min 1000
+}
+
 # bench/ship/envelope_check on the plugin's own output (pg_recvlogical):
 # every envelope the shipper copies out of the message's bytes says what
 # protobuf-c's packing of the same envelope says. Every kind of value and
@@ -1891,7 +2076,7 @@ test_envelope_check() {
     fail "envelope_check: the plugin's events, envelopes equal to protobuf-c's" "$(echo "$out" | tail -n 5)"
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 

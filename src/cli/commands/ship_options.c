@@ -120,6 +120,8 @@ help_ship(void)
 		   "  -t, --to=TARGET             nats://HOST:PORT  NATS JetStream (tls://HOST:PORT:\n"
 		   "                                                TLS; credentials and TLS: the\n"
 		   "                                                --nats-* and --tls-* flags below)\n"
+		   "                              URL,URL,...       a cluster's servers (more are\n"
+		   "                                                learnt from the cluster)\n"
 		   "                              file:PATH         append to a file (fsync'ed)\n"
 		   "                              -                 standard output\n"
 		   "      --payload=FORMAT        protobuf (EventEnvelope; default) or json (one\n"

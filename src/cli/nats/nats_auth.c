@@ -310,7 +310,7 @@ sign_handler(char **error, unsigned char **signature, int *length, const char *n
 natsStatus
 nats_auth_apply(const NatsAuth *auth, natsOptions *opts)
 {
-	natsStatus	s = natsOptions_SetURL(opts, auth->url);
+	natsStatus	s = nats_url_set_servers(opts, auth->url);
 
 	if (s == NATS_OK)
 		s = nats_tls_apply(&auth->tls, opts);

@@ -102,6 +102,10 @@ extern natsStatus nats_auth_apply(const NatsAuth *auth, natsOptions *opts);
 extern int	nats_auth_connect(const NatsAuth *auth, const char *info, char *out, size_t size,
 							  char *error, size_t error_size);
 
+/* nats_url.c: the URL list (without credentials) as nats.c's servers. */
+#define NATS_URL_MAX_SERVERS 64
+extern natsStatus nats_url_set_servers(natsOptions *opts, const char *urls);
+
 /* nats_url.c: the URL(s) with credentials as "***" (a token) or "user:***". */
 extern void nats_url_redact(const char *url, char *out, size_t size);
 

@@ -5,7 +5,10 @@
  *    A URL may list several servers, comma-separated; each is
  *    scheme://[userinfo@]host[:port].
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nats_auth.h"
@@ -99,4 +102,41 @@ nats_url_mask_in_place(char *url)
 		}
 		p += len + (p[len] == ',');
 	}
+}
+
+/*
+ * nats.c takes one URL in natsOptions_SetURL (a comma-separated list there
+ * is read as one bad address: "No server available"); a list goes in as
+ * servers, each one trimmed of spaces.
+ */
+natsStatus
+nats_url_set_servers(natsOptions *opts, const char *urls)
+{
+	const char *servers[NATS_URL_MAX_SERVERS];
+	char	   *copy = strdup(urls);
+	char	   *p = copy;
+	int			n = 0;
+	natsStatus	s;
+
+	if (copy == NULL)
+		return NATS_NO_MEMORY;
+	while (p != NULL && n < NATS_URL_MAX_SERVERS)
+	{
+		char	   *comma = strchr(p, ',');
+		char	   *end;
+
+		if (comma != NULL)
+			*comma = '\0';
+		while (*p == ' ')
+			p++;
+		end = p + strlen(p);
+		while (end > p && end[-1] == ' ')
+			*--end = '\0';
+		if (*p != '\0')
+			servers[n++] = p;
+		p = comma != NULL ? comma + 1 : NULL;
+	}
+	s = n == 1 ? natsOptions_SetURL(opts, servers[0]) : natsOptions_SetServers(opts, servers, n);
+	free(copy);
+	return s;
 }

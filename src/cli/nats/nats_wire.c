@@ -2,8 +2,9 @@
  * nats_wire.c
  *    The NATS client protocol for the sink's publishing connection: see
  *    nats_wire.h. The server's protocol messages are parsed by
- *    nats_parser.c; here: INFO (ignored after the first), MSG and HMSG
- *    (replies), PING (answered), PONG, +OK, -ERR (the end).
+ *    nats_parser.c; here: INFO (after the first: only its lame-duck flag),
+ *    MSG and HMSG (replies), PING (answered), PONG (to our own PINGs), +OK,
+ *    -ERR (the end).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -51,6 +52,8 @@ wire_close(NatsWire *w)
 	w->fd = -1;
 	w->out_off = w->out_len = 0;
 	w->in_len = 0;
+	w->pings_out = 0;
+	w->ldm = 0;
 }
 
 void
@@ -282,6 +285,19 @@ read_some(NatsWire *w)
 	return 1;
 }
 
+/* Does s[0..len) hold needle? */
+static int
+contains(const char *s, size_t len, const char *needle)
+{
+	size_t		n = strlen(needle);
+	size_t		i;
+
+	for (i = 0; i + n <= len; i++)
+		if (s[i] == needle[0] && memcmp(s + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
 /* What wire_read's parse calls back with: the reply handler and how it ended. */
 typedef struct ReadCtx
 {
@@ -322,8 +338,15 @@ on_event(void *arg, const NatsEvent *ev)
 			rc->why = "NATS ended the connection";
 			snprintf(rc->detail, sizeof(rc->detail), "%.*s", (int) ev->text_len, ev->text);
 			return 1;
+		case NATS_OP_PONG:
+			w->pings_out = 0;	/* the answer to our own PINGs (wire_ping) */
+			return 0;
+		case NATS_OP_INFO:
+			if (contains(ev->text, ev->text_len, "\"ldm\":true"))
+				w->ldm = 1;		/* lame-duck mode: the sink moves */
+			return 0;
 		default:
-			return 0;			/* INFO, PONG, +OK: nothing to do */
+			return 0;			/* +OK: nothing to do */
 	}
 }
 
@@ -359,6 +382,15 @@ wire_read(NatsWire *w, WireReplyFn fn, void *ctx)
 	if (w->fd < 0)
 		return -1;
 	return wire_unsent(w) > 0 ? wire_flush(w) : 0;
+}
+
+int
+wire_ping(NatsWire *w)
+{
+	if (out_append(w, "PING\r\n", 6) != 0)
+		return -1;
+	w->pings_out++;
+	return 0;
 }
 
 /* Wait until fd is ready for events or the deadline passes: 1 ready, 0 not. */

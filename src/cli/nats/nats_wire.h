@@ -44,6 +44,8 @@ typedef struct NatsWire
 	size_t		in_len;
 	size_t		in_cap;
 	int64_t		max_payload;	/* from the server's INFO */
+	int			pings_out;		/* our PINGs not answered yet (wire_ping) */
+	int			ldm;			/* the server announced lame-duck mode ("ldm":true) */
 	char		error[300];		/* why the connection ended */
 } NatsWire;
 
@@ -89,7 +91,17 @@ extern int	wire_flush(NatsWire *w);
 /* Bytes queued and not yet written. */
 extern size_t wire_unsent(const NatsWire *w);
 
-/* Read what has arrived and hand each reply to fn. 0, or -1: the connection is gone. */
+/*
+ * Queue a PING of our own and count it in pings_out (a PONG sets it back
+ * to 0): the sink calls it on a timer and declares the connection dead
+ * when too many stay unanswered. 0, or -1 when out of memory.
+ */
+extern int	wire_ping(NatsWire *w);
+
+/*
+ * Read what has arrived and hand each reply to fn; an INFO with
+ * "ldm":true sets ldm. 0, or -1: the connection is gone.
+ */
 extern int	wire_read(NatsWire *w, WireReplyFn fn, void *ctx);
 
 /*

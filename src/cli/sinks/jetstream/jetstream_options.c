@@ -9,6 +9,7 @@
  * after a secret was taken in, and the URL in argv is masked then (`ps`
  * shows argv).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ static const SinkFlag jetstream_flags[] = {
 	{"stream", 1},
 	{"create-stream", 1},
 	{"dup-window", 1},
+	{"replicas", 1},
 	{"ack-timeout", 1},
 	{"nats-creds", 1},
 	{"nats-user", 1},
@@ -97,6 +99,20 @@ option(void *options, const char *flag, const char *value, char *error, size_t s
 		else
 			o->ack_timeout_ms = v;
 	}
+	else if (strcmp(flag, "replicas") == 0)
+	{
+		char	   *end;
+		long		n;
+
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || n < 1 || n > 5)
+		{
+			snprintf(error, size, "invalid value '%s' for --replicas (give a whole number from 1 to 5, JetStream's limit)", value);
+			return -1;
+		}
+		o->replicas = (int) n;
+	}
 	else if (!nats_auth_flag(&o->auth_flags, flag, value))
 	{
 		snprintf(error, size, "--%s is not a flag of the NATS sink", flag);
@@ -113,6 +129,11 @@ finish(void *options, const SinkCommon *common, char *error, size_t size)
 
 	if (common->unit == UNIT_TRANSACTION && !o->subject_given)
 		o->subject = "transactions.{database}";
+	if (o->replicas > 0 && !o->create_stream)
+	{
+		snprintf(error, size, "--replicas needs --create-stream NAME (the replicas of a stream it creates)");
+		return -1;
+	}
 	if (subject_template_check(o->subject, why, sizeof(why)) != 0)
 	{
 		snprintf(error, size, "bad --subject template '%s': %s", o->subject, why);
@@ -160,6 +181,9 @@ const SinkType sink_type_jetstream = {
 	"                              <template prefix>.>, file storage), else check\n"
 	"                              that it covers the subjects\n"
 	"      --dup-window=DURATION   duplicate window of a created stream (default 2m)\n"
+	"      --replicas=N            with --create-stream: the stream's replicas in a\n"
+	"                              JetStream cluster, 1 to 5 (default 1); a stream\n"
+	"                              that exists with another count is an error\n"
 	"      --ack-timeout=DURATION  wait this long for an acknowledgement before\n"
 	"                              retrying (default 10s)\n"
 	NATS_AUTH_HELP,

@@ -21,6 +21,7 @@ typedef struct JetStreamOptions
 	int			subject_given;	/* --subject on the command line */
 	const char *stream;			/* --stream or --create-stream */
 	int			create_stream;
+	int			replicas;		/* --replicas (with --create-stream), 0: not given */
 	int64_t		dup_window_ms;
 	int			dup_window_given;	/* --dup-window on the command line */
 	int64_t		ack_timeout_ms;

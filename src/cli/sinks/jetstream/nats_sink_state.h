@@ -44,7 +44,7 @@
  *
  * Messages go out on a connection of our own (nats_wire.h); nats.c's
  * connection is kept for the JetStream API (stream setup, scans, the
- * key-value bucket).
+ * key-value bucket). In a cluster both follow the servers (nats_failover.c).
  */
 #ifndef WAL2EVENTS_NATS_SINK_STATE_H
 #define WAL2EVENTS_NATS_SINK_STATE_H
@@ -57,6 +57,7 @@
 #include "sink.h"
 
 #define NO_TICKET UINT64_MAX
+#define NATS_CONNECT_TIMEOUT_MS 3000
 #define ACK_EVERY 64			/* a message in this many asks for an acknowledgement */
 
 typedef enum EntryState
@@ -126,6 +127,11 @@ typedef struct NatsSink
 	int64_t		payload_limit;	/* headers + data of one message */
 
 	NatsWire	wire;			/* messages and their acknowledgements */
+	char		wire_url[1024]; /* its server */
+	int64_t		ping_due;		/* its next PING (nats_failover.c) */
+	int			moving;			/* its server is a lame duck: move once nothing is pending */
+	int			stalled;		/* an acknowledgement is late: no new events for now */
+	char		ldm_url[1024];	/* that server, avoided until nats.c has left it too */
 	uint64_t	ack_every;
 
 	Entry	   *ring;			/* in flight, publish order */
@@ -186,5 +192,10 @@ extern const char *nats_header_value(NatsSink *ns, const char *value);
 extern int	nats_publish_event(NatsSink *ns, const Envelope *ev, uint64_t ticket);
 extern int	nats_send(NatsSink *ns, Entry *e);
 extern int	nats_write_deferred(NatsSink *ns, int last);
+
+/* nats_failover.c */
+extern int	nats_wire_open(NatsSink *ns, char *error, size_t size);
+extern void nats_failover_poll(NatsSink *ns, int64_t now);
+extern int64_t nats_failover_deadline(NatsSink *ns, int64_t now);	/* ms until due, or -1 */
 
 #endif							/* WAL2EVENTS_NATS_SINK_STATE_H */

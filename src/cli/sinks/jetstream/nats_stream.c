@@ -89,17 +89,19 @@ create_stream(jsCtx *js, const JetStreamOptions *opts, jsStreamInfo **si, char *
 	cfg.SubjectsLen = n;
 	cfg.Storage = js_FileStorage;
 	cfg.Duplicates = opts->dup_window_ms * 1000000;
+	cfg.Replicas = opts->replicas > 0 ? opts->replicas : 1;
 	s = js_AddStream(si, js, &cfg, NULL, &jerr);
 	if (s != NATS_OK)
 	{
-		snprintf(error, size, "cannot create stream %s (subjects %s%s%s): %s",
+		snprintf(error, size, "cannot create stream %s (subjects %s%s%s, %lld replicas): %s%s",
 				 opts->stream, subjects[0], n > 1 ? ", " : "", n > 1 ? subjects[1] : "",
-				 nats_error(s));
+				 (long long) cfg.Replicas, nats_error(s),
+				 cfg.Replicas > 1 ? " (--replicas needs a JetStream cluster of at least that many servers)" : "");
 		return -1;
 	}
-	ship_log("created JetStream stream %s (subjects %s%s%s, file storage, duplicate window %lld ms)",
+	ship_log("created JetStream stream %s (subjects %s%s%s, file storage, %lld replicas, duplicate window %lld ms)",
 			 opts->stream, subjects[0], n > 1 ? ", " : "", n > 1 ? subjects[1] : "",
-			 (long long) opts->dup_window_ms);
+			 (long long) cfg.Replicas, (long long) opts->dup_window_ms);
 	return 0;
 }
 
@@ -208,6 +210,18 @@ nats_stream_setup(jsCtx *js, const JetStreamOptions *opts, StreamSetup *setup,
 	setup->replicas = si->Config->Replicas > 0 ? (int) si->Config->Replicas : 1;
 	jsStreamInfo_Destroy(si);
 	warn_dup_window(opts, setup);
+	/*
+	 * A stream that exists with fewer (or more) replicas than asked: an
+	 * error, not a warning: whoever asked for R3 counts on surviving the loss
+	 * of a server, and would not read a log line saying they cannot.
+	 */
+	if (opts->replicas > 0 && setup->replicas != opts->replicas)
+	{
+		snprintf(error, error_size,
+				 "JetStream stream %s exists with %d replicas, not the %d of --replicas (change the stream's: nats stream edit %s --replicas %d, or give --replicas %d)",
+				 setup->name, setup->replicas, opts->replicas, setup->name, opts->replicas, setup->replicas);
+		return -1;
+	}
 	return 0;
 }
 

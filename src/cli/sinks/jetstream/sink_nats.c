@@ -22,7 +22,6 @@
 
 #include "nats_sink_state.h"
 
-#define CONNECT_TIMEOUT_MS 3000
 #define RECONNECT_WAIT_MS 500
 #define PING_INTERVAL_MS 5000
 #define API_WAIT_MS 5000
@@ -40,26 +39,6 @@ retry_later(NatsSink *ns, int64_t now, const char *reason)
 
 	ns->retry_at = now + delay;
 	ship_log("event hub still unavailable: %s; retrying in %lld ms", reason, (long long) delay);
-}
-
-/* The publishing connection, to the server nats.c is connected to. */
-static int
-open_wire(NatsSink *ns, char *error, size_t size)
-{
-	char		url[1024];
-
-	if (natsConnection_GetConnectedUrl(ns->nc, url, sizeof(url)) != NATS_OK || url[0] == '\0')
-	{
-		snprintf(error, size, "not connected to NATS");
-		return -1;
-	}
-	if (wire_open(&ns->wire, url, &ns->opts->auth, CONNECT_TIMEOUT_MS) != 0)
-	{
-		snprintf(error, size, "%s", ns->wire.error);
-		return -1;
-	}
-	ns->unasked = 0;
-	return 0;
 }
 
 /* Which failed messages the stream holds: stored; every message sent from now on is above last_seq. */
@@ -111,7 +90,7 @@ recover(NatsSink *ns, int64_t now)
 		retry_later(ns, now, "not connected to NATS");
 		return 0;
 	}
-	if (ns->wire.fd < 0 && open_wire(ns, error, sizeof(error)) != 0)
+	if (ns->wire.fd < 0 && nats_wire_open(ns, error, sizeof(error)) != 0)
 	{
 		retry_later(ns, now, error);
 		return 0;
@@ -186,7 +165,7 @@ nats_ready(Sink *sink)
 {
 	NatsSink   *ns = (NatsSink *) sink;
 
-	return !ns->recovering && ns->wire.fd >= 0 &&
+	return !ns->recovering && !ns->moving && !ns->stalled && ns->wire.fd >= 0 &&
 		ns->count < (size_t) ns->common.max_inflight &&
 		ns->inflight_bytes < ns->common.max_inflight_bytes &&
 		wire_unsent(&ns->wire) < MAX_UNSENT;
@@ -203,6 +182,7 @@ nats_poll(Sink *sink, int64_t now)
 	if (ns->wire.fd >= 0)
 		nats_check_timeouts(ns, now);
 	nats_pop_stored(ns);
+	nats_failover_poll(ns, now);
 	if (ns->stop)
 		return -1;
 	if (ns->recovering)
@@ -235,9 +215,9 @@ nats_next_deadline(Sink *sink, int64_t now)
 {
 	NatsSink   *ns = (NatsSink *) sink;
 	int64_t		ack = nats_ack_deadline(ns);
-	int64_t		next = -1;
+	int64_t		next = nats_failover_deadline(ns, now);
 
-	if (ns->recovering)
+	if (ns->recovering && (next < 0 || ns->retry_at - now < next))
 		next = ns->retry_at > now ? ns->retry_at - now : 0;
 	if (ack > 0 && (next < 0 || ack - now < next))
 		next = ack > now ? ack - now : 0;
@@ -296,7 +276,17 @@ on_disconnected(natsConnection *nc, void *closure)
 static void
 on_reconnected(natsConnection *nc, void *closure)
 {
-	ship_log("reconnected to NATS");
+	char		url[256];
+
+	if (natsConnection_GetConnectedUrl(nc, url, sizeof(url)) != NATS_OK)
+		url[0] = '\0';
+	ship_log("reconnected to NATS at %s", url);
+}
+
+static void
+on_lame_duck(natsConnection *nc, void *closure)
+{
+	ship_log("the NATS server of the JetStream API connection entered lame-duck mode (it reconnects to another server when this one closes it)");
 }
 
 static natsStatus
@@ -311,7 +301,7 @@ set_options(NatsSink *ns)
 	if (s == NATS_OK)
 		s = natsOptions_SetName(o, "wal2events ship");
 	if (s == NATS_OK)
-		s = natsOptions_SetTimeout(o, CONNECT_TIMEOUT_MS);
+		s = natsOptions_SetTimeout(o, NATS_CONNECT_TIMEOUT_MS);
 	if (s == NATS_OK)
 		s = natsOptions_SetMaxReconnect(o, -1);
 	if (s == NATS_OK)
@@ -325,6 +315,8 @@ set_options(NatsSink *ns)
 		s = natsOptions_SetDisconnectedCB(o, on_disconnected, ns);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectedCB(o, on_reconnected, ns);
+	if (s == NATS_OK)
+		s = natsOptions_SetLameDuckModeCB(o, on_lame_duck, ns);
 	return s;
 }
 
@@ -483,7 +475,7 @@ sink_nats_open(const void *options, const SinkCommon *common, const SinkSource *
 		nats_close(&ns->base);
 		return NULL;
 	}
-	if (open_wire(ns, line, sizeof(line)) != 0)
+	if (nats_wire_open(ns, line, sizeof(line)) != 0)
 	{
 		snprintf(error, error_size, "cannot connect to NATS at %s: %s", opts->auth.url_shown, line);
 		nats_close(&ns->base);
