@@ -529,7 +529,7 @@ tls_certs() {
     signed client shipper "" && signed elsewhere "nats elsewhere" "DNS:elsewhere.example"; } >"$d/openssl.log" 2>&1
 }
 
-# tls_run NAME URL WRAPPER FLAGS...: ship the tl table's rows over TLS until
+# tls_run NAME URL WRAPPER FLAGS...: ship the tlsrows table's rows over TLS until
 # confirmed (progress, metrics), ps kept; then consume them back over TLS
 # and compare with the WAL; every output into $TLS_OUT
 tls_run() {
@@ -539,10 +539,10 @@ tls_run() {
   new_slot "$name"
   SHIP_WRAPPER=$wrap ship_bg "$TLS_OUT/$name.log" --slot "$name" --to "$url" --create-stream "${name^^}" \
     --subject "$name.{type}" -o max-events=50 --progress-interval 200ms --metrics "127.0.0.1:$mport" "$@"
-  sql "INSERT INTO tl SELECT g, 'row ' || g FROM generate_series($TLS_NEXT, $TLS_NEXT + 299) g"
+  sql "INSERT INTO tlsrows SELECT g, 'row ' || g FROM generate_series($TLS_NEXT, $TLS_NEXT + 299) g"
   # a row of 3.2 MB: claim-checked, writes of megabytes over TLS
-  sql "INSERT INTO tl VALUES ($TLS_NEXT + 300, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 100000) g))"
-  sql "UPDATE tl SET body = 'changed' WHERE id % 7 = 0 AND id >= $TLS_NEXT"
+  sql "INSERT INTO tlsrows VALUES ($TLS_NEXT + 300, (SELECT string_agg(md5(g::text), '') FROM generate_series(1, 100000) g))"
+  sql "UPDATE tlsrows SET body = 'changed' WHERE id % 7 = 0 AND id >= $TLS_NEXT"
   TLS_NEXT=$((TLS_NEXT + 1000))
   check "tls $name: shipped and confirmed" wait_confirmed "$name" 60
   sleep 0.3
@@ -584,8 +584,8 @@ authorization { users = [ { user: shipper, password: \"$pw\" }, { nkey: $pub } ]
   url=tls://${AUTH_URL#nats://}
   auth_server tls_elsewhere "tls { cert_file: \"$d/elsewhere.pem\", key_file: \"$d/elsewhere.key\" }"
   elsewhere=tls://${AUTH_URL#nats://}
-  sql "CREATE TABLE tl (id int PRIMARY KEY, body text)"
-  sql "ALTER TABLE tl ALTER body SET STORAGE EXTERNAL"
+  sql "CREATE TABLE tlsrows (id int PRIMARY KEY, body text)"
+  sql "ALTER TABLE tlsrows ALTER body SET STORAGE EXTERNAL"
   local client=(--tls-ca "$d/ca.pem" --tls-cert "$d/client.pem" --tls-key "$d/client.key")
 
   tls_run tls_user "$url" "env NATS_PASSWORD=$pw" "${client[@]}" --nats-user shipper
