@@ -114,7 +114,19 @@ ship_bg() {
 }
 
 # ship_stop [SIGNAL]: stop the background shipper, its exit status in SHIP_STATUS
+# catches PID SIGNUM: the process has its handler for the signal installed
+# (or is gone). Until then a background process of this shell ignores
+# SIGINT (bash sets SIG_IGN for it), so a stop sent too early is lost and
+# the wait below never ends: a slow start (the sanitizer build) showed it.
+catches() {
+  local mask
+  mask=$(awk '/^SigCgt:/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+  [ -n "$mask" ] || return 0
+  (( (16#$mask >> ($2 - 1)) & 1 ))
+}
+
 ship_stop() {
+  wait_until 30 catches "$SHIP_PID" "$(kill -l "${1:-INT}")"
   kill -"${1:-INT}" "$SHIP_PID" 2>/dev/null
   wait "$SHIP_PID" 2>/dev/null
   SHIP_STATUS=$?
