@@ -4,10 +4,15 @@
 . "$(dirname "${BASH_SOURCE[0]}")/pg-env.sh"
 
 # w2e_free_port: print a TCP port nothing listens on.
+# The ports come from below the kernel's ephemeral range (32768 and up by
+# default), so that no outgoing connection can hold the port a server is
+# about to listen on.
 w2e_free_port() {
-  local port
+  local port low=32768
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+  [ "$low" -gt 12000 ] || low=32768
   for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 20000))
+    port=$((10000 + RANDOM % (low - 10000)))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
   echo "no free port found" >&2; return 1

@@ -14,7 +14,8 @@ JS=$WORK/js_dump
 CHECK="python3 $ROOT/tests/ship/check.py"
 
 ok() { echo "$1 ... ok"; PASSED=$((PASSED + 1)); }
-fail() { echo "$1 ... FAILED: $2"; FAILED=$((FAILED + 1)); }
+FAILURES=()
+fail() { echo "$1 ... FAILED: $2"; FAILED=$((FAILED + 1)); FAILURES+=("$1"); }
 
 # check NAME COMMAND...: passes when the command succeeds; its output is the reason otherwise
 check() {

@@ -412,7 +412,7 @@ auth_run() {
   (exec 3<>"/dev/tcp/127.0.0.1/$mport" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) >"$AUTH_OUT/$name.metrics"
   { tr '\0' ' ' <"/proc/$SHIP_PID/cmdline"; echo; ps -ww -o args= -p "$SHIP_PID"; } >"$AUTH_CMDLINES/$name"
   ship_stop
-  check "auth $name: exit status 0" test "$SHIP_STATUS" = 0
+  check "auth $name: exit status 0" eval "test '$SHIP_STATUS' = 0 || { echo 'status $SHIP_STATUS:'; tail -n 3 '$AUTH_OUT/$name.log'; false; }"
   $wrap "$W2E" consume --from "$url" --stream "${name^^}" "$@" >"$AUTH_OUT/$name.consume" 2>"$AUTH_OUT/$name.consume.err"
   st=$?
   check "auth $name: consume reads the 5 events back (status $st)" test "$st:$(grep -c . "$AUTH_OUT/$name.consume")" = 0:5
@@ -2091,7 +2091,16 @@ start_postgres && start_nats && sql "CREATE EXTENSION wal2events" ||
   check "NATS_TLS=1: the hub requires TLS, at $NATS" grep -q "TLS required for client connections" "$WORK/nats.log"
 for t in "${TESTS[@]}"; do
   echo "== $t"
+  started=$SECONDS failed_before=$FAILED
+  touch "$WORK/.test-start"
   "test_$t"
+  echo "== $t: $((SECONDS - started)) s"
+  # a failure shows the end of every server log the test wrote to (a
+  # nats-server that died says why there)
+  if [ "$FAILED" -gt "$failed_before" ]; then
+    find "$WORK" -maxdepth 2 -name '*.log' -newer "$WORK/.test-start" \( -name '*nats*' -o -name 'n[0-9]*' \) |
+      while read -r f; do echo "-- tail of ${f#"$WORK"/}:"; tail -n 8 "$f"; done
+  fi
   # every test's slots go: their WAL and their replication slot count
   sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active" >/dev/null
 done
@@ -2102,5 +2111,6 @@ if [ "${W2E_SANITIZE:-0}" = 1 ]; then
     ok "sanitizers: no report from any process (AddressSanitizer, LeakSanitizer, UBSan)" ||
     fail "sanitizers: reports" "$out"
 fi
+for f in "${FAILURES[@]}"; do echo "failed: $f"; done
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
