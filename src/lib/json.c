@@ -11,6 +11,7 @@
  *    "chunk":0,"last_chunk":true,
  *    "non_transactional":true,                    -- only when true
  *    "oversized":2,                               -- only when not 0
+ *    "backfill_window_lsn":"0/16B3A00",           -- only when not 0
  *    "events":[{"id":"<sysid>/<commit_lsn %016X>/<position>","position":0,
  *               "lsn":"0/16B3E00","type":"orders-created","partition_key":"1",
  *               "subject":"shop.{type}",         -- only when the route has one
@@ -86,6 +87,10 @@ append_header(W2eBuffer *out, const W2eTransaction *txn)
 		return -1;
 	if (txn->oversized > 0 &&
 		w2e_buffer_append_fmt(out, ",\"oversized\":%u", (unsigned) txn->oversized) != 0)
+		return -1;
+	if (txn->backfill_window_lsn != 0 &&
+		(w2e_buffer_append_str(out, ",\"backfill_window_lsn\":") != 0 ||
+		 w2e_json_append_lsn(out, txn->backfill_window_lsn) != 0))
 		return -1;
 	return 0;
 }

@@ -16,7 +16,7 @@
 #include "internal.h"
 
 static const char *const operation_names[] = {
-	"unspecified", "insert", "update", "delete", "truncate"
+	"unspecified", "insert", "update", "delete", "truncate", "read"
 };
 
 /* "name":value, after a comma unless it is the first member. */

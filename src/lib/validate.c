@@ -174,6 +174,8 @@ operation_name(Wal2events__V1__Operation op)
 			return "delete";
 		case W2E_OP_TRUNCATE:
 			return "truncate";
+		case W2E_OP_READ:
+			return "read";
 		default:
 			break;
 	}
@@ -232,7 +234,7 @@ static int
 check_new(const W2eRowChange *row, const W2eRelation *rel, W2eError *err)
 {
 	int			has_new = row->operation == W2E_OP_INSERT ||
-		row->operation == W2E_OP_UPDATE;
+		row->operation == W2E_OP_UPDATE || row->operation == W2E_OP_READ;
 	size_t		want = has_new ? rel->n_columns : 0;
 
 	if (row->n_new_values != want)
@@ -262,12 +264,13 @@ check_row(const W2eTransaction *txn, const W2eRowChange *row, W2eError *err)
 		return -1;
 	}
 	rel = txn->relations[row->relation];
-	if (row->operation < W2E_OP_INSERT || row->operation > W2E_OP_TRUNCATE)
+	if (row->operation < W2E_OP_INSERT || row->operation > W2E_OP_READ)
 	{
 		w2e_set_error(err, "row change has unknown operation %d", (int) row->operation);
 		return -1;
 	}
-	if ((row->operation == W2E_OP_INSERT || row->operation == W2E_OP_TRUNCATE) &&
+	if ((row->operation == W2E_OP_INSERT || row->operation == W2E_OP_TRUNCATE ||
+		 row->operation == W2E_OP_READ) &&
 		(row->old_identity != W2E_OLD_NONE || row->n_old_values > 0))
 	{
 		w2e_set_error(err, "%s has old values (old_identity %d, %zu values) but carries none",

@@ -48,6 +48,7 @@
 #define W2E_FIELD_TXN_RELATIONS 11
 #define W2E_FIELD_TXN_NON_TRANSACTIONAL 12
 #define W2E_FIELD_TXN_OVERSIZED 13
+#define W2E_FIELD_TXN_BACKFILL_WINDOW_LSN 14
 
 /* Event (row, domain, message and oversized are the oneof body) */
 #define W2E_FIELD_EVENT_POSITION 1
@@ -160,6 +161,7 @@
 #define W2E_ENUM_OP_UPDATE 2
 #define W2E_ENUM_OP_DELETE 3
 #define W2E_ENUM_OP_TRUNCATE 4
+#define W2E_ENUM_OP_READ 5
 
 /* enum OldIdentity */
 #define W2E_ENUM_OLD_NONE 0

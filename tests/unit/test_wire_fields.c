@@ -45,6 +45,7 @@ static const FieldCase fields[] = {
 	R(transaction, W2E_FIELD_TXN_RELATIONS, "relations", MESSAGE),
 	F(transaction, W2E_FIELD_TXN_NON_TRANSACTIONAL, "non_transactional", BOOL),
 	F(transaction, W2E_FIELD_TXN_OVERSIZED, "oversized", UINT32),
+	F(transaction, W2E_FIELD_TXN_BACKFILL_WINDOW_LSN, "backfill_window_lsn", UINT64),
 
 	F(event, W2E_FIELD_EVENT_POSITION, "position", UINT32),
 	F(event, W2E_FIELD_EVENT_TYPE, "type", STRING),
@@ -159,6 +160,7 @@ static const EnumCase enums[] = {
 	E(operation, W2E_ENUM_OP_UPDATE, "OPERATION_UPDATE"),
 	E(operation, W2E_ENUM_OP_DELETE, "OPERATION_DELETE"),
 	E(operation, W2E_ENUM_OP_TRUNCATE, "OPERATION_TRUNCATE"),
+	E(operation, W2E_ENUM_OP_READ, "OPERATION_READ"),
 	E(old_identity, W2E_ENUM_OLD_NONE, "OLD_IDENTITY_NONE"),
 	E(old_identity, W2E_ENUM_OLD_KEY, "OLD_IDENTITY_KEY"),
 	E(old_identity, W2E_ENUM_OLD_FULL, "OLD_IDENTITY_FULL"),
