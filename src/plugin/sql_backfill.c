@@ -317,13 +317,12 @@ chunk_query(const BackfillRow *b, Datum *args, char *nulls, int *nargs)
 
 /* One row as a transactional message: the row, without unshipped columns. */
 static void
-write_row(int64 id, Relation rel, const bool *keep, HeapTupleHeader td,
-		  Datum *values, bool *isnull)
+write_row(int64 id, Relation rel, const bool *keep, bool keep_all, HeapTupleHeader td,
+		  Datum *values, bool *isnull, StringInfo msg)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	HeapTupleData whole;
 	HeapTuple	row;
-	StringInfoData msg;
 
 	if (HeapTupleHeaderGetNatts(td) > desc->natts)
 		elog(ERROR, "a row of %s has %d columns, the table %d", RelationGetRelationName(rel),
@@ -332,6 +331,22 @@ write_row(int64 id, Relation rel, const bool *keep, HeapTupleHeader td,
 	whole.t_data = td;
 	ItemPointerSetInvalid(&whole.t_self);
 	whole.t_tableOid = RelationGetRelid(rel);
+
+	resetStringInfo(msg);
+	pq_sendbyte(msg, BACKFILL_ROW);
+	pq_sendbyte(msg, BACKFILL_FORMAT_VERSION);
+	pq_sendint64(msg, id);
+	pq_sendint32(msg, RelationGetRelid(rel));
+
+	/* the common case: every column shipped, nothing out of line (the
+	 * whole-row value has its TOASTed values inline already) */
+	if (keep_all && !HeapTupleHasExternal(&whole))
+	{
+		appendBinaryStringInfo(msg, (char *) td, whole.t_len);
+		(void) LogLogicalMessage(BACKFILL_MESSAGE_PREFIX, msg->data, msg->len, true);
+		return;
+	}
+
 	heap_deform_tuple(&whole, desc, values, isnull);
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -344,15 +359,8 @@ write_row(int64 id, Relation rel, const bool *keep, HeapTupleHeader td,
 			values[i] = PointerGetDatum(detoast_external_attr((struct varlena *) DatumGetPointer(values[i])));
 	}
 	row = heap_form_tuple(desc, values, isnull);
-
-	initStringInfo(&msg);
-	pq_sendbyte(&msg, BACKFILL_ROW);
-	pq_sendbyte(&msg, BACKFILL_FORMAT_VERSION);
-	pq_sendint64(&msg, id);
-	pq_sendint32(&msg, RelationGetRelid(rel));
-	appendBinaryStringInfo(&msg, (char *) row->t_data, row->t_len);
-	(void) LogLogicalMessage(BACKFILL_MESSAGE_PREFIX, msg.data, msg.len, true);
-	pfree(msg.data);
+	appendBinaryStringInfo(msg, (char *) row->t_data, row->t_len);
+	(void) LogLogicalMessage(BACKFILL_MESSAGE_PREFIX, msg->data, msg->len, true);
 	heap_freetuple(row);
 }
 
@@ -390,6 +398,8 @@ wal2events_backfill_chunk(PG_FUNCTION_ARGS)
 	bool	   *isnull;
 	Datum	   *last = NULL;
 	uint64		n;
+	bool		keep_all = true;
+	StringInfoData msg;
 	int			guc_level;
 
 	if (IsolationUsesXactSnapshot())
@@ -449,6 +459,9 @@ wal2events_backfill_chunk(PG_FUNCTION_ARGS)
 	keep = shipped_columns(rel);
 	for (int i = 0; i < b.nkeys; i++)
 		keep[b.attnums[i] - 1] = true;
+	for (int i = 0; i < RelationGetDescr(rel)->natts; i++)
+		keep_all = keep_all && (keep[i] || TupleDescAttr(RelationGetDescr(rel), i)->attisdropped);
+	initStringInfo(&msg);
 	query = chunk_query(&b, args, nulls, &nargs);
 	for (int i = 0; i < nargs; i++)
 		argtypes[i] = TEXTOID;
@@ -462,7 +475,7 @@ wal2events_backfill_chunk(PG_FUNCTION_ARGS)
 		bool		null;
 		Datum		whole = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &null);
 
-		write_row(id, rel, keep, DatumGetHeapTupleHeader(whole), values, isnull);
+		write_row(id, rel, keep, keep_all, DatumGetHeapTupleHeader(whole), values, isnull, &msg);
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (n > 0)
