@@ -27,6 +27,7 @@
 #include "access/detoast.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -159,12 +160,28 @@ write_low_mark(int64 id, const BackfillRow *b)
 }
 
 /*
+ * Whether xid has committed (clog says so) but is still seen as running: if
+ * so, wait until it has left the ProcArray (its lock on its own id goes only
+ * after that) and say so.
+ */
+static bool
+wait_if_committing(TransactionId xid)
+{
+	if (TransactionIdIsCurrentTransactionId(xid) || !TransactionIdDidCommit(xid))
+		return false;
+	XactLockTableWait(xid, NULL, NULL, XLTW_None);
+	return true;
+}
+
+/*
  * Wait until no transaction whose commit record is in the WAL is still
  * invisible. First the commits between writing their record and setting
  * clog (they delay checkpoints meanwhile: DELAY_CHKPT_START); then every
- * transaction a new snapshot sees as running although clog says it
- * committed: it waits for a synchronous standby, or is about to leave the
- * ProcArray. Its lock on its own id goes only after it has left.
+ * transaction a new snapshot does not see although clog says it committed:
+ * it waits for a synchronous standby, or is about to leave the ProcArray.
+ * Those are in the snapshot's list of running transactions, or at or past
+ * its xmax (a snapshot lists none there: the ids from xmax to the next one
+ * to be assigned are all still running, so they are few).
  */
 static void
 wait_out_committing(void)
@@ -183,16 +200,16 @@ wait_out_committing(void)
 	do
 	{
 		Snapshot	snapshot = GetLatestSnapshot();
+		TransactionId xmax = snapshot->xmax;
+		TransactionId next = XidFromFullTransactionId(ReadNextFullTransactionId());
 
 		waited = false;
 		for (uint32 i = 0; i < snapshot->xcnt; i++)
+			waited |= wait_if_committing(snapshot->xip[i]);
+		for (TransactionId xid = xmax; TransactionIdPrecedes(xid, next);)
 		{
-			TransactionId xid = snapshot->xip[i];
-
-			if (TransactionIdIsCurrentTransactionId(xid) || !TransactionIdDidCommit(xid))
-				continue;
-			XactLockTableWait(xid, NULL, NULL, XLTW_None);
-			waited = true;
+			waited |= wait_if_committing(xid);
+			TransactionIdAdvance(xid);
 		}
 	} while (waited);
 }
