@@ -51,7 +51,8 @@ src/gen/wal2events.pb-c.c: proto/wal2events.proto
 	@mkdir -p src/gen
 	protoc-c --proto_path=proto --c_out=src/gen proto/wal2events.proto
 src/gen/wal2events.pb-c.h: src/gen/wal2events.pb-c.c
-$(OBJS): src/gen/wal2events.pb-c.h $(wildcard src/plugin/*.h src/lib/*.h)
+# (the LLVM bitcode files too: PGXS builds them beside the objects)
+$(OBJS) $(OBJS:.o=.bc): src/gen/wal2events.pb-c.h $(wildcard src/plugin/*.h src/lib/*.h)
 
 # The CLI, its unit tests and the client library for C consumers
 # (libwal2events, with headers and pkg-config file) are plain C11, built by
