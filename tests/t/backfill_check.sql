@@ -1,6 +1,6 @@
--- The consistency checker of backfills (issue 9), loaded by 007_backfill.pl
--- (tests/specs/backfill_window.spec carries a copy of bf_key() and
--- bf_problems(), since an isolation spec cannot include a file).
+-- The consistency checker of backfills (issue 9), loaded by 007_backfill.pl.
+-- The isolation specs tests/specs/backfill_*.spec carry a copy of it in
+-- their setup (a spec cannot include a file): change them together.
 --
 -- A consumer that applies the events of a table in stream order (read,
 -- insert, update = upsert by key; delete = remove; a key-changing update
@@ -10,8 +10,10 @@
 -- the checker works on touches, set-wise, instead of replaying.
 --
 --   bf_capture(slot)            consumes the slot's pending messages into
---                               bf_stream (one row per event); returns how
---                               many events it kept
+--                               bf_stream: one row per row change, and one
+--                               backfill_window_lsn object per message of
+--                               the plugin for a low mark (no events);
+--                               returns how many rows it kept
 --   bf_problems(slot, rel [, keys])   what is wrong, one row per problem
 --                               (no rows: consistent); keys default to the
 --                               primary key's columns
@@ -44,14 +46,18 @@ CREATE UNLOGGED TABLE bf_stream (
 
 CREATE FUNCTION bf_capture(slot name) RETURNS bigint
 LANGUAGE sql AS $$
-    WITH start AS (SELECT coalesce(max(m), 0) AS m0 FROM bf_stream WHERE bf_stream.slot = bf_capture.slot),
-    ins AS (
+    WITH start AS (
+        SELECT coalesce(max(m), 0) AS m0 FROM bf_stream WHERE bf_stream.slot = bf_capture.slot
+    ), ins AS (
         INSERT INTO bf_stream
-        SELECT slot, start.m0 + c.m, e.i, e.ev
+        SELECT slot, start.m0 + c.m, coalesce(e.i, 0),
+               coalesce(e.ev, jsonb_build_object('backfill_window_lsn', d.msg->'backfill_window_lsn'))
           FROM start,
-               pg_logical_slot_get_binary_changes(slot, NULL, NULL) WITH ORDINALITY AS c(lsn, xid, data, m),
-               jsonb_array_elements(wal2events.decode(c.data)->'events') WITH ORDINALITY AS e(ev, i)
+               pg_logical_slot_get_binary_changes(slot, NULL, NULL) WITH ORDINALITY AS c(lsn, xid, data, m)
+               CROSS JOIN LATERAL (SELECT wal2events.decode(c.data) AS msg) d
+               LEFT JOIN LATERAL jsonb_array_elements(d.msg->'events') WITH ORDINALITY AS e(ev, i) ON true
          WHERE e.ev ? 'operation'
+            OR (e.ev IS NULL AND d.msg ? 'backfill_window_lsn')
         RETURNING 1
     )
     SELECT count(*) FROM ins
@@ -122,7 +128,7 @@ $$;
 -- How many events of each operation the slot's captured stream has for rel.
 CREATE FUNCTION bf_counts(slot name, rel regclass) RETURNS jsonb
 LANGUAGE sql AS $$
-    SELECT coalesce(jsonb_object_agg(op, n), '{}') FROM (
+    SELECT coalesce(jsonb_object_agg(op, n), jsonb_build_object()) FROM (
         SELECT s.ev->>'operation' AS op, count(*) AS n
           FROM bf_stream s, pg_class c, pg_namespace ns
          WHERE s.slot = bf_counts.slot AND c.oid = rel AND ns.oid = c.relnamespace
