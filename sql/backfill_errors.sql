@@ -60,6 +60,11 @@ SELECT bf_try($$SELECT wal2events.backfill('bf_orders', condition => 'nosuch > 1
 SELECT count(*) AS registered FROM wal2events.backfills
  WHERE rel IN ('bf_orders'::regclass, 'bf_nokey'::regclass, 'bf_bare'::regclass);
 
+-- A unique NOT NULL key that the replica identity does not log: a delete
+-- in the WAL would not say which key it removed
+SELECT bf_try($$SELECT wal2events.backfill('bf_nokey', key_columns => '{a}')$$);
+ALTER TABLE bf_nokey REPLICA IDENTITY USING INDEX bf_nokey_a;
+
 -- Accepted: the primary key; a named unique NOT NULL key of a table
 -- without one. A second unfinished backfill of the same table is refused,
 -- naming the first.
@@ -70,7 +75,7 @@ SELECT rel, key_columns, chunk_rows, state, chunks, rows, created_by = current_u
  WHERE rel IN ('bf_orders'::regclass, 'bf_nokey'::regclass) ORDER BY id;
 SELECT position(:'first_id' IN bf_try($$SELECT wal2events.backfill('bf_orders')$$)) > 0
        AS names_the_first;
-SELECT replace(bf_try($$SELECT wal2events.backfill('bf_orders')$$), :'first_id', '<first_id>');
+SELECT replace(bf_try($$SELECT wal2events.backfill('bf_orders')$$), 'id ' || :'first_id', 'id <first_id>');
 -- also while it is running
 SELECT wal2events.backfill_chunk(:first_id) AS rows_read;
 SELECT state, chunks, rows, last_key FROM wal2events.backfills WHERE id = :first_id;
@@ -79,7 +84,7 @@ SELECT position(:'first_id' IN bf_try($$SELECT wal2events.backfill('bf_orders')$
 
 -- backfill_chunk, backfill_cancel: unknown id
 SELECT bf_try($$SELECT wal2events.backfill_chunk(-1)$$);
-SELECT bf_try($$SELECT wal2events.backfill_cancel(-1)$$);
+SELECT wal2events.backfill_cancel(-1) AS cancelled;
 
 -- backfill_cancel stops it: the next chunk reads nothing, the state stays
 -- cancelled, cancelling again says false; then a new backfill of the table
