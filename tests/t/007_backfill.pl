@@ -17,9 +17,11 @@
 #     WAL, before the low mark, and it is still running for every snapshot).
 #     The chunk must wait for it, and its read of the row must carry the
 #     update.
-# (3) The driver killed in the middle: pg_terminate_backend() of the
-#     session running backfill_run(), then kill -9 of it (the server
-#     restarts); running it again continues; no key read twice.
+# (3) The driver killed in the middle of a chunk (after its low mark, held
+#     there by a lock on the table): pg_terminate_backend() of the session
+#     running backfill_run(), then kill -9 of it (the server restarts);
+#     running it again continues; no key read twice, and the chunks killed
+#     leave open windows that must not disturb the next ones.
 # (4) Chunks of 5,000 rows of 1 kB with logical_decoding_work_mem = 64kB:
 #     the chunk's transaction spills and decodes right.
 # (5) A route's entity names the read type; an excluded column is in no
@@ -280,23 +282,46 @@ sub wait_chunks
 		"SELECT chunks >= $n FROM wal2events.backfills WHERE id = $id");
 }
 
+# Stop the driver in the middle of a chunk: a session holds the table
+# (ACCESS EXCLUSIVE) between two chunks, so the next one updates its
+# backfill's row, writes its low mark, and then waits to read the table.
+sub hold_table
+{
+	my ($table) = @_;
+	my $locker = $node->background_psql('postgres', on_error_stop => 0);
+	$locker->query_safe("BEGIN; LOCK TABLE $table IN ACCESS EXCLUSIVE MODE;");
+	return $locker;
+}
+
+sub wait_driver_in_chunk
+{
+	my ($pid) = @_;
+	return $node->poll_query_until('postgres',
+		"SELECT wait_event_type = 'Lock' AND wait_event = 'relation' FROM pg_stat_activity WHERE pid = $pid");
+}
+
 my $run = start_run($id, 1000);
 ok(wait_chunks($id, 5), 'the driver runs: ' . progress($id));
 my $pid = driver_pid();
-ok($pid, "the driver's backend ($pid)");
+my $locker = hold_table('crashy');
+ok(wait_driver_in_chunk($pid), "the driver ($pid) waits in a chunk, after its low mark");
 $node->safe_psql('postgres', "SELECT pg_terminate_backend($pid)");
 $run->{h}->finish;
+$locker->query_safe('COMMIT');
+$locker->quit;
 my $after_term = progress($id);
-like($after_term, qr/^running \d+ \d+$/, "terminated in the middle: $after_term");
+like($after_term, qr/^running \d+ \d+$/, "terminated in the middle of a chunk: $after_term");
 my (undef, $chunks1, $rows1) = split / /, $after_term;
 cmp_ok($rows1, '<', 6000, 'not all rows were read');
 
 $run = start_run($id, 1000);
 ok(wait_chunks($id, $chunks1 + 5), 'run again, it continues: ' . progress($id));
 $pid = driver_pid();
-ok($pid, "the driver's backend ($pid)");
+$locker = hold_table('crashy');
+ok(wait_driver_in_chunk($pid), "the driver ($pid) waits in a chunk again");
 kill 'KILL', $pid;
 $run->{h}->finish;
+eval { $locker->quit };    # the crash ended its session
 ok($node->poll_query_until('postgres', 'SELECT true'),
 	'the server is back after kill -9 of the driver');
 finish_writer($writer);    # its sessions died with the crash
