@@ -4,10 +4,11 @@
 --
 -- A consumer that applies the events of a table in stream order (read,
 -- insert, update = upsert by key; delete = remove; a key-changing update
--- removes the old key and upserts the new) must end with exactly the
--- table's content. Each event sets or removes whole rows, so the state of a
--- key after any prefix of the stream is the last "touch" of that key in it;
--- the checker works on touches, set-wise, instead of replaying.
+-- removes the old key and upserts the new; truncate = remove all) must end
+-- with exactly the table's content. Each event sets or removes whole rows,
+-- so the state of a key after any prefix of the stream is the last "touch"
+-- of that key in it; the checker works on touches, set-wise, instead of
+-- replaying.
 --
 --   bf_capture(slot)            consumes the slot's pending messages into
 --                               bf_stream: one row per row change, and one
@@ -92,7 +93,9 @@ BEGIN
             SELECT m, i, ev->>'operation' AS op, ev
               FROM bf_stream
              WHERE slot = $1 AND ev->>'schema' = $2 AND ev->>'table' = $3
-        ), touch AS (
+        ), tbl AS (
+            SELECT bf_key(to_jsonb(x), $4) AS key, to_jsonb(x) AS rec FROM %s AS x
+        ), row_touch AS (
             -- a delete, or the old key of a key-changing update, removes
             SELECT m, i, 1 AS sub, op, bf_key(ev->'old', $4) AS key, NULL::jsonb AS rec
               FROM ev
@@ -102,14 +105,19 @@ BEGIN
             UNION ALL
             SELECT m, i, 2, op, bf_key(ev->'new', $4), ev->'new'
               FROM ev WHERE op IN ('insert', 'update', 'read')
+        ), touch AS (
+            SELECT * FROM row_touch
+            UNION ALL
+            -- a truncate removes every key (every key the stream or the table has)
+            SELECT e.m, e.i, 1, e.op, k.key, NULL::jsonb
+              FROM ev e, (SELECT key FROM row_touch UNION SELECT key FROM tbl) k
+             WHERE e.op = 'truncate'
         ), seq AS (
             SELECT *, lag(rec) OVER w AS prev, row_number() OVER w AS nth,
                    count(*) FILTER (WHERE op = 'read') OVER (PARTITION BY key) AS reads,
                    row_number() OVER (PARTITION BY key ORDER BY m DESC, i DESC, sub DESC) AS back
               FROM touch
             WINDOW w AS (PARTITION BY key ORDER BY m, i, sub)
-        ), tbl AS (
-            SELECT bf_key(to_jsonb(x), $4) AS key, to_jsonb(x) AS rec FROM %s AS x
         )
         SELECT format('read of %%s (message %%s) is not what the stream had before it: read %%s, stream %%s',
                       key, m, rec, coalesce(prev::text, 'no row'))
