@@ -213,6 +213,9 @@ $id = $node->safe_psql('postgres',
 	"SELECT wal2events.backfill('trap', chunk_rows => 10)");
 $node->safe_psql('postgres',
 	"ALTER SYSTEM SET synchronous_standby_names = 'nobody'; SELECT pg_reload_conf();");
+# (new sessions have it once the postmaster has reloaded)
+$node->poll_query_until('postgres', 'SHOW synchronous_standby_names', 'nobody')
+  or die 'synchronous_standby_names was not reloaded';
 
 # A session commits an update of a row of the first chunk: the commit record
 # is written and flushed, then the session waits for the standby, and until
