@@ -30,7 +30,7 @@ TEMP_CONFIG ?= tests/logical.conf
 REGRESS      = setup types toast toast_key identity truncate transactions ddl emit messages filters event_ids oversize \
                chunking format_json options decode_errors determinism encoding encoding_sql_ascii \
                routes routes_errors routes_redaction routes_outbox routes_soft_delete routes_forged routes_renames \
-               routes_subject publication header_limits backfill extension_update
+               routes_subject publication header_limits backfill backfill_errors extension_update
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(TEMP_CONFIG) --load-extension=wal2events
 ISOLATION      = $(patsubst tests/specs/%.spec,%,$(wildcard tests/specs/*.spec))
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(TEMP_CONFIG) --inputdir=tests --outputdir=tests/output_iso --load-extension=wal2events
