@@ -412,6 +412,55 @@ final_line(Run *run)
 }
 
 int
+backfill_routed_tables(const char *dbname, const char *application_name,
+					   char ***tables, int *n_tables, char *error, size_t size)
+{
+	BackfillSpec spec;
+	BackfillResult res;
+	Run			run;
+	PGresult   *pr = NULL;
+	int			i;
+
+	memset(&spec, 0, sizeof(spec));
+	memset(&res, 0, sizeof(res));
+	memset(&run, 0, sizeof(run));
+	spec.dbname = dbname;
+	spec.application_name = application_name;
+	run.spec = &spec;
+	run.res = &res;
+	*tables = NULL;
+	*n_tables = 0;
+	if (connect_db(&run) == 0)
+		pr = query(&run,
+				   "SELECT format('%I.%I', n.nspname, c.relname) FROM wal2events.routes r"
+				   " JOIN pg_class c ON c.oid = r.rel JOIN pg_namespace n ON n.oid = c.relnamespace"
+				   " WHERE NOT r.outbox ORDER BY 1", 0, NULL, NULL, NULL, "reading wal2events.routes");
+	if (pr != NULL)
+	{
+		*tables = calloc((size_t) PQntuples(pr) + 1, sizeof(char *));
+		for (i = 0; *tables != NULL && i < PQntuples(pr); i++)
+			if (((*tables)[i] = strdup(PQgetvalue(pr, 0 + i, 0))) == NULL)
+				break;
+		if (*tables == NULL || i < PQntuples(pr))
+			failed(&run, CLI_EXIT_FAILURE, "out of memory");
+		else
+			*n_tables = PQntuples(pr);
+		PQclear(pr);
+	}
+	if (run.conn != NULL)
+		PQfinish(run.conn);
+	if (res.status != 0)
+	{
+		for (i = 0; *tables != NULL && (*tables)[i] != NULL; i++)
+			free((*tables)[i]);
+		free(*tables);
+		*tables = NULL;
+		snprintf(error, size, "%s", res.error);
+	}
+	return res.status;
+}
+
+int
 backfill_run(const BackfillSpec *spec, BackfillResult *res)
 {
 	Run			run;

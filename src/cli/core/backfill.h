@@ -49,6 +49,15 @@ typedef struct BackfillResult
 /* Run it (see above). Returns res->status. */
 extern int	backfill_run(const BackfillSpec *spec, BackfillResult *res);
 
+/*
+ * The tables of wal2events.routes that are not outbox routes, as
+ * SCHEMA.TABLE (quoted where needed), for `ship --backfill routed`: a
+ * malloc'ed array of malloc'ed strings in *tables. 0, or the exit status
+ * with error set.
+ */
+extern int	backfill_routed_tables(const char *dbname, const char *application_name,
+								   char ***tables, int *n_tables, char *error, size_t size);
+
 /* "a,b" -> the text[] literal {"a","b"} in out; 0, or -1 when empty or too long. */
 extern int	backfill_key_array(const char *columns, char *out, size_t size);
 

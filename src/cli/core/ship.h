@@ -58,6 +58,7 @@ typedef struct ShipOptions
 	const char *dbname;			/* conninfo; NULL: PG* environment */
 	const char *slot;			/* NULL: tail's temporary slot */
 	int			create_slot;
+	const char *backfill;		/* --backfill: "SCHEMA.TABLE,..." or "routed"; NULL: none */
 	int			confirm;		/* report the flush LSN to the slot */
 	PluginOption plugin_options[SHIP_MAX_PLUGIN_OPTIONS];
 	int			n_plugin_options;
