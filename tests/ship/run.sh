@@ -12,7 +12,7 @@
 # 3-node JetStream cluster, tests/ship/cluster.sh), and for --unit transaction:
 # e2e_txn shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn
 # shared_slots_txn (the fault tests again in that unit); backfill_hold
-# (the confirm hold of a backfill window, in both units and a file) backfill. Each shipper
+# (the confirm hold of a backfill window, in both units and a file) ship_backfill. Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -2152,7 +2152,7 @@ test_backfill_hold() {
 # a kill -9 in the middle of a backfill, and the same command again
 # continues it (registering none); a restart with the slot in place starts
 # none; wal2events backfill's errors
-test_backfill() {
+test_ship_backfill() {
   local id rows
   sql "CREATE TABLE bfa (id int PRIMARY KEY, k int, v text)"
   sql "CREATE TABLE bfb (id int PRIMARY KEY, k int, v text)"
@@ -2237,7 +2237,7 @@ test_envelope_check() {
     fail "envelope_check: the plugin's events, envelopes equal to protobuf-c's" "$(echo "$out" | tail -n 5)"
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold backfill)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 

@@ -29,6 +29,8 @@
  *   metrics.c        progress line and Prometheus endpoint (/metrics,
  *                    /healthz, /readyz)
  *   health.c         what /readyz answers
+ *   backfill.c       a backfill's chunk loop (also `wal2events backfill`)
+ *   ship_backfill.c  --backfill: that loop in a thread while shipping
  *   ship_util.c      keys, LSNs, clocks, log lines, backoff (common/)
  *   jetstream_options.c  the NATS sink's own flags
  */
