@@ -2148,10 +2148,11 @@ test_backfill_hold() {
   backfill_hold_in file
 }
 
-# ship --backfill: registered when ship creates the slot, run while it ships;
-# a kill -9 in the middle of a backfill, and the same command again
-# continues it (registering none); a restart with the slot in place starts
-# none; wal2events backfill's errors
+# ship --backfill: the tables checked before the slot is created; the
+# backfills registered when ship creates the slot (a first start that then
+# fails on the hub leaves them registered), run while it ships; a kill -9 in
+# the middle of a backfill, and the same command again continues it
+# (registering none); wal2events backfill's errors and --rate
 test_ship_backfill() {
   local id rows
   sql "CREATE TABLE bfa (id int PRIMARY KEY, k int, v text)"
@@ -2159,7 +2160,15 @@ test_ship_backfill() {
   sql "INSERT INTO bfa SELECT g, g % 7, 'a ' || g FROM generate_series(1, 5000) g"
   sql "INSERT INTO bfb SELECT g, g % 7, 'b ' || g FROM generate_series(1, 100000) g"
   sql "CREATE TABLE bfn (v text)"
+  expect "ship --backfill: a table that does not exist stops the start (status 1)" 1 'public.nope: relation "public.nope" does not exist' -- \
+    "$W2E" ship --slot bfs --create-slot --to "$NATS" --create-stream BFS --backfill public.bfa,public.nope
+  check "ship --backfill: ... before the slot is created" sql_is 0 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bfs'"
   sql "SELECT pg_create_logical_replication_slot('bfs_truth', 'wal2events')" >/dev/null
+  # the first start creates the slot and registers the backfills, then finds no hub
+  ONE_LINE=0 expect "ship --backfill: the first start fails on the hub (status 4)" 4 "cannot connect to NATS" -- \
+    "$W2E" ship --slot bfs --create-slot --to nats://127.0.0.1:1 --backfill public.bfa,public.bfb
+  check "ship --backfill: ... with both backfills registered when it created the slot" \
+    sql_is 2 "SELECT count(*) FROM wal2events.backfills WHERE rel IN ('bfa'::regclass, 'bfb'::regclass) AND state = 'pending'"
   ship_bg "$WORK/bfs.log" --slot bfs --create-slot --to "$NATS" --create-stream BFS --subject 'bfs.{table}' \
     --backfill public.bfa,public.bfb --progress-interval 1s
   check "ship --backfill: the first table is done" wait_until 60 grep -q "backfill [0-9]* of public.bfa done" "$WORK/bfs.log"
@@ -2176,7 +2185,7 @@ test_ship_backfill() {
   ship_bg "$WORK/bfs.log" --slot bfs --create-slot --to "$NATS" --create-stream BFS --subject 'bfs.{table}' \
     --backfill public.bfa,public.bfb --progress-interval 1s
   check "ship --backfill: restarted on the slot, it says it starts none" \
-    wait_until 30 grep -q "the slot existed already, so no backfill is started" "$WORK/bfs.log"
+    wait_until 30 test "$(grep -c "the slot existed already, so no backfill is started" "$WORK/bfs.log")" = 2
   check "ship --backfill: the unfinished one is done after the restart" \
     wait_until 120 sql_is done "SELECT state FROM wal2events.backfills WHERE id = $id"
   check "ship --backfill: ... continued (not registered again) by the restarted shipper" \

@@ -82,12 +82,24 @@ start(Shipper *sh, const ShipOptions *opts)
 		return CLI_EXIT_USAGE;
 	}
 	sh->metrics.ready_max_lag_ms = opts->ready_max_lag_ms;
+	if ((status = ship_backfill_prepare(&backfills, opts, error, sizeof(error))) != 0)
+	{
+		cli_error(opts->command, "%s", error);
+		return status;
+	}
 	if (repl_open(&sh->repl, opts) != 0 ||
 		(slot_created = sh->repl.created, repl_start(&sh->repl, opts)) != 0)
 	{
 		cli_error(opts->command, "%s", sh->repl.error);
 		return sh->repl.error_status;
 	}
+	/*
+	 * A new slot: its backfills are registered now, before the hub is
+	 * contacted, so a run that stops early (the hub down) leaves them for
+	 * the next start to continue; they are run once shipping has started.
+	 */
+	if (slot_created)
+		ship_backfill_register(&backfills);
 	sh->pg_connected = 1;
 	if (delivery_init(&sh->delivery, (uint64_t) opts->sink_common.max_inflight, sh->repl.start_lsn) != 0)
 	{
@@ -114,7 +126,7 @@ start(Shipper *sh, const ShipOptions *opts)
 		return CLI_EXIT_FAILURE;
 	}
 	/* last: its chunks must find the slot there, and nothing fails after it */
-	ship_backfill_start(&backfills, opts, slot_created);
+	ship_backfill_start(&backfills, slot_created);
 	return CLI_EXIT_OK;
 }
 

@@ -212,9 +212,10 @@ register_backfill(Run *run)
 	const BackfillSpec *spec = run->spec;
 	char		chunk[16];
 	char		keys[1024];
-	const char *what = "registering a backfill of the table";
+	char		what[600];
 	PGresult   *res;
 
+	snprintf(what, sizeof(what), "registering a backfill of %s", spec->table);
 	snprintf(chunk, sizeof(chunk), "%d", spec->chunk_rows);
 	if (spec->key_columns != NULL && backfill_key_array(spec->key_columns, keys, sizeof(keys)) != 0)
 		return failed(run, CLI_EXIT_USAGE, "--key '%s' is not a list of column names (a,b)", spec->key_columns);
@@ -274,6 +275,8 @@ resolve(Run *run, char *state, size_t state_size)
 		return -1;
 	if (registered)
 		ship_log("%sregistered backfill %s of %s", spec->log_prefix, run->id_text, run->table);
+	else if ((strcmp(state, "pending") == 0 || strcmp(state, "running") == 0) && chunks == 0)
+		ship_log("%sstarting backfill %s of %s", spec->log_prefix, run->id_text, run->table);
 	else if (strcmp(state, "pending") == 0 || strcmp(state, "running") == 0)
 		ship_log("%scontinuing backfill %s of %s (%" PRId64 " rows in %" PRId64 " chunks so far)",
 				 spec->log_prefix, run->id_text, run->table, rows, chunks);
@@ -409,6 +412,47 @@ final_line(Run *run)
 		ship_log("%sstopped backfill %s of %s after %" PRId64 " rows in %" PRId64 " chunks (last key %s); run the same command again to continue it",
 				 spec->log_prefix, run->id_text, run->table, rows, chunks,
 				 last_key[0] != '\0' ? last_key : "(none yet)");
+}
+
+int
+backfill_prepare(const char *dbname, const char *application_name, char *const *tables,
+				 int n_tables, int register_new, char *error, size_t size)
+{
+	BackfillSpec spec;
+	BackfillResult res;
+	Run			run;
+	int			i;
+
+	memset(&spec, 0, sizeof(spec));
+	memset(&res, 0, sizeof(res));
+	memset(&run, 0, sizeof(run));
+	spec.dbname = dbname;
+	spec.application_name = application_name;
+	run.spec = &spec;
+	run.res = &res;
+	if (connect_db(&run) == 0)
+		for (i = 0; i < n_tables; i++)
+		{
+			PGresult   *pr = query(&run, FIND_SQL, 1, tables[i], NULL, NULL, tables[i]);
+			int			found;
+
+			if (pr == NULL)
+				break;
+			found = PQntuples(pr) == 1;
+			PQclear(pr);
+			if (found || !register_new)
+				continue;
+			spec.table = tables[i];
+			run.id_text[0] = '\0';
+			if (register_backfill(&run) != 0)
+				break;
+			ship_log("registered backfill %s of %s", run.id_text, tables[i]);
+		}
+	if (run.conn != NULL)
+		PQfinish(run.conn);
+	if (res.status != 0)
+		snprintf(error, size, "%s", res.error);
+	return res.status;
 }
 
 int

@@ -50,6 +50,19 @@ typedef struct BackfillResult
 extern int	backfill_run(const BackfillSpec *spec, BackfillResult *res);
 
 /*
+ * ship --backfill at start, on one connection: every table must exist and
+ * the database must have wal2events.backfills (checked before the slot is
+ * created, so a bad list leaves nothing behind); with register_new, each
+ * table without an unfinished backfill gets one (right after the slot is
+ * created: a shipper that stops before its backfills ran, for example on
+ * a hub that is down, finds them registered when started again). 0, or
+ * the exit status with error set.
+ */
+extern int	backfill_prepare(const char *dbname, const char *application_name,
+							 char *const *tables, int n_tables, int register_new,
+							 char *error, size_t size);
+
+/*
  * The tables of wal2events.routes that are not outbox routes, as
  * SCHEMA.TABLE (quoted where needed), for `ship --backfill routed`: a
  * malloc'ed array of malloc'ed strings in *tables. 0, or the exit status

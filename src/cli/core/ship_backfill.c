@@ -41,14 +41,14 @@ run_table(ShipBackfill *b, const char *table)
 {
 	BackfillSpec spec;
 	BackfillResult res;
-	char		prefix[300];
+	char		prefix[600];
 
 	memset(&spec, 0, sizeof(spec));
 	snprintf(prefix, sizeof(prefix), "--backfill %s: ", table);
 	spec.dbname = b->opts->dbname;
 	spec.application_name = APPLICATION_NAME;
 	spec.table = table;
-	spec.register_new = b->register_new;
+	spec.register_new = 0;		/* registered at start, or by the run that made the slot */
 	spec.progress_interval_ms = b->opts->progress_interval_ms;
 	spec.log_prefix = "";
 	spec.stop = &b->stop;
@@ -69,76 +69,122 @@ run_table(ShipBackfill *b, const char *table)
 	}
 }
 
-/* The --backfill list, one table at a time ("routed": from wal2events.routes). */
+/* The tables, one after another. */
 static void *
 thread_main(void *arg)
 {
 	ShipBackfill *b = arg;
-	const char *list = b->opts->backfill;
-	char	  **routed = NULL;
-	int			n_routed = 0;
 	int			i;
 
-	if (strcmp(list, "routed") == 0)
-	{
-		char		error[800];
-		int			status;
-
-		while ((status = backfill_routed_tables(b->opts->dbname, APPLICATION_NAME, &routed, &n_routed,
-												error, sizeof(error))) != 0)
-		{
-			ship_log("--backfill routed: %s%s", error,
-					 status == SHIP_EXIT_POSTGRES ? "; retrying in 5 s" : "; no backfills in this run");
-			if (status != SHIP_EXIT_POSTGRES)
-				return NULL;
-			nap(b, RETRY_MS);
-			if (atomic_load(&b->stop))
-				return NULL;
-		}
-		if (n_routed == 0)
-			ship_log("--backfill routed: wal2events.routes has no table routes: nothing to backfill");
-		for (i = 0; i < n_routed && !atomic_load(&b->stop); i++)
-			run_table(b, routed[i]);
-		for (i = 0; i < n_routed; i++)
-			free(routed[i]);
-		free(routed);
-		return NULL;
-	}
-	while (*list != '\0' && !atomic_load(&b->stop))
-	{
-		size_t		len = strcspn(list, ",");
-		char		table[512];
-
-		snprintf(table, sizeof(table), "%.*s", (int) len, list);
-		run_table(b, table);
-		list += len;
-		if (*list == ',')
-			list++;
-	}
+	for (i = 0; i < b->n_tables && !atomic_load(&b->stop); i++)
+		run_table(b, b->tables[i]);
 	return NULL;
 }
 
-int
-ship_backfill_start(ShipBackfill *b, const ShipOptions *opts, int slot_created)
+static void
+free_tables(ShipBackfill *b)
 {
+	int			i;
+
+	for (i = 0; b->tables != NULL && i < b->n_tables; i++)
+		free(b->tables[i]);
+	free(b->tables);
+	b->tables = NULL;
+	b->n_tables = 0;
+}
+
+/* --backfill's comma-separated list, split. 0, or -1 out of memory. */
+static int
+split_list(ShipBackfill *b, const char *list)
+{
+	const char *p;
+	int			n = 1,
+				i;
+
+	for (p = list; *p != '\0'; p++)
+		n += *p == ',';
+	if ((b->tables = calloc((size_t) n, sizeof(char *))) == NULL)
+		return -1;
+	for (i = 0, p = list; i < n; i++)
+	{
+		size_t		len = strcspn(p, ",");
+
+		if ((b->tables[i] = strndup(p, len)) == NULL)
+			return -1;
+		b->n_tables = i + 1;
+		p += len + (p[len] == ',');
+	}
+	return 0;
+}
+
+int
+ship_backfill_prepare(ShipBackfill *b, const ShipOptions *opts, char *error, size_t size)
+{
+	char		why[800];
+	int			status;
+
 	memset(b, 0, sizeof(*b));
 	atomic_init(&b->stop, 0);
 	b->opts = opts;
 	if (opts->backfill == NULL)
 		return 0;
-	b->register_new = slot_created;
-	if (slot_created)
-		ship_log("--backfill %s: the slot is new: backfilling, while shipping", opts->backfill);
-	else
+	if (strcmp(opts->backfill, "routed") == 0)
+	{
+		status = backfill_routed_tables(opts->dbname, APPLICATION_NAME, &b->tables, &b->n_tables,
+										why, sizeof(why));
+		if (status != 0)
+		{
+			snprintf(error, size, "--backfill routed: %s", why);
+			return status;
+		}
+	}
+	else if (split_list(b, opts->backfill) != 0)
+	{
+		free_tables(b);
+		snprintf(error, size, "out of memory");
+		return CLI_EXIT_FAILURE;
+	}
+	status = backfill_prepare(opts->dbname, APPLICATION_NAME, b->tables, b->n_tables, 0,
+							  why, sizeof(why));
+	if (status != 0)
+	{
+		free_tables(b);
+		snprintf(error, size, "--backfill: %s", why);
+	}
+	return status;
+}
+
+void
+ship_backfill_register(ShipBackfill *b)
+{
+	char		error[800];
+
+	if (b->opts == NULL || b->opts->backfill == NULL || b->n_tables == 0)
+		return;
+	if (backfill_prepare(b->opts->dbname, APPLICATION_NAME, b->tables, b->n_tables, 1,
+						 error, sizeof(error)) != 0)
+		ship_log("--backfill: %s; the backfills registered before it run, the others do not", error);
+}
+
+void
+ship_backfill_start(ShipBackfill *b, int slot_created)
+{
+	if (b->opts == NULL || b->opts->backfill == NULL)
+		return;
+	if (b->n_tables == 0)
+	{
+		ship_log("--backfill routed: wal2events.routes has no table routes: nothing to backfill");
+		return;
+	}
+	if (!slot_created)
 		ship_log("--backfill %s: the slot existed already, so no backfill is started; unfinished backfills of these tables are continued",
-				 opts->backfill);
+				 b->opts->backfill);
 	if (pthread_create(&b->thread, NULL, thread_main, b) != 0)
 	{
-		ship_log("--backfill: cannot start a thread; no backfill in this run");
-		return -1;
+		ship_log("--backfill: cannot start a thread; the backfills are continued on the next start");
+		return;
 	}
 	b->running = 1;
-	return 0;
 }
 
 void
@@ -150,9 +196,9 @@ ship_backfill_request_stop(ShipBackfill *b)
 void
 ship_backfill_finish(ShipBackfill *b)
 {
-	if (!b->running)
-		return;
 	atomic_store(&b->stop, 1);
-	pthread_join(b->thread, NULL);
+	if (b->running)
+		pthread_join(b->thread, NULL);
 	b->running = 0;
+	free_tables(b);
 }
