@@ -2139,7 +2139,7 @@ backfill_hold_in() {
     verify "backfill hold ($mode)" "$slot" "$stream" 300
     verify_unit "backfill hold ($mode)" "$slot"
   fi
-  check "backfill hold ($mode): read events in the stream" grep -q '"operation":"read"' "$WORK/$slot.dump"
+  check "backfill hold ($mode): read events in the stream" grep -Eq '"operation": ?"read"' "$WORK/$slot.dump"
   rows=$WORK/$slot.rows
   sql "SELECT json_build_object('id', id, 'k', k, 'v', v) FROM bf_$mode" >"$rows"
   check "backfill hold ($mode): replaying the stream gives the table's rows" $CHECK rows "$WORK/$slot.dump" "bf_$mode" "$rows"
@@ -2178,7 +2178,8 @@ test_ship_backfill() {
   check "ship --backfill: the first table is done" wait_until 60 grep -q "backfill [0-9]* of public.bfa done" "$WORK/bfs.log"
   check "ship --backfill: the second table is under way" \
     wait_until 60 sql_is t "SELECT chunks >= 10 FROM wal2events.backfills WHERE rel = 'bfb'::regclass AND state = 'running'"
-  ship_stop KILL
+  # (not ship_stop KILL: it first waits for a handler of the signal, and SIGKILL has none)
+  kill -9 "$SHIP_PID"; wait "$SHIP_PID" 2>/dev/null; SHIP_PID=
   id=$(sql "SELECT id FROM wal2events.backfills WHERE rel = 'bfb'::regclass")
   check "ship --backfill: killed in the middle of the second backfill" \
     sql_is running "SELECT state FROM wal2events.backfills WHERE id = $id AND rows < 100000"
