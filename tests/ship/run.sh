@@ -2157,7 +2157,7 @@ test_backfill_hold() {
 # the middle of a backfill, and the same command again continues it
 # (registering none); wal2events backfill's errors and --rate
 test_ship_backfill() {
-  local id rows
+  local id rows t
   sql "CREATE TABLE bfa (id int PRIMARY KEY, k int, v text)"
   sql "CREATE TABLE bfb (id int PRIMARY KEY, k int, v text)"
   sql "INSERT INTO bfa SELECT g, g % 7, 'a ' || g FROM generate_series(1, 5000) g"
