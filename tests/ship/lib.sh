@@ -127,7 +127,11 @@ catches() {
 }
 
 ship_stop() {
-  wait_until 30 catches "$SHIP_PID" "$(kill -l "${1:-INT}")"
+  # (SIGKILL cannot be caught: no handler to wait for)
+  case ${1:-INT} in
+    KILL|9) ;;
+    *) wait_until 30 catches "$SHIP_PID" "$(kill -l "${1:-INT}")" ;;
+  esac
   kill -"${1:-INT}" "$SHIP_PID" 2>/dev/null
   wait "$SHIP_PID" 2>/dev/null
   SHIP_STATUS=$?
@@ -146,6 +150,12 @@ caught_up() {
 truth() { sql "SELECT wal2events.decode(data) FROM pg_logical_slot_peek_binary_changes('$1', NULL, NULL)" >"$2"; }
 
 dump() { "$JS" dump "$NATS" "$1" >"$2"; }
+
+# stream_has STREAM N: the stream holds at least N messages (a busy machine
+# starts a shipper late: wait for this rather than a fixed time)
+stream_has() {
+  [ "$("$JS" info "$NATS" "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("messages", 0))' 2>/dev/null || echo 0)" -ge "$2" ]
+}
 
 # envelopes IN OUT: JSON lines of envelopes (consume, decode --envelope,
 # ship --payload json) as check.py reads dumps: {"envelope": ...} per line

@@ -1240,11 +1240,15 @@ test_pg_restart() {
 test_dedup() {
   new_slot dd1$TX
   sql "CREATE TABLE d$TX (id bigint PRIMARY KEY, k int, v text)"
-  workload d$TX 0 60 1000 0.05 &
+  workload d$TX 0 60 1000 0.1 &
   local wl=$! n exercised=0 c last
-  for n in 1 2 3; do
+  # at least three kills, and more (up to eight) until one has left events
+  # stored but not confirmed: on a busy machine a kill can find none
+  for n in 1 2 3 4 5 6 7 8; do
+    [ $n -gt 3 ] && [ $exercised = 1 ] && break
     ship_bg "$WORK/dedup.log" --slot dd1$TX --to "$NATS" --create-stream DEDUP$TX --dup-window 1s --subject "$(tsubj dedup)" $UNIT_ARGS
-    sleep 1.2
+    wait_until 30 stream_has DEDUP$TX 1
+    sleep 0.$((3 + RANDOM % 7))
     ship_stop KILL
     sleep 0.3
     c=$(confirmed_flush dd1$TX)
@@ -1695,7 +1699,7 @@ test_unit_switch() {
   workload usw 0 40 1000 0.03 &
   local wl=$!
   ship_bg "$WORK/usw.log" --slot usw1 --to "$NATS" --create-stream USW --subject 'usw.{table}'
-  sleep 1.5
+  wait_until 60 stream_has USW 1000
   ship_stop KILL
   ship_bg "$WORK/usw.log" --slot usw1 --to "$NATS" --stream USW --subject 'usw.tx.{database}' --unit transaction
   wait $wl
