@@ -191,16 +191,16 @@ test_delivery(void)
 	uint64_t	t0, t1, t2;
 
 	delivery_init(&d, 4, 100);
-	CHECK("delivery: a confirmed transaction is a redelivery", delivery_begin_message(&d, 90, 0, 1) == 0);
+	CHECK("delivery: a confirmed transaction is a redelivery", delivery_begin_message(&d, 90, 0, 1, 0) == 0);
 	/* transaction 200 in two chunks, transaction 300 in one */
-	CHECK("delivery: new transaction", delivery_begin_message(&d, 200, 0, 0) == 1);
+	CHECK("delivery: new transaction", delivery_begin_message(&d, 200, 0, 0, 0) == 1);
 	k = key(200, 0);
 	t0 = delivery_hand(&d, &k);
 	CHECK("delivery: a handed event is not wanted again", !delivery_wants(&d, &k));
-	delivery_begin_message(&d, 200, 0, 1);
+	delivery_begin_message(&d, 200, 0, 1, 0);
 	k = key(200, 1);
 	t1 = delivery_hand(&d, &k);
-	delivery_begin_message(&d, 300, 0, 1);
+	delivery_begin_message(&d, 300, 0, 1, 0);
 	k = key(300, 0);
 	t2 = delivery_hand(&d, &k);
 	delivery_server_position(&d, 400);
@@ -215,7 +215,7 @@ test_delivery(void)
 	delivery_free(&d);
 
 	delivery_init(&d, 2, 0);
-	delivery_begin_message(&d, 500, 0, 0);	/* first chunk only */
+	delivery_begin_message(&d, 500, 0, 0, 0);	/* first chunk only */
 	k = key(500, 0);
 	delivery_ack(&d, delivery_hand(&d, &k));
 	delivery_server_position(&d, 600);
@@ -232,7 +232,7 @@ test_delivery(void)
 	delivery_init(&d, 8, 0);
 	k = key(700, 3);
 	delivery_set_stored(&d, &k);
-	delivery_begin_message(&d, 700, 0, 1);
+	delivery_begin_message(&d, 700, 0, 1, 0);
 	k = key(700, 2);
 	CHECK("delivery: events at or before the stored tail are skipped", !delivery_wants(&d, &k));
 	k = key(700, 4);
@@ -241,6 +241,92 @@ test_delivery(void)
 	CHECK("delivery: a claim chunk sorts before its event", msg_key_compare(&k, &(MsgKey) {700, 4, KEY_PART_EVENT}) < 0);
 	delivery_settle(&d);
 	CHECK("delivery: a transaction entirely stored already is confirmed", d.confirmed_lsn == 700);
+	delivery_free(&d);
+}
+
+/*
+ * Backfill windows: the flush LSN never passes the low mark of a window
+ * that the last message received says is open (delivery.h).
+ */
+static void
+test_backfill_window(void)
+{
+	Delivery	d;
+	MsgKey		k;
+	uint64_t	t0, t1, t2;
+
+	delivery_init(&d, 16, 100);
+	/* an ordinary transaction, then the low mark at 250 (no events) */
+	delivery_begin_message(&d, 200, 0, 1, 0);
+	k = key(200, 0);
+	t0 = delivery_hand(&d, &k);
+	CHECK("window: the low mark's message (no events) is taken in",
+		  delivery_begin_message(&d, 250, 0, 1, 250) == 1 && d.window_lsn == 250);
+	/* two transactions committed inside the window */
+	delivery_begin_message(&d, 300, 0, 1, 250);
+	k = key(300, 0);
+	t1 = delivery_hand(&d, &k);
+	delivery_begin_message(&d, 400, 0, 1, 250);
+	k = key(400, 0);
+	t2 = delivery_hand(&d, &k);
+	delivery_ack(&d, t1);
+	delivery_ack(&d, t2);
+	CHECK("window: the low mark waits for the events before it",
+		  !delivery_settle(&d) && d.confirmed_lsn == 100);
+	delivery_ack(&d, t0);
+	CHECK("window: acknowledged events inside the window confirm only the low mark",
+		  delivery_settle(&d) && d.confirmed_lsn == 250);
+	delivery_server_position(&d, 900);
+	CHECK("window: idle, the server's position is capped at the low mark",
+		  delivery_idle(&d) && !delivery_settle(&d) && d.confirmed_lsn == 250);
+	/* the chunk's transaction closes the window */
+	delivery_begin_message(&d, 500, 0, 1, 0);
+	k = key(500, 0);
+	t0 = delivery_hand(&d, &k);
+	CHECK("window: closed by the next message, not before its events are acknowledged",
+		  !delivery_settle(&d) && d.confirmed_lsn == 250 && d.window_lsn == 0);
+	delivery_ack(&d, t0);
+	CHECK("window: closed, the confirm moves on to the server's position",
+		  delivery_settle(&d) && d.confirmed_lsn == 900);
+	delivery_free(&d);
+
+	/* chunks of one transaction: any chunk's window caps the whole transaction */
+	delivery_init(&d, 16, 0);
+	delivery_begin_message(&d, 700, 0, 0, 650);
+	k = key(700, 0);
+	t0 = delivery_hand(&d, &k);
+	delivery_begin_message(&d, 700, 0, 1, 0);
+	k = key(700, 1);
+	t1 = delivery_hand(&d, &k);
+	delivery_ack(&d, t0);
+	delivery_ack(&d, t1);
+	CHECK("window: a chunked transaction is capped by its chunks' window",
+		  delivery_settle(&d) && d.confirmed_lsn == 650);
+	/* a window at a lower LSN than already confirmed never moves the confirm back */
+	delivery_begin_message(&d, 800, 0, 1, 600);
+	delivery_settle(&d);
+	CHECK("window: the confirm never goes back", d.confirmed_lsn == 650);
+	delivery_free(&d);
+
+	/* after a restart at the low mark: the redelivered low mark still opens the window */
+	delivery_init(&d, 16, 250);
+	CHECK("window: a redelivered low mark is skipped",
+		  delivery_begin_message(&d, 250, 0, 1, 250) == 0 && d.window_lsn == 250);
+	delivery_server_position(&d, 900);
+	delivery_settle(&d);
+	CHECK("window: ... and still holds the idle confirm", d.confirmed_lsn == 250);
+	delivery_free(&d);
+
+	/* --unit transaction and events alike: a zero-event message with no window settles in order */
+	delivery_init(&d, 16, 0);
+	delivery_begin_message(&d, 100, 0, 1, 0);
+	k = key(100, 0);
+	t0 = delivery_hand(&d, &k);
+	delivery_begin_message(&d, 150, 0, 1, 0);
+	CHECK("window: an empty message after an unacknowledged one waits",
+		  !delivery_settle(&d) && d.confirmed_lsn == 0);
+	delivery_ack(&d, t0);
+	CHECK("window: ... and is confirmed with it", delivery_settle(&d) && d.confirmed_lsn == 150);
 	delivery_free(&d);
 }
 
@@ -292,6 +378,11 @@ test_transaction_unit(void)
 	CHECK("transaction scan: last chunk, non-transactional",
 		  txn_message_scan(packed, len, &got, db, sizeof(db), &err) == 0 && got.last_chunk &&
 		  got.non_transactional);
+	txn.backfill_window_lsn = UINT64_C(0x16B3F00);
+	len = wal2events__v1__transaction__pack(&txn, packed);
+	CHECK("transaction scan: backfill window",
+		  txn_message_scan(packed, len, &got, db, sizeof(db), &err) == 0 &&
+		  got.backfill_window_lsn == UINT64_C(0x16B3F00));
 	CHECK("transaction scan: a message cut short is refused",
 		  txn_message_scan(packed, len - 1, &got, db, sizeof(db), &err) != 0 &&
 		  strstr(err.message, "not a Transaction message") != NULL);
@@ -318,6 +409,7 @@ main(void)
 	test_shortening();
 	test_stream_subjects();
 	test_delivery();
+	test_backfill_window();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed > 0;
 }

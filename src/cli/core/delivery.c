@@ -76,24 +76,35 @@ txn_push(Delivery *d, const DeliveryTxn *txn)
 	return 0;
 }
 
+/* commit_lsn capped at an open window's low mark */
+static uint64_t
+capped(uint64_t lsn, uint64_t window_lsn)
+{
+	return window_lsn != 0 && window_lsn < lsn ? window_lsn : lsn;
+}
+
 int
 delivery_begin_message(Delivery *d, uint64_t commit_lsn, int64_t commit_time,
-					   int last_chunk)
+					   int last_chunk, uint64_t window_lsn)
 {
 	DeliveryTxn *tail = d->txn_count > 0 ? txn_at(d, d->txn_count - 1) : NULL;
 	DeliveryTxn txn;
 
 	if (commit_lsn > d->received_lsn)
 		d->received_lsn = commit_lsn;
+	/* even a redelivered message says whether a window is open now */
+	d->window_lsn = window_lsn;
 	if (tail != NULL && tail->commit_lsn == commit_lsn)
 	{
 		/* another chunk of the newest transaction (or its redelivery) */
 		tail->complete |= last_chunk;
+		tail->confirm_lsn = capped(tail->confirm_lsn, window_lsn);
 		return 1;
 	}
 	if (commit_lsn <= d->confirmed_lsn || (tail != NULL && commit_lsn < tail->commit_lsn))
 		return 0;				/* confirmed or known already: redelivered */
 	txn.commit_lsn = commit_lsn;
+	txn.confirm_lsn = capped(commit_lsn, window_lsn);
 	txn.commit_time = commit_time;
 	txn.end_ticket = d->next_ticket;
 	txn.complete = last_chunk;
@@ -154,8 +165,8 @@ delivery_settle(Delivery *d)
 
 		if (!head->complete || head->end_ticket > d->first_unacked)
 			break;
-		if (head->commit_lsn > d->confirmed_lsn)
-			d->confirmed_lsn = head->commit_lsn;
+		if (head->confirm_lsn > d->confirmed_lsn)
+			d->confirmed_lsn = head->confirm_lsn;
 		d->confirmed_time = head->commit_time;
 		d->txn_head = (d->txn_head + 1) % d->txn_cap;
 		d->txn_count--;
@@ -163,10 +174,13 @@ delivery_settle(Delivery *d)
 	/*
 	 * Nothing in flight: everything the server sent before its last
 	 * keepalive is done, and what it sends next commits after that
-	 * position, so the position itself can be confirmed.
+	 * position, so the position itself can be confirmed; but not past
+	 * the backfill window the last message left open (the keepalive's
+	 * position is past the low mark, whose window the plugin still needs
+	 * to decode again after a restart).
 	 */
-	if (delivery_idle(d) && d->server_lsn > d->confirmed_lsn)
-		d->confirmed_lsn = d->server_lsn;
+	if (delivery_idle(d) && capped(d->server_lsn, d->window_lsn) > d->confirmed_lsn)
+		d->confirmed_lsn = capped(d->server_lsn, d->window_lsn);
 	return d->confirmed_lsn != before;
 }
 

@@ -26,6 +26,8 @@
 typedef struct DeliveryTxn
 {
 	uint64_t	commit_lsn;
+	uint64_t	confirm_lsn;	/* what it lets us confirm: commit_lsn, capped
+								 * at an open backfill window's low mark */
 	int64_t		commit_time;	/* us since 1970, for the lag in seconds */
 	uint64_t	end_ticket;		/* tickets below this belong to it or older */
 	int			complete;		/* its last chunk has been seen */
@@ -48,6 +50,7 @@ typedef struct Delivery
 	uint64_t	confirmed_lsn;	/* flush LSN we may report */
 	uint64_t	received_lsn;	/* newest commit LSN received */
 	uint64_t	server_lsn;		/* newest keepalive position */
+	uint64_t	window_lsn;		/* the last message's backfill window, 0: none */
 	int64_t		confirmed_time; /* commit time of the last confirmed txn */
 } Delivery;
 
@@ -60,10 +63,10 @@ extern void delivery_set_stored(Delivery *d, const MsgKey *key);
 /*
  * A Transaction message (one chunk) arrives: returns 1 when its events are
  * to be looked at, 0 when the whole message is already known (redelivery).
- * -1 when out of memory.
+ * -1 when out of memory. window_lsn: its backfill_window_lsn (0: none).
  */
 extern int	delivery_begin_message(Delivery *d, uint64_t commit_lsn, int64_t commit_time,
-								   int last_chunk);
+								   int last_chunk, uint64_t window_lsn);
 
 /* 1 when the event must be handed to the sink, 0 when it is a redelivery. */
 extern int	delivery_wants(const Delivery *d, const MsgKey *key);

@@ -178,7 +178,8 @@ take_transaction(Shipper *sh, const ReplMessage *msg)
 	sh->txn = &sh->txn_header;
 	sh->counters.transactions++;
 	r = delivery_begin_message(&sh->delivery, sh->txn->commit_lsn, sh->txn->commit_time,
-							   sh->txn->last_chunk || sh->txn->non_transactional);
+							   sh->txn->last_chunk || sh->txn->non_transactional,
+							   sh->txn->backfill_window_lsn);
 	if (r < 0)
 		return fatal(sh, CLI_EXIT_FAILURE, "out of memory");
 	if (r == 0 || sh->txn->n_events == 0)
@@ -223,7 +224,8 @@ take_message(Shipper *sh, const ReplMessage *msg)
 	sh->next_event = 0;
 	envelope_set_message(&sh->envelope, bare, len, sh->txn);
 	r = delivery_begin_message(&sh->delivery, sh->txn->commit_lsn, sh->txn->commit_time,
-							   sh->txn->last_chunk || sh->txn->non_transactional);
+							   sh->txn->last_chunk || sh->txn->non_transactional,
+							   sh->txn->backfill_window_lsn);
 	if (r < 0)
 		return fatal(sh, CLI_EXIT_FAILURE, "out of memory");
 	if (r == 0 || sh->txn->n_events == 0)

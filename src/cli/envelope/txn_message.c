@@ -98,6 +98,7 @@ txn_message_scan(const uint8_t *data, size_t len, W2eTransaction *txn, char *dat
 			case 8: txn->chunk = (uint32_t) v; break;
 			case 9: txn->last_chunk = v != 0; break;
 			case 12: txn->non_transactional = v != 0; break;
+			case 14: txn->backfill_window_lsn = v; break;
 			default: break;
 		}
 	}
