@@ -2117,9 +2117,12 @@ bf_state() { sql "SELECT state FROM wal2events.backfills WHERE rel = '$1'::regcl
 test_backfill() {
   local n=${BACKFILL_ROWS:-200000} rate stop=$WORK/bf.stop wl round action kills="" log=$WORK/backfill.log
   rate=${BACKFILL_RATE:-$((n / 15))}
+  local t0=$SECONDS
+  bf_t() { echo "   backfill: $1 after $((SECONDS - t0)) s"; }
   sql "CREATE TABLE bf (id bigint PRIMARY KEY, k int NOT NULL, v text, pad text)"
   sql "INSERT INTO bf SELECT 4 * g, g % 1000, 'v' || g, repeat('p', 40) FROM generate_series(1, $n) g"
   new_slot bf1
+  bf_t "$n rows loaded"
   python3 "$ROOT/tests/ship/backfill_writer.py" bf "$n" "$stop" "$RANDOM" 0.005 |
     psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >/dev/null 2>"$WORK/bf_writer.err" &
   wl=$!
@@ -2141,6 +2144,7 @@ test_backfill() {
     [ -n "$SHIP_PID" ] || ship_bg "$log.ship" --slot bf1 --to "$NATS" --stream BACKFILL --subject 'bf.{table}'
     bf_running || bf_driver_bg bf "$log" "$rate"
   done
+  bf_t "crashes done"
   check "backfill: still running after the crashes (BACKFILL_RATE is low enough)" \
     test "$(bf_state bf)" = running
   touch "$stop"
@@ -2153,10 +2157,13 @@ test_backfill() {
     fail "backfill: done after the crashes" "state $(bf_state bf); $(tail -n 3 "$log")"
   wait "$BF_PID" 2>/dev/null
   check "backfill: the last driver exits with status 0" test $? = 0
+  bf_t "backfill done"
   check "backfill: the slot is confirmed to the end of the WAL" wait_confirmed bf1 180
+  bf_t "slot confirmed"
   ship_stop INT
   check "backfill: the shipper stops with status 0" test "$SHIP_STATUS" = 0
   verify backfill bf1 BACKFILL "$n"
+  bf_t "verified against the truth slot"
   sql "SELECT row_to_json(t) FROM bf t" >"$WORK/bf.rows"
   local out
   if out=$(python3 "$ROOT/tests/ship/apply_stream.py" "$WORK/bf1.dump" bf "$WORK/bf.rows" --stats 2>&1); then
