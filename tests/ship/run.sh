@@ -11,7 +11,7 @@
 # envelope_check cluster cluster_ldm cluster_frozen (the last three on a
 # 3-node JetStream cluster, tests/ship/cluster.sh), and for --unit transaction:
 # e2e_txn shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn
-# shared_slots_txn (the fault tests again in that unit); backfill backfill_ship
+# shared_slots_txn (the fault tests again in that unit); backfill backfill_create_slot
 # (backfills through ship, issue 9). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
@@ -2175,7 +2175,7 @@ test_backfill() {
 
 # ship --backfill TABLE --create-slot: the rows that exist when the slot is
 # created arrive as read events, once, and the stream applied gives the table.
-test_backfill_ship() {
+test_backfill_create_slot() {
   local log=$WORK/bfship.log
   sql "CREATE TABLE bfs (id bigint PRIMARY KEY, k int NOT NULL, v text, pad text)"
   sql "INSERT INTO bfs SELECT g, g % 1000, 'v' || g, repeat('p', 40) FROM generate_series(1, 20000) g"
@@ -2201,7 +2201,7 @@ test_backfill_ship() {
   check "backfill ship: every event once, in commit order" $CHECK stream "$WORK/bfs1.dump" --min 19000
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill backfill_ship)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill backfill_create_slot)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
