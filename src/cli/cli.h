@@ -31,6 +31,7 @@ typedef struct CliCommand
 } CliCommand;
 
 /* Subcommands. */
+extern int	cmd_backfill(int argc, char **argv);	/* cmd_backfill.c */
 extern int	cmd_decode(int argc, char **argv);
 extern int	cmd_consume(int argc, char **argv);	/* cmd_consume.c */
 extern int	cmd_ship(int argc, char **argv);	/* cmd_ship.c: ship and tail */

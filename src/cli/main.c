@@ -19,6 +19,7 @@
 
 /* Extension point: every subcommand has a row here (see cli.h). */
 static const CliCommand commands[] = {
+	{"backfill", "turn a table's existing rows into read events, chunk by chunk", cmd_backfill},
 	{"consume", "print the events a JetStream stream holds as JSON lines", cmd_consume},
 	{"decode", "print framed Transaction (or EventEnvelope) messages as JSON lines", cmd_decode},
 	{"ship", "stream a slot's events to NATS JetStream, a file or stdout", cmd_ship},

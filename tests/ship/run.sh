@@ -11,8 +11,9 @@
 # envelope_check cluster cluster_ldm cluster_frozen (the last three on a
 # 3-node JetStream cluster, tests/ship/cluster.sh), and for --unit transaction:
 # e2e_txn shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn
-# shared_slots_txn (the fault tests again in that unit); backfill backfill_create_slot
-# (backfills through ship, issue 9). Each shipper
+# shared_slots_txn (the fault tests again in that unit); backfill_hold
+# (the confirm hold of a backfill window, in both units and a file) ship_backfill;
+# backfill backfill_create_slot (the property test of issue 9). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -2043,6 +2044,175 @@ test_cluster_frozen() {
 # every envelope the shipper copies out of the message's bytes says what
 # protobuf-c's packing of the same envelope says. Every kind of value and
 # event, route tags and subjects, chunks, an unchanged TOASTed value.
+# Backfills (README, "Backfilling existing rows"). bf_stored MODE STREAM|FILE:
+# how many messages the sink holds (JetStream messages, or file records)
+bf_stored() {
+  if [ "$1" = file ]; then
+    "$W2E" decode --envelope "$2" 2>/dev/null | grep -c .
+  else
+    "$JS" info "$NATS" "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])'
+  fi
+}
+
+# hold_open SQL: a psql session that runs BEGIN; SQL and keeps its
+# transaction open until hold_commit (HOLD_OUT gets its output).
+# hold_chunk ID: one chunk of backfill ID read in such a transaction (the
+# window between the chunk's low mark and its commit stays open)
+hold_open() {
+  rm -f "$WORK/hold.fifo" && mkfifo "$WORK/hold.fifo"
+  HOLD_OUT=$WORK/hold.out
+  psql -X -q -At -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres <"$WORK/hold.fifo" >"$HOLD_OUT" 2>&1 &
+  HOLD_PID=$!
+  OTHER_PIDS+=("$HOLD_PID")
+  exec 7>"$WORK/hold.fifo"
+  echo "BEGIN; $1" >&7
+}
+hold_chunk() {
+  hold_open "SELECT wal2events.backfill_chunk($1);"
+  wait_until 30 grep -q '^[0-9][0-9]*$' "$HOLD_OUT"
+}
+hold_commit() { echo "COMMIT;" >&7; exec 7>&-; wait "$HOLD_PID"; }
+
+# stored_at_least MODE STREAM|FILE N
+stored_at_least() { [ "$(bf_stored "$1" "$2")" -ge "$3" ]; }
+
+# lsn_le A B: LSN A <= LSN B
+lsn_le() { [ "$(sql "SELECT '$1'::pg_lsn <= '$2'::pg_lsn")" = t ]; }
+
+# The confirm hold, in one sink and unit (MODE: event, transaction, file):
+# while a chunk's transaction is open (its low mark decoded, its rows not
+# yet), transactions that commit meanwhile are shipped and acknowledged, but
+# the slot's confirmed_flush_lsn stays at or before the low mark; once the
+# chunk commits it moves on, and the stream holds every event exactly once,
+# the read events included, and replays to the table's rows.
+backfill_hold_in() {
+  local mode=$1 slot=bfh_$1 stream=BFH_$1 target args=() id before low_max c n rows want
+  sql "CREATE TABLE bf_$mode (id int PRIMARY KEY, k int, v text)"
+  sql "CREATE TABLE bflive_$mode (id int PRIMARY KEY, k int, v text)"
+  sql "INSERT INTO bf_$mode SELECT g, g % 7, 'old ' || g FROM generate_series(1, 300) g"
+  new_slot "$slot"
+  case $mode in
+    event) target=$stream; args=(--to "$NATS" --create-stream "$stream" --subject "bfh_$mode.{table}") ;;
+    transaction) target=$stream; args=(--to "$NATS" --create-stream "$stream" --subject "bfh_tx.{database}" --unit transaction) ;;
+    file) target=$WORK/bfh.bin; args=(--to "file:$target") ;;
+  esac
+  ship_bg "$WORK/bfh_$mode.log" --slot "$slot" "${args[@]}" --status-interval 500ms
+  id=$(sql "SELECT wal2events.backfill('bf_$mode', chunk_rows => 100)")
+  check "backfill hold ($mode): caught up before the window" wait_confirmed "$slot" 60
+  before=$(sql "SELECT pg_current_wal_insert_lsn()")
+  if ! hold_chunk "$id"; then
+    fail "backfill hold ($mode): a chunk read in an open transaction" "$(cat "$HOLD_OUT")"
+    hold_commit; ship_stop KILL; return
+  fi
+  low_max=$(sql "SELECT pg_current_wal_insert_lsn()")
+  n=$(bf_stored "$mode" "$target")
+  # changes that commit inside the window: rows of the chunk, and of another table
+  workload "bflive_$mode" 0 5 10 0.05
+  sql "UPDATE bf_$mode SET v = 'new ' || id WHERE id IN (5, 50, 150)"
+  sql "DELETE FROM bf_$mode WHERE id IN (7, 70)"
+  sql "INSERT INTO bf_$mode VALUES (1000, 1, 'inserted in the window')"
+  if [ "$mode" = transaction ]; then want=$((n + 8)); else want=$((n + 56)); fi
+  check "backfill hold ($mode): the window's transactions are shipped and acknowledged" \
+    wait_until 30 stored_at_least "$mode" "$target" "$want"
+  sleep 2   # status updates every 500 ms: a confirm past the low mark would be reported by now
+  c=$(confirmed_flush "$slot")
+  if lsn_le "$before" "$c" && lsn_le "$c" "$low_max"; then
+    ok "backfill hold ($mode): confirmed_flush_lsn $c stays at the low mark (between $before and $low_max)"
+  else
+    fail "backfill hold ($mode): confirmed_flush_lsn held at the low mark" "$c not between $before and $low_max (WAL at $(sql "SELECT pg_current_wal_insert_lsn()"))"
+  fi
+  hold_commit
+  check "backfill hold ($mode): the chunk's commit closes the window: the slot catches up" wait_confirmed "$slot" 60
+  # the rest of the table, by the command
+  expect "backfill hold ($mode): wal2events backfill --id finishes it" 0 "backfill $id of public.bf_$mode done" -- \
+    "$W2E" backfill --dbname "$DBURL" --id "$id"
+  check "backfill hold ($mode): caught up after the backfill" wait_confirmed "$slot" 60
+  ship_stop
+  if [ "$mode" = file ]; then
+    "$W2E" decode --envelope "$target" >"$WORK/$slot.jsonl" && envelopes "$WORK/$slot.jsonl" "$WORK/$slot.dump" &&
+      truth "${slot}_truth" "$WORK/$slot.truth"
+    check "backfill hold ($mode): every event exactly once, in commit order, equal to the WAL" \
+      $CHECK stream "$WORK/$slot.dump" --truth "$WORK/$slot.truth" --min 300
+  else
+    verify "backfill hold ($mode)" "$slot" "$stream" 300
+    verify_unit "backfill hold ($mode)" "$slot"
+  fi
+  check "backfill hold ($mode): read events in the stream" grep -q '"operation":"read"' "$WORK/$slot.dump"
+  rows=$WORK/$slot.rows
+  sql "SELECT json_build_object('id', id, 'k', k, 'v', v) FROM bf_$mode" >"$rows"
+  check "backfill hold ($mode): replaying the stream gives the table's rows" $CHECK rows "$WORK/$slot.dump" "bf_$mode" "$rows"
+}
+
+test_backfill_hold() {
+  backfill_hold_in event
+  backfill_hold_in transaction
+  backfill_hold_in file
+}
+
+# ship --backfill: the tables checked before the slot is created; the
+# backfills registered when ship creates the slot (a first start that then
+# fails on the hub leaves them registered), run while it ships; a kill -9 in
+# the middle of a backfill, and the same command again continues it
+# (registering none); wal2events backfill's errors and --rate
+test_ship_backfill() {
+  local id rows
+  sql "CREATE TABLE bfa (id int PRIMARY KEY, k int, v text)"
+  sql "CREATE TABLE bfb (id int PRIMARY KEY, k int, v text)"
+  sql "INSERT INTO bfa SELECT g, g % 7, 'a ' || g FROM generate_series(1, 5000) g"
+  sql "INSERT INTO bfb SELECT g, g % 7, 'b ' || g FROM generate_series(1, 100000) g"
+  sql "CREATE TABLE bfn (v text)"
+  expect "ship --backfill: a table that does not exist stops the start (status 1)" 1 'public.nope: relation "public.nope" does not exist' -- \
+    "$W2E" ship --slot bfs --create-slot --to "$NATS" --create-stream BFS --backfill public.bfa,public.nope
+  check "ship --backfill: ... before the slot is created" sql_is 0 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'bfs'"
+  sql "SELECT pg_create_logical_replication_slot('bfs_truth', 'wal2events')" >/dev/null
+  # the first start creates the slot and registers the backfills, then finds no hub
+  ONE_LINE=0 expect "ship --backfill: the first start fails on the hub (status 4)" 4 "cannot connect to NATS" -- \
+    "$W2E" ship --slot bfs --create-slot --to nats://127.0.0.1:1 --backfill public.bfa,public.bfb
+  check "ship --backfill: ... with both backfills registered when it created the slot" \
+    sql_is 2 "SELECT count(*) FROM wal2events.backfills WHERE rel IN ('bfa'::regclass, 'bfb'::regclass) AND state = 'pending'"
+  ship_bg "$WORK/bfs.log" --slot bfs --create-slot --to "$NATS" --create-stream BFS --subject 'bfs.{table}' \
+    --backfill public.bfa,public.bfb --progress-interval 1s
+  check "ship --backfill: the first table is done" wait_until 60 grep -q "backfill [0-9]* of public.bfa done" "$WORK/bfs.log"
+  # the second one under way: its table locked, its next chunk waits; kill -9 then
+  check "ship --backfill: the second table is under way" \
+    wait_until 60 sql_is t "SELECT chunks >= 1 FROM wal2events.backfills WHERE rel = 'bfb'::regclass AND state = 'running'"
+  hold_open "LOCK TABLE bfb IN ACCESS EXCLUSIVE MODE;"
+  sleep 0.5
+  ship_stop KILL
+  id=$(sql "SELECT id FROM wal2events.backfills WHERE rel = 'bfb'::regclass")
+  check "ship --backfill: killed in the middle of the second backfill" \
+    sql_is running "SELECT state FROM wal2events.backfills WHERE id = $id"
+  hold_commit
+  ship_bg "$WORK/bfs.log" --slot bfs --create-slot --to "$NATS" --create-stream BFS --subject 'bfs.{table}' \
+    --backfill public.bfa,public.bfb --progress-interval 1s
+  check "ship --backfill: restarted on the slot, it says it starts none" \
+    wait_until 30 test "$(grep -c "the slot existed already, so no backfill is started" "$WORK/bfs.log")" = 2
+  check "ship --backfill: the unfinished one is done after the restart" \
+    wait_until 120 sql_is done "SELECT state FROM wal2events.backfills WHERE id = $id"
+  check "ship --backfill: ... continued (not registered again) by the restarted shipper" \
+    grep -q "continuing backfill $id of public.bfb" "$WORK/bfs.log"
+  check "ship --backfill: one backfill per table, none registered again" \
+    sql_is 2 "SELECT count(*) FROM wal2events.backfills WHERE rel IN ('bfa'::regclass, 'bfb'::regclass)"
+  check "ship --backfill: caught up" wait_confirmed bfs 120
+  ship_stop
+  check "ship --backfill: exit status 0" test "$SHIP_STATUS" = 0
+  verify "ship --backfill" bfs BFS 105000
+  for t in bfa bfb; do
+    rows=$WORK/bfs.$t.rows
+    sql "SELECT json_build_object('id', id, 'k', k, 'v', v) FROM $t" >"$rows"
+    check "ship --backfill: replaying the stream gives $t's rows" $CHECK rows "$WORK/bfs.dump" "$t" "$rows"
+  done
+  expect "backfill: a table without a key is refused (status 1, the server's message)" 1 "" -- \
+    "$W2E" backfill --dbname "$DBURL" --table public.bfn
+  expect "backfill: no such table" 1 "does not exist" -- "$W2E" backfill --dbname "$DBURL" --table public.nope
+  expect "backfill: --rate limits the rows per second" 0 "done: 5000 rows" -- \
+    timeout 60 "$W2E" backfill --dbname "$DBURL" --table public.bfa --rate 2500 --chunk-rows 500
+  check "backfill: --rate 2500 took 5000 rows at least 1.5 s" python3 -c '
+import re,sys
+m=re.search(r"this run: 5000 rows in ([0-9.]+) s", open(sys.argv[1]).read())
+assert m and float(m.group(1)) >= 1.5, m and m.group(0)' "$WORK/expect.err"
+}
+
 test_envelope_check() {
   local out line n identical different
   sql "SELECT pg_create_logical_replication_slot('envchk', 'wal2events')" >/dev/null
@@ -2201,7 +2371,7 @@ test_backfill_create_slot() {
   check "backfill ship: every event once, in commit order" $CHECK stream "$WORK/bfs1.dump" --min 19000
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill backfill_create_slot)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 

@@ -94,6 +94,24 @@ expect "env: a misspelt variable is refused" 2 "unknown environment variable WAL
 	env WAL2EVENTS_SLTO=s "$BIN" ship --slot s --to -
 expect "env: --ready-max-lag needs --metrics" 2 "WAL2EVENTS_READY_MAX_LAG needs --metrics" -- \
 	env WAL2EVENTS_READY_MAX_LAG=1m "$BIN" ship --slot s --to -
+# backfill: its command line, checked before connecting; an unreachable
+# server is status 3 and the conninfo's password is never printed
+expect "backfill: --help" 0 "" -- "$BIN" backfill --help
+expect "backfill: needs --table" 2 "--table SCHEMA.TABLE is required" -- "$BIN" backfill
+expect "backfill: bad --rate" 2 "--rate '0' is not a positive number" -- "$BIN" backfill --table t --rate 0
+expect "backfill: bad --chunk-rows" 2 "--chunk-rows 'x'" -- "$BIN" backfill --table t --chunk-rows x
+expect "backfill: bad --key" 2 "--key 'a,,b' is not a list" -- "$BIN" backfill --table t --key a,,b
+expect "backfill: bad --id" 2 "--id '-1'" -- "$BIN" backfill --id=-1
+expect "backfill: bad --progress-interval" 2 "--progress-interval 'soon'" -- "$BIN" backfill --table t --progress-interval soon
+expect "backfill: a flag given twice" 2 "--table given twice" -- "$BIN" backfill --table a --table b
+expect "backfill: unknown flag" 2 "unknown option '--frob'" -- "$BIN" backfill --frob
+expect "backfill: unreachable database is status 3" 3 "cannot connect to PostgreSQL" -- \
+	"$BIN" backfill --dbname "host=127.0.0.1 port=1 user=u password=s3cr3t-pw connect_timeout=2" --table t
+if grep -q "s3cr3t-pw" "$T/err" "$T/out"; then fail "backfill: the password is never printed" "$(cat "$T/err")"; else ok "backfill: the password is never printed"; fi
+expect "ship: --backfill needs --create-slot" 2 "--backfill needs --create-slot" -- "$BIN" ship --slot s --to - --backfill public.t
+expect "ship: --backfill with an empty table name" 2 "has an empty table name" -- "$BIN" ship --slot s --create-slot --to - --backfill a,
+expect "env: WAL2EVENTS_BACKFILL is --backfill" 2 "WAL2EVENTS_BACKFILL needs --create-slot" -- \
+	env WAL2EVENTS_BACKFILL=routed "$BIN" ship --slot s --to -
 expect "usage: unknown global option" 2 "unknown option '--frob'" -- "$BIN" --frob
 expect "usage: decode unknown option" 2 "unknown option '--frob'" -- "$BIN" decode --frob
 expect "usage: decode two inputs" 2 "more than one input" -- "$BIN" decode a b

@@ -25,15 +25,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ship_backfill.h"
 #include "ship_loop.h"
 
 static int	signal_pipe[2] = {-1, -1};
+static ShipBackfill backfills;	/* --backfill's thread (the signal handler stops it) */
 
 static void
 on_signal(int signo)
 {
 	int			saved = errno;
 
+	ship_backfill_request_stop(&backfills);
 	if (write(signal_pipe[1], "s", 1) < 0)
 	{
 		/* the pipe is full: a stop is pending anyway */
@@ -71,6 +74,7 @@ start(Shipper *sh, const ShipOptions *opts)
 	SinkSource	source;
 	char		error[512];
 	int			status;
+	int			slot_created;
 
 	if (metrics_open(&sh->metrics, opts->metrics_addr, error, sizeof(error)) != 0)
 	{
@@ -78,11 +82,24 @@ start(Shipper *sh, const ShipOptions *opts)
 		return CLI_EXIT_USAGE;
 	}
 	sh->metrics.ready_max_lag_ms = opts->ready_max_lag_ms;
-	if (repl_open(&sh->repl, opts) != 0 || repl_start(&sh->repl, opts) != 0)
+	if ((status = ship_backfill_prepare(&backfills, opts, error, sizeof(error))) != 0)
+	{
+		cli_error(opts->command, "%s", error);
+		return status;
+	}
+	if (repl_open(&sh->repl, opts) != 0 ||
+		(slot_created = sh->repl.created, repl_start(&sh->repl, opts)) != 0)
 	{
 		cli_error(opts->command, "%s", sh->repl.error);
 		return sh->repl.error_status;
 	}
+	/*
+	 * A new slot: its backfills are registered now, before the hub is
+	 * contacted, so a run that stops early (the hub down) leaves them for
+	 * the next start to continue; they are run once shipping has started.
+	 */
+	if (slot_created)
+		ship_backfill_register(&backfills);
 	sh->pg_connected = 1;
 	if (delivery_init(&sh->delivery, (uint64_t) opts->sink_common.max_inflight, sh->repl.start_lsn) != 0)
 	{
@@ -108,12 +125,15 @@ start(Shipper *sh, const ShipOptions *opts)
 		cli_error(opts->command, "%s", error);
 		return CLI_EXIT_FAILURE;
 	}
+	/* last: its chunks must find the slot there, and nothing fails after it */
+	ship_backfill_start(&backfills, slot_created);
 	return CLI_EXIT_OK;
 }
 
 static void
 finish(Shipper *sh)
 {
+	ship_backfill_finish(&backfills);
 	arena_free_all(&sh->arena);
 	repl_close(&sh->repl);
 	if (sh->sink != NULL)

@@ -33,7 +33,7 @@ typedef enum OptId
 	OPT_DBNAME, OPT_SLOT, OPT_CREATE_SLOT, OPT_CONFIRM, OPT_OPTION, OPT_TO,
 	OPT_PAYLOAD, OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
-	OPT_METRICS, OPT_READY_MAX_LAG, OPT_UNIT, OPT_HELP, OPT_COUNT
+	OPT_METRICS, OPT_READY_MAX_LAG, OPT_UNIT, OPT_BACKFILL, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -65,6 +65,7 @@ static const OptSpec specs[] = {
 	{OPT_METRICS, "metrics", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_READY_MAX_LAG, "ready-max-lag", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_UNIT, "unit", 0, 1, FOR_SHIP},
+	{OPT_BACKFILL, "backfill", 0, 1, FOR_SHIP},
 	{OPT_HELP, "help", 'h', 0, FOR_SHIP | FOR_TAIL},
 };
 
@@ -112,6 +113,15 @@ help_ship(void)
 		   "                              is added\n"
 		   "  -S, --slot=NAME             the slot to read, from its confirmed position\n"
 		   "      --create-slot           create the slot (plugin wal2events) if missing\n"
+		   "      --backfill=TABLES       with --create-slot: when this run creates the slot,\n"
+		   "                              backfill these tables (SCHEMA.TABLE,... or routed:\n"
+		   "                              every table of wal2events.routes but outboxes)\n"
+		   "                              one after another while shipping, so their\n"
+		   "                              existing rows are shipped as read events (the\n"
+		   "                              tables are checked first, the backfills registered\n"
+		   "                              once the slot is created); when the slot exists\n"
+		   "                              already, no backfill is registered, but unfinished\n"
+		   "                              ones of these tables are continued\n"
 		   "  -o, --option=NAME=VALUE     plugin option for START_REPLICATION, repeatable:\n"
 		   "                              tables, exclude-tables, actions, origins,\n"
 		   "                              max-events, max-bytes, message-prefixes\n"
@@ -177,7 +187,8 @@ help_exit_statuses(void)
 		   "Exit status:\n"
 		   "  0  stopped by SIGINT/SIGTERM, everything acknowledged was confirmed\n"
 		   "  1  runtime failure (malformed message from the plugin, write error, out of\n"
-		   "     memory, an invalid route subject template)\n"
+		   "     memory, an invalid route subject template, a --backfill table that\n"
+		   "     does not exist or a database without backfills)\n"
 		   "  2  bad command line (unknown flag, bad value, bad subject template, a\n"
 		   "     --metrics address not on loopback or in use)\n"
 		   "  3  PostgreSQL: cannot connect, slot missing (use --create-slot), slot of\n"
@@ -399,6 +410,30 @@ set_number(ShipOptions *opts, const OptSpec *spec, const char *value)
 	return 0;
 }
 
+/* --backfill: "routed", or SCHEMA.TABLE,... with no empty name. */
+static int
+set_backfill(ShipOptions *opts, const char *value)
+{
+	const char *p = value;
+
+	if (strcmp(value, "routed") != 0)
+		for (;;)
+		{
+			size_t		len = strcspn(p, ",");
+
+			if (len == 0)
+				USAGE_ERROR("--backfill '%s' has an empty table name (give SCHEMA.TABLE,... or routed)", value);
+			if (len >= 512)
+				USAGE_ERROR("--backfill: a table name longer than 511 bytes");
+			p += len;
+			if (*p == '\0')
+				break;
+			p++;
+		}
+	opts->backfill = value;
+	return 0;
+}
+
 /* One flag with its value: 0, or -1 after an error message. */
 static int
 apply(ShipOptions *opts, const OptSpec *spec, const char *value)
@@ -425,6 +460,7 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 				USAGE_ERROR("unknown --unit '%s' (give event or transaction)", value);
 			return 0;
 		case OPT_METRICS: opts->metrics_addr = value; return 0;
+		case OPT_BACKFILL: return set_backfill(opts, value);
 		default: return set_number(opts, spec, value);
 	}
 }
@@ -513,6 +549,9 @@ check_combination(ShipOptions *opts, const int *seen, const SinkFlagGiven *given
 		opts->confirm = 1;		/* tail's own temporary slot: retain no WAL */
 	if (opts->create_slot && opts->slot == NULL)
 		USAGE_ERROR("--create-slot needs --slot NAME");
+	if (opts->backfill != NULL && !opts->create_slot)
+		USAGE_ERROR("%s needs --create-slot (backfills start when ship creates its slot; to backfill for a slot that exists, run wal2events backfill)",
+					flag_label(OPT_BACKFILL, seen, label, sizeof(label)));
 	opts->sink_options = opts->sink->options_new(opts->to);
 	if (opts->sink_options == NULL)
 		USAGE_ERROR("out of memory");

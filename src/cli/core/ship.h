@@ -29,6 +29,8 @@
  *   metrics.c        progress line and Prometheus endpoint (/metrics,
  *                    /healthz, /readyz)
  *   health.c         what /readyz answers
+ *   backfill.c       a backfill's chunk loop (also `wal2events backfill`)
+ *   ship_backfill.c  --backfill: that loop in a thread while shipping
  *   ship_util.c      keys, LSNs, clocks, log lines, backoff (common/)
  *   jetstream_options.c  the NATS sink's own flags
  */
@@ -58,6 +60,7 @@ typedef struct ShipOptions
 	const char *dbname;			/* conninfo; NULL: PG* environment */
 	const char *slot;			/* NULL: tail's temporary slot */
 	int			create_slot;
+	const char *backfill;		/* --backfill: "SCHEMA.TABLE,..." or "routed"; NULL: none */
 	int			confirm;		/* report the flush LSN to the slot */
 	PluginOption plugin_options[SHIP_MAX_PLUGIN_OPTIONS];
 	int			n_plugin_options;
