@@ -77,7 +77,7 @@ fi
 # backfill TABLE: one backfill of TABLE, registered and run to the end at full speed
 backfill() {
   if [[ $DRIVER == wal2events* ]]; then
-    "$W2E" backfill --dbname "$DBURL" --table "$1" --chunk-rows "$CHUNK_ROWS" >>"$WORK/backfill.log" 2>&1
+    "$W2E" backfill --dbname "$DBURL" --table "public.$1" --chunk-rows "$CHUNK_ROWS" --progress-interval 0 >>"$WORK/backfill.log" 2>&1
   else
     local id
     id=$(sql "SELECT wal2events.backfill('$1', chunk_rows => $CHUNK_ROWS)") &&

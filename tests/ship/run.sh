@@ -2269,7 +2269,7 @@ bf_has_cli() { "$W2E" backfill --help >/dev/null 2>&1; }
 bf_driver_bg() {
   local id
   if bf_has_cli; then
-    PGAPPNAME=bfdriver "$W2E" backfill --dbname "$DBURL" --table "$1" --chunk-rows "${BACKFILL_CHUNK:-1000}" \
+    PGAPPNAME=bfdriver "$W2E" backfill --dbname "$DBURL" --table "public.$1" --chunk-rows "${BACKFILL_CHUNK:-1000}" \
       ${3:+--rate "$3"} >>"$2.out" 2>>"$2" &
   else
     id=$(sql "SELECT id FROM wal2events.backfills WHERE rel = '$1'::regclass AND state IN ('pending', 'running')")
