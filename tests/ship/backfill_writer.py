@@ -7,7 +7,8 @@ The table starts with the keys 4, 8, ..., 4N (id bigint PRIMARY KEY, k int,
 v text, pad text). Until STOPFILE exists, prints transactions of one to
 four statements, each followed by a pause of PAUSE seconds (default 0.005):
 
-  - updates of random keys, and deletes;
+  - updates of random keys, and deletes (of original keys and of keys
+    inserted or moved since: a key deleted, then inserted again);
   - inserts above the key range (4(N+j), j counting up) and inside it
     (4i+1, an upsert: an update when the key is there already);
   - key changes: 4i -> 4i+2 (to the next key), 4i -> 4(N+1-i)+3 (to the
@@ -41,6 +42,10 @@ def main():
     def base():
         return "%s" % (4 * rnd.randint(1, n)) if rnd.random() < 0.5 else cursor
 
+    def any_key():
+        # an original key, or one an insert inside the range or a key change made
+        return "%s + %d" % (base(), rnd.choice([0, 0, 1, 2]))
+
     while not os.path.exists(stop):
         seq += 1
         stmts = []
@@ -48,9 +53,9 @@ def main():
             r = rnd.random()
             v = "'w%d'" % seq
             if r < 0.35:
-                stmts.append("UPDATE %s SET k = k + 1, v = %s WHERE id = %s" % (table, v, base()))
+                stmts.append("UPDATE %s SET k = k + 1, v = %s WHERE id = %s" % (table, v, any_key()))
             elif r < 0.50:
-                stmts.append("DELETE FROM %s WHERE id = %s" % (table, base()))
+                stmts.append("DELETE FROM %s WHERE id = %s" % (table, any_key()))
             elif r < 0.60:
                 above += 1
                 stmts.append("INSERT INTO %s VALUES (%d, 0, %s, 'above')" % (table, 4 * (n + above), v))
