@@ -6,9 +6,9 @@
 # committed.
 
 EXTENSION   = wal2events
-EXTVERSION  = 1.0
 MODULE_big  = wal2events
-DATA        = sql/wal2events--$(EXTVERSION).sql
+# 1.0's script, then the updates: CREATE EXTENSION runs them in turn
+DATA        = sql/wal2events--1.0.sql sql/wal2events--1.0--1.1.sql
 PGFILEDESC  = "wal2events - domain events from logical decoding"
 
 GEN         = src/gen/wal2events.pb-c.c src/gen/wal2events.pb-c.h
@@ -30,7 +30,7 @@ TEMP_CONFIG ?= tests/logical.conf
 REGRESS      = setup types toast toast_key identity truncate transactions ddl emit messages filters event_ids oversize \
                chunking format_json options decode_errors determinism encoding encoding_sql_ascii \
                routes routes_errors routes_redaction routes_outbox routes_soft_delete routes_forged routes_renames \
-               routes_subject publication header_limits
+               routes_subject publication header_limits backfill extension_update
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(TEMP_CONFIG) --load-extension=wal2events
 ISOLATION      = $(patsubst tests/specs/%.spec,%,$(wildcard tests/specs/*.spec))
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(TEMP_CONFIG) --inputdir=tests --outputdir=tests/output_iso --load-extension=wal2events

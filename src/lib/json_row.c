@@ -122,7 +122,8 @@ w2e_json_append_row(W2eBuffer *out, const W2eTransaction *txn,
 		w2e_buffer_append_str(out, ",\"table\":") != 0 ||
 		w2e_json_append_cstring(out, rel->table) != 0)
 		return -1;
-	if ((row->operation == W2E_OP_INSERT || row->operation == W2E_OP_UPDATE) &&
+	if ((row->operation == W2E_OP_INSERT || row->operation == W2E_OP_UPDATE ||
+		 row->operation == W2E_OP_READ) &&
 		append_new(out, rel, row) != 0)
 		return -1;
 	if (row->old_identity != W2E_OLD_NONE && append_old(out, rel, row) != 0)

@@ -12,6 +12,7 @@
 #include "access/htup_details.h"
 #include "utils/memutils.h"
 
+#include "backfill.h"
 #include "oversize.h"
 #include "pbwrite.h"
 #include "plugin.h"
@@ -255,6 +256,35 @@ encode_row_change(PluginState *state, Relation relation, RelationEntry *entry,
 	writer_end_event(w, event_start);
 }
 
+/*
+ * A row read by a backfill (backfill.c), as an INSERT of it would be: the
+ * same route, publication, columns and key, with the operation read and
+ * the route's read type. Runs in the per-change context.
+ */
+void
+encode_read_event(PluginState *state, Relation relation, HeapTuple tuple, XLogRecPtr lsn)
+{
+	RelationEntry *entry = relcache_get(relation);
+	TxnWriter  *w = &state->writer;
+	uint32		relation_index;
+	int			event_start;
+	int			row_start;
+
+	if (!entry->publish || !(entry->actions & ACTION_INSERT) || entry->outbox)
+	{
+		note_skipped_change(w->ctx, state);
+		return;
+	}
+	deform(entry, relation, tuple);
+	form_partition_key(state, entry, RelationGetDescr(relation), NULL);
+	event_start = writer_begin_event(w, entry, &relation_index, entry->type_read,
+									 state->key.data, state->key.len, lsn);
+	row_start = begin_row(&w->buf, entry, W2E_ENUM_OP_READ, relation_index);
+	encode_tuple(&w->buf, W2E_FIELD_ROW_NEW_VALUES, entry, NULL, entry->ncolumns);
+	pb_end_message(&w->buf, row_start);
+	writer_end_event(w, event_start);
+}
+
 void
 wal2events_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				  Relation relation, ReorderBufferChange *change)
@@ -264,6 +294,8 @@ wal2events_change(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	RelationEntry *entry = relcache_get(relation);
 
 	writer_begin_change(&state->writer);
+	if (entry->backfill_state || backfill_windows_open())
+		backfill_note_change(relation, entry->backfill_state, txn, change);
 	if (!entry->publish || !action_wanted(entry, change->action))
 		note_skipped_change(ctx, state);
 	else if (!entry->outbox)
@@ -293,6 +325,7 @@ wal2events_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 		int			event_start;
 		int			row_start;
 
+		backfill_note_truncate(relations[i]);
 		writer_begin_change(w);
 		if (!entry->publish || !(entry->actions & ACTION_TRUNCATE) || entry->outbox)
 		{

@@ -15,6 +15,7 @@
 #include "replication/logical.h"
 #include "utils/memutils.h"
 
+#include "backfill.h"
 #include "filter.h"
 #include "oversize.h"
 #include "pbwrite.h"
@@ -87,6 +88,11 @@ wal2events_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	Wal2events__V1__Event *domain = NULL;
 	int			start;
 
+	if (strcmp(prefix, BACKFILL_MESSAGE_PREFIX) == 0)
+	{
+		backfill_message(ctx, txn, message_lsn, transactional, message_size, message);
+		return;
+	}
 	if (transactional)
 		writer_begin_change(w);
 	if (!(state->opts.actions & ACTION_MESSAGE) ||

@@ -26,6 +26,10 @@ extern void wal2events_truncate(LogicalDecodingContext *ctx, ReorderBufferTXN *t
 								int nrelations, Relation relations[],
 								ReorderBufferChange *change);
 
+/* change.c: a backfilled row (backfill.c) as a read event */
+extern void encode_read_event(PluginState *state, Relation relation, HeapTuple tuple,
+							  XLogRecPtr lsn);
+
 /* outbox.c: an INSERT into an outbox table as a domain event */
 extern void encode_outbox_event(PluginState *state, Relation relation,
 								RelationEntry *entry, ReorderBufferChange *change);

@@ -32,6 +32,7 @@
 #include "utils/relcache.h"
 #include "utils/syscache.h"
 
+#include "backfill.h"
 #include "filter.h"
 #include "pbwrite.h"
 #include "publication.h"
@@ -384,6 +385,9 @@ build_entry(RelationEntry *entry, Relation relation)
 	entry->replident = relation->rd_rel->relreplident;
 	entry->publish = shippable && scope.published &&
 		(cache_opts->routes != ROUTES_ONLY || route != NULL);
+	entry->backfill_state = strcmp(entry->schema, BACKFILL_STATE_SCHEMA) == 0 &&
+		strcmp(entry->table, BACKFILL_STATE_TABLE) == 0 &&
+		relation_is_extension_member(RelationGetRelid(relation));
 	entry->actions = cache_opts->actions & scope.actions;
 
 	entry->natts = desc->natts;

@@ -40,6 +40,7 @@ typedef struct RelationEntry
 	MemoryContext cxt;			/* everything below lives here */
 
 	bool		publish;		/* selected: filters, routes option, publication */
+	bool		backfill_state; /* wal2events.backfills (backfill.h) */
 	int			actions;		/* ACTION_* bits shipped for this table */
 	char		replident;		/* pg_class.relreplident */
 	char	   *schema;
@@ -58,6 +59,7 @@ typedef struct RelationEntry
 	char	   *type_deleted;
 	char	   *type_undeleted;
 	char	   *type_truncated;
+	char	   *type_read;		/* a backfilled row */
 
 	/* the route's extras, encoded once: appended as they are to each event */
 	StringInfoData subject_field;	/* Event.subject; empty: none */

@@ -26,6 +26,7 @@ set_types(RelationEntry *entry, const Route *route)
 	entry->type_deleted = route ? pstrdup(route->deleted) : psprintf("%s-deleted", entity);
 	entry->type_undeleted = psprintf("%s-undeleted", entity);
 	entry->type_truncated = psprintf("%s-truncated", entity);
+	entry->type_read = route && route->read ? pstrdup(route->read) : psprintf("%s-read", entity);
 }
 
 /* Attribute index of the named live column, -1 when there is none. */

@@ -42,12 +42,13 @@ typedef enum RouteField
 {
 	RF_REL, RF_ENTITY, RF_CREATED, RF_UPDATED, RF_DELETED, RF_PARTITION_KEY,
 	RF_COLUMNS, RF_EXCLUDE, RF_SUBJECT, RF_TAGS, RF_SOFT_DELETE, RF_OUTBOX,
+	RF_READ,					/* since 1.1: absent when decoding older changes */
 	RF_COUNT
 } RouteField;
 
 static const char *const field_names[RF_COUNT] = {
 	"rel", "entity", "created", "updated", "deleted", "partition_key",
-	"columns", "exclude", "subject", "tags", "soft_delete", "outbox"
+	"columns", "exclude", "subject", "tags", "soft_delete", "outbox", "read"
 };
 
 static Oid	last_routes_oid = InvalidOid;
@@ -145,7 +146,7 @@ field_attnums(TupleDesc desc, AttrNumber *attnums)
 			if (!att->attisdropped && strcmp(NameStr(att->attname), field_names[f]) == 0)
 				attnums[f] = att->attnum;
 		}
-		if (attnums[f] == InvalidAttrNumber)
+		if (attnums[f] == InvalidAttrNumber && f != RF_READ)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("%s.%s has no column \"%s\"", ROUTES_SCHEMA, ROUTES_TABLE, field_names[f]),
@@ -227,6 +228,8 @@ route_from_tuple(HeapTuple tuple, TupleDesc desc, const AttrNumber *attnums)
 	tags_field(tuple, desc, attnums[RF_TAGS], route);
 	route->soft_delete = text_field(tuple, desc, attnums[RF_SOFT_DELETE]);
 	route->outbox = DatumGetBool(heap_getattr(tuple, attnums[RF_OUTBOX], desc, &isnull)) && !isnull;
+	if (attnums[RF_READ] != InvalidAttrNumber)
+		route->read = text_field(tuple, desc, attnums[RF_READ]);
 	return route;
 }
 

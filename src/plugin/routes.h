@@ -25,6 +25,7 @@ typedef struct Route
 	List	   *tag_values;
 	char	   *soft_delete;	/* column name; NULL: none */
 	bool		outbox;
+	char	   *read;			/* read type (extension 1.1); NULL: <entity>-read */
 } Route;
 
 /*

@@ -19,6 +19,7 @@
 #include "replication/origin.h"
 #include "utils/memutils.h"
 
+#include "backfill.h"
 #include "oversize.h"
 #include "plugin.h"
 #include "relcache.h"
@@ -48,6 +49,7 @@ wal2events_startup(LogicalDecodingContext *ctx, OutputPluginOptions *opt,
 	oversize_init(&state->opts);
 	relcache_init(ctx->context, &state->opts);
 	writer_init(&state->writer, ctx, &state->opts);
+	backfill_init(ctx->context);
 	ctx->output_plugin_private = state;
 	MemoryContextSwitchTo(old);
 }
@@ -66,6 +68,7 @@ wal2events_begin(LogicalDecodingContext *ctx, ReorderBufferTXN *txn)
 	/* nothing is written yet: an empty transaction must cost nothing */
 	writer_begin_txn(&state->writer, txn);
 	values_begin_txn();
+	backfill_begin_txn();
 }
 
 static void
@@ -74,6 +77,7 @@ wal2events_commit(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 {
 	PluginState *state = ctx->output_plugin_private;
 
+	backfill_commit_txn(state, txn);
 	writer_commit_txn(&state->writer, commit_lsn);
 	values_end_txn();
 	state->skipped_changes = 0;

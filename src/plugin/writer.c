@@ -143,6 +143,9 @@ close_chunk(TxnWriter *w, bool last)
 
 	if (oversized > 0)
 		pb_uint(&w->buf, W2E_FIELD_TXN_OVERSIZED, oversized);
+	if (w->window_lsn != InvalidXLogRecPtr)
+		pb_uint(&w->buf, W2E_FIELD_TXN_BACKFILL_WINDOW_LSN, w->window_lsn);
+	w->window_lsn_sent = w->window_lsn;
 	if (last)
 		pb_bool(&w->buf, W2E_FIELD_TXN_LAST_CHUNK, true);
 	write_message(w, last);
@@ -231,6 +234,16 @@ writer_commit_txn(TxnWriter *w, XLogRecPtr commit_lsn)
 {
 	if (w->chunk_open)
 		close_chunk(w, true);
+	else if (w->chunk == 0 && w->window_lsn != w->window_lsn_sent)
+	{
+		/*
+		 * Nothing of this transaction was sent, but a backfill window
+		 * opened or closed since the last message: an empty message says
+		 * so, or the client would hold (or release) its position wrongly.
+		 */
+		open_chunk(w);
+		close_chunk(w, true);
+	}
 	else if (w->chunk == 0)
 	{
 		/*

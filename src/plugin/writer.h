@@ -36,6 +36,14 @@ typedef struct TxnWriter
 	uint64		chunk_serial;	/* unique per message, for relation indexes */
 	uint32		chunk_relations;	/* descriptors written in this chunk */
 	Size		chunk_json_extra;	/* format=json: rendering beyond buf.len */
+
+	/*
+	 * The oldest open backfill window's low mark (backfill.c sets it), put
+	 * into every message as Transaction.backfill_window_lsn; and the value
+	 * the last message carried, so that a change is always sent.
+	 */
+	XLogRecPtr	window_lsn;
+	XLogRecPtr	window_lsn_sent;
 } TxnWriter;
 
 extern void writer_init(TxnWriter *w, LogicalDecodingContext *ctx,
