@@ -5,6 +5,10 @@
 #   bench/backfill/run.sh [ROWS] [RUNS]   (as root; default 1000000 rows, 3 runs)
 #   ROWS=50000 RUNS=1 LAG_SECONDS=5 ...    a quick run
 #   LAG=0                                  skip (d)
+#   PARTS=d                                only some of (a) (b) (d) ((c) comes with (b));
+#                                          default abd
+#   LAG_PACED_RATE=N                       (d) also with backfills at --rate N (default
+#                                          20000 rows/s; 0: not)
 #   CHUNK_ROWS=N                           rows per chunk (default 1000)
 #   LAG_RATE=N LAG_SECONDS=S               (d)'s live load (default 2000 events/s
 #                                          in transactions of 10 rows, for 20 s)
@@ -40,6 +44,10 @@ CHUNK_ROWS=${CHUNK_ROWS:-1000}
 LAG=${LAG:-1}
 LAG_RATE=${LAG_RATE:-2000}
 LAG_SECONDS=${LAG_SECONDS:-20}
+LAG_PACED_RATE=${LAG_PACED_RATE:-20000}
+PARTS=${PARTS:-abd}
+part() { [[ $PARTS == *$1* ]]; }
+[ "$LAG" = 1 ] || PARTS=${PARTS//d/}
 [ "$(id -u)" = 0 ] || { echo "bench/backfill/run.sh: run as root"; exit 2; }
 WORK=$(mktemp -d /tmp/wal2events-bench-backfill.XXXXXX)
 chmod 755 "$WORK"
@@ -64,7 +72,7 @@ sql "CREATE EXTENSION wal2events"
 
 now() { date +%s.%N; }
 elapsed() { awk -v e="$(now)" -v s="$1" 'BEGIN { printf "%.3f", e - s }'; }
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+median() { [ $# -gt 0 ] || { echo 0; return; }; printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 lsn_diff() { sql "SELECT '$1'::pg_lsn - '$2'::pg_lsn"; }
 HZ=$(getconf CLK_TCK)
 cpu_of() { awk -v hz="$HZ" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -74,14 +82,16 @@ if "$ROOT/src/cli/wal2events" backfill --help >/dev/null 2>&1; then
 else
   DRIVER="CALL wal2events.backfill_run(id) (the CLI has no backfill command yet)"
 fi
-# backfill TABLE: one backfill of TABLE, registered and run to the end at full speed
+# backfill TABLE [RATE]: one backfill of TABLE, registered and run to the end
+# (at full speed, or RATE rows/s)
 backfill() {
   if [[ $DRIVER == wal2events* ]]; then
-    "$W2E" backfill --dbname "$DBURL" --table "public.$1" --chunk-rows "$CHUNK_ROWS" --progress-interval 0 >>"$WORK/backfill.log" 2>&1
+    "$W2E" backfill --dbname "$DBURL" --table "public.$1" --chunk-rows "$CHUNK_ROWS" --progress-interval 0 \
+      ${2:+--rate "$2"} >>"$WORK/backfill.log" 2>&1
   else
     local id
     id=$(sql "SELECT wal2events.backfill('$1', chunk_rows => $CHUNK_ROWS)") &&
-      sql "CALL wal2events.backfill_run($id)" >>"$WORK/backfill.log" 2>&1
+      sql "CALL wal2events.backfill_run($id${2:+, $2})" >>"$WORK/backfill.log" 2>&1
   fi
 }
 # wait_lsn SLOT LSN: one backend polls every 10 ms until the slot is confirmed past LSN
@@ -119,6 +129,8 @@ HEAP_BYTES=$(sql "SELECT pg_relation_size('orders')")
 echo "orders: $ROWS rows, pg_total_relation_size $(sql "SELECT pg_size_pretty($REL_BYTES::bigint)") (heap $(sql "SELECT pg_size_pretty($HEAP_BYTES::bigint)"))"
 echo "backfill driver: $DRIVER"
 
+ins=() bfs=() copies=() dbs=() wals=() copy_wals=()
+if part a; then
 # the baseline's backlog: the same rows in one transaction, a slot per run before it
 for r in $(seq 1 "$RUNS"); do sql "SELECT pg_create_logical_replication_slot('ins$r', 'wal2events')" >/dev/null; done
 sql "CREATE TABLE orders_ins ($COLS)"
@@ -154,7 +166,6 @@ bfship_run() {
   stream_done "BF$1" "$ROWS" >&2 || return 1
   RESULT=$e
 }
-ins=() bfs=()
 for r in $(seq 1 "$RUNS"); do
   ins_run "$r" || exit 1
   i=$RESULT
@@ -164,10 +175,11 @@ for r in $(seq 1 "$RUNS"); do
   ins+=("$i") bfs+=("$b")
 done
 cat "$WORK/notes.txt"
+fi
 
 # (b) and (c): the database's side, a slot present
+if part b; then
 sql "SELECT pg_create_logical_replication_slot('present', 'wal2events')" >/dev/null
-copies=() dbs=() wals=() copy_wals=()
 for r in $(seq 1 "$RUNS"); do
   w0=$(sql "SELECT pg_current_wal_lsn()")
   s=$(now)
@@ -183,9 +195,10 @@ for r in $(seq 1 "$RUNS"); do
   copies+=("$c") dbs+=("$d") wals+=("$(lsn_diff "$w2" "$w1")") copy_wals+=("$(lsn_diff "$w1" "$w0")")
 done
 sql "SELECT pg_drop_replication_slot('present')" >/dev/null
+fi
 
 # (d) live lag with and without backfills at full speed
-lag_run() { # NAME WITH_BACKFILL
+lag_run() { # NAME WITH_BACKFILL [RATE]
   local txns=$((LAG_RATE * LAG_SECONDS / 10)) interval events
   events=$((txns * 10))
   interval=$(awk -v r="$LAG_RATE" 'BEGIN { printf "%.6f", 10 / r }')
@@ -208,7 +221,8 @@ print("%d events, lag ms p50 %.1f p99 %.1f max %.1f" % (len(lags), q(.5), q(.99)
   sleep 1
   local bf_runs=
   if [ "$2" = 1 ]; then
-    ( while [ ! -f "$WORK/lag.stop" ]; do backfill orders || exit 1; echo x >>"$WORK/lag.backfills"; done ) &
+    rm -f "$WORK/lag.stop" "$WORK/lag.backfills"
+    ( while [ ! -f "$WORK/lag.stop" ]; do backfill orders "${3:-}" || exit 1; echo x >>"$WORK/lag.backfills"; done ) &
     BF_PID=$!
   fi
   sql "DO \$\$
@@ -224,7 +238,7 @@ END \$\$" || return 1
   if [ -n "$BF_PID" ]; then
     touch "$WORK/lag.stop"
     wait "$BF_PID"; BF_PID=
-    bf_runs=$(grep -c . "$WORK/lag.backfills" 2>/dev/null || echo 0)
+    bf_runs=$(cat "$WORK/lag.backfills" 2>/dev/null | grep -c .)
   fi
   wait "$CONSUMER"; CONSUMER=
   ship_stop INT
@@ -233,13 +247,16 @@ END \$\$" || return 1
   sql "TRUNCATE live"
   RESULT="$(cat "$WORK/lag$1.txt")${bf_runs:+, $bf_runs backfill(s) of orders finished meanwhile}"
 }
-if [ "$LAG" = 1 ]; then
+if part d; then
   sql "CREATE TABLE live (id bigint PRIMARY KEY, v text)"
-  rm -f "$WORK/lag.stop" "$WORK/lag.backfills"
   lag_run 1 0 || exit 1
   lag_without=$RESULT
   lag_run 2 1 || exit 1
   lag_with=$RESULT
+  if [ "$LAG_PACED_RATE" != 0 ]; then
+    lag_run 3 1 "$LAG_PACED_RATE" || exit 1
+    lag_paced=$RESULT
+  fi
 fi
 
 mi=$(median "${ins[@]}") mb=$(median "${bfs[@]}") mc=$(median "${copies[@]}") md=$(median "${dbs[@]}")
@@ -248,20 +265,27 @@ echo
 echo "PostgreSQL $(sql "SHOW server_version"), $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "$ROWS rows, chunks of $CHUNK_ROWS, medians of $RUNS runs; driver: $DRIVER"
 echo
-printf '| measure | median | rows/s |\n|---|---|---|\n'
-awk -v n="$ROWS" -v i="$mi" -v b="$mb" -v c="$mc" -v d="$md" 'BEGIN {
-  printf "| (a) the rows inserted in one transaction, shipped (backlog drain) | %.2f s | %.0f |\n", i, n / i
-  printf "| (a) backfill through ship, start to slot confirmed | %.2f s | %.0f |\n", b, n / b
-  printf "| (b) COPY orders TO /dev/null | %.2f s | %.0f |\n", c, n / c
-  printf "| (b) backfill, database side (slot present, not read) | %.2f s | %.0f |\n", d, n / d
-  printf "\n(a) backfill rate / one-transaction shipping rate: %.2f (goal >= 0.5)\n", i / b
-  printf "(b) backfill time / COPY time: %.2f (goal <= 3)\n", d / c
-}'
-awk -v w="$mw" -v cw="$mcw" -v r="$REL_BYTES" -v h="$HEAP_BYTES" -v n="$ROWS" 'BEGIN {
+if part a || part b; then
+  printf '| measure | median | rows/s |\n|---|---|---|\n'
+  part a && awk -v n="$ROWS" -v i="$mi" -v b="$mb" 'BEGIN {
+    printf "| (a) the rows inserted in one transaction, shipped (backlog drain) | %.2f s | %.0f |\n", i, n / i
+    printf "| (a) backfill through ship, start to slot confirmed | %.2f s | %.0f |\n", b, n / b
+  }'
+  part b && awk -v n="$ROWS" -v c="$mc" -v d="$md" 'BEGIN {
+    printf "| (b) COPY orders TO /dev/null | %.2f s | %.0f |\n", c, n / c
+    printf "| (b) backfill, database side (slot present, not read) | %.2f s | %.0f |\n", d, n / d
+  }'
+  echo
+fi
+part a && awk -v i="$mi" -v b="$mb" 'BEGIN { printf "(a) backfill rate / one-transaction shipping rate: %.2f (goal >= 0.5)\n", i / b }'
+part b && awk -v c="$mc" -v d="$md" 'BEGIN { printf "(b) backfill time / COPY time: %.2f (goal <= 3)\n", d / c }'
+part b && awk -v w="$mw" -v cw="$mcw" -v r="$REL_BYTES" -v h="$HEAP_BYTES" -v n="$ROWS" 'BEGIN {
   printf "(c) WAL per backfill: %.1f MB = %.2f bytes per byte of pg_total_relation_size (%.2f per heap byte), %.0f bytes per row; COPY wrote %d bytes\n",
     w / 1048576, w / r, w / h, w / n, cw
 }'
-if [ "$LAG" = 1 ]; then
+if part d; then
   echo "(d) live events at $LAG_RATE/s for $LAG_SECONDS s, commit to consumer: without a backfill: $lag_without"
   echo "    with backfills of orders back to back at full speed: $lag_with"
+  [ -z "${lag_paced:-}" ] || echo "    with backfills of orders back to back at --rate $LAG_PACED_RATE: $lag_paced"
 fi
+exit 0
