@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job end to end, on an embedded default: an orders service writes
 # to its tables as usual, `wal2events ship` turns every committed
-# transaction into domain events on NATS JetStream, and `wal2events
-# consume` reads them back from the hub.
+# transaction into domain events on NATS JetStream (and, with --backfill
+# orders, the orders that existed before it started into order-read
+# events), and `wal2events consume` reads them back from the hub.
 #
 #   scripts/demo.sh        (as root, on Debian 12; about 20 s with a fresh build)
 #
@@ -107,12 +108,21 @@ SELECT wal2events.route('order_lines', entity => 'order-line', partition_key => 
 SQL
 psql_ -f "$demo_dir/schema.sql" >/dev/null
 
+echo "== orders placed before the shipper starts: no slot saw them, a backfill will"
+cat <<'SQL' | tee "$demo_dir/before.sql" | sed 's/^/   /'
+INSERT INTO orders (id, customer, email, total, status) VALUES
+    (901, 'linus',   'linus@example.com',   12.00, 'paid'),
+    (902, 'barbara', 'barbara@example.com', 99.90, 'shipped'),
+    (903, 'edsger',  'edsger@example.com',   5.25, 'placed');
+SQL
+psql_ -f "$demo_dir/before.sql" >/dev/null
+
 ship_cmd=("$W2E" ship --dbname "host=127.0.0.1 port=$pg_port user=postgres dbname=postgres"
-  --slot shop --create-slot --to "$nats" --create-stream SHOP --subject 'shop.{type}'
+  --slot shop --create-slot --backfill orders --to "$nats" --create-stream SHOP --subject 'shop.{type}'
   --progress-interval 0)
 echo "== starting the shipper in the background"
 echo "   wal2events ship --dbname 'host=127.0.0.1 port=$pg_port user=postgres dbname=postgres' \\"
-echo "                   --slot shop --create-slot --to $nats --create-stream SHOP --subject 'shop.{type}'"
+echo "                   --slot shop --create-slot --backfill orders --to $nats --create-stream SHOP --subject 'shop.{type}'"
 "${ship_cmd[@]}" >"$demo_dir/ship.out" 2>"$demo_dir/ship.log" 3>&- 4>&- &
 ship_pid=$!
 for _ in $(seq 1 100); do
@@ -121,10 +131,11 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 grep -q "shipping to JetStream" "$demo_dir/ship.log" || die "wal2events ship did not start within 10 s"
-sed 's/^[^ ]* /   /' "$demo_dir/ship.log"
+shown=$(wc -l <"$demo_dir/ship.log")
+sed 's/^[^ ]* /   /' "$demo_dir/ship.log" | head -n "$shown"
 
-expected=10
-echo "== the orders service at work; the events arrive on the hub as they are shipped"
+backfilled=3 expected=13
+echo "== the events arrive on the hub as they are shipped"
 echo "   (app> what the application does; hub> what \`wal2events consume --follow\` prints)"
 : >"$demo_dir/arrived.jsonl"
 # --follow: print events as they arrive; --count: stop after the expected number
@@ -133,20 +144,23 @@ echo "   (app> what the application does; hub> what \`wal2events consume --follo
 consume_pid=$!
 
 step() { echo "   app> $1"; psql_ -c "$2" >/dev/null; wait_lines "$3" "$demo_dir/arrived.jsonl"; sleep 0.2; }
+echo "   app> (nothing: ship --backfill orders reads the $backfilled existing orders through the slot)"
+wait_lines "$backfilled" "$demo_dir/arrived.jsonl"
+sleep 0.2
 step "order 1001 placed by ada: the order, its 2 lines and an order-placed event, in one transaction" "
 BEGIN;
 INSERT INTO orders (id, customer, email, total) VALUES (1001, 'ada', 'ada@example.com', 42.50);
 INSERT INTO order_lines VALUES (1001, 1, 'book-123', 2), (1001, 2, 'pen-9', 1);
 SELECT wal2events.emit('order-placed', '1001', '{\"order_id\": 1001, \"total\": 42.50, \"lines\": 2}');
-COMMIT;" 4
+COMMIT;" 7
 step "order 1002 placed by grace: 1 line, and its order-placed event" "
 BEGIN;
 INSERT INTO orders (id, customer, email, total) VALUES (1002, 'grace', 'grace@example.com', 19.99);
 INSERT INTO order_lines VALUES (1002, 1, 'mug-7', 1);
 SELECT wal2events.emit('order-placed', '1002', '{\"order_id\": 1002, \"total\": 19.99, \"lines\": 1}');
-COMMIT;" 7
-step "order 1001 paid" "UPDATE orders SET status = 'paid' WHERE id = 1001" 8
-step "order 1002: one more mug" "UPDATE order_lines SET qty = 2 WHERE order_id = 1002 AND line = 1" 9
+COMMIT;" 10
+step "order 1001 paid" "UPDATE orders SET status = 'paid' WHERE id = 1001" 11
+step "order 1002: one more mug" "UPDATE order_lines SET qty = 2 WHERE order_id = 1002 AND line = 1" 12
 echo "   app> an update of order 1001, rolled back: no event"
 psql_ -c "BEGIN; UPDATE orders SET status = 'lost' WHERE id = 1001; ROLLBACK;" >/dev/null
 step "order 1002 cancelled (a soft delete: cancelled_at is set)" \
@@ -165,7 +179,7 @@ for e in events:
     what = e.get("table") and "%s %s" % (e["table"], e["operation"]) or "wal2events.emit()"
     print("     %-20s key %-6s %-20s %s" % (e["type"], e["partition_key"], what, e["id"]))
 types = collections.Counter(e["type"] for e in events)
-want = {"order-created": 2, "order-line-created": 3, "order-placed": 2, "order-updated": 1,
+want = {"order-read": 3, "order-created": 2, "order-line-created": 3, "order-placed": 2, "order-updated": 1,
         "order-line-updated": 1, "order-cancelled": 1}
 assert len(events) == int(sys.argv[2]), "expected %s events, found %d" % (sys.argv[2], len(events))
 assert types == want, "event types %s, expected %s" % (dict(types), want)
@@ -175,19 +189,24 @@ order = [(lsn(e["commit_lsn"]), e["position"]) for e in events]
 assert order == sorted(order), "events out of commit order"
 assert not any("@example.com" in json.dumps(e) or "email" in json.dumps(e) for e in events), \
     "the e-mail column reached the hub"
-print("   ok: %d events, each once, in commit order; the e-mail column is in none of them" % len(events))
+reads = sorted((e["partition_key"], e["new"]["status"]) for e in events if e["type"] == "order-read")
+assert reads == [("901", "paid"), ("902", "shipped"), ("903", "placed")], "backfilled: %s" % reads
+assert all(e["operation"] == "read" and "old" not in e for e in events if e["type"] == "order-read"), \
+    "a read event that is not a read, or has old values"
+print("   ok: %d events, each once, in commit order; the 3 orders placed before the shipper each read once;"
+      " the e-mail column is in none of them" % len(events))
 PY
 n_orders=$("$W2E" consume --from "$nats" --stream SHOP --subject 'shop.orders.>' | grep -c . || true)
 n_events=$("$W2E" consume --from "$nats" --stream SHOP --subject 'shop.*' | grep -c . || true)
 echo "   by subject (consume --subject): shop.orders.> $n_orders events (the routes'), shop.* $n_events (emit()'s, on --subject shop.{type})"
-[ "$n_orders" = 8 ] && [ "$n_events" = 2 ] || die "expected 8 events on shop.orders.> and 2 on shop.*"
+[ "$n_orders" = 11 ] && [ "$n_events" = 2 ] || die "expected 11 events on shop.orders.> and 2 on shop.*"
 
 echo "== stopping the shipper with SIGTERM"
 kill -TERM "$ship_pid"
 status=0
 wait "$ship_pid" || status=$?
 ship_pid=''
-sed 's/^[^ ]* /   /' "$demo_dir/ship.log" | grep -v "created\|shipping to" || true
+tail -n +"$((shown + 1))" "$demo_dir/ship.log" | sed 's/^[^ ]* /   /'   # the lines not shown yet
 [ $status = 0 ] || die "wal2events ship exited with status $status, expected 0"
 last=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])["commit_lsn"])' "$demo_dir/stored.jsonl")
 confirmed=$(psql_ -At -c "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'shop'")

@@ -127,11 +127,8 @@ catches() {
 }
 
 ship_stop() {
-  # (SIGKILL cannot be caught: no handler to wait for)
-  case ${1:-INT} in
-    KILL|9) ;;
-    *) wait_until 30 catches "$SHIP_PID" "$(kill -l "${1:-INT}")" ;;
-  esac
+  # KILL and STOP are never caught: waiting for a handler would take the full 30 s
+  case ${1:-INT} in KILL | STOP | 9 | 19) ;; *) wait_until 30 catches "$SHIP_PID" "$(kill -l "${1:-INT}")" ;; esac
   kill -"${1:-INT}" "$SHIP_PID" 2>/dev/null
   wait "$SHIP_PID" 2>/dev/null
   SHIP_STATUS=$?

@@ -12,7 +12,8 @@
 # 3-node JetStream cluster, tests/ship/cluster.sh), and for --unit transaction:
 # e2e_txn shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn
 # shared_slots_txn (the fault tests again in that unit); backfill_hold
-# (the confirm hold of a backfill window, in both units and a file) ship_backfill. Each shipper
+# (the confirm hold of a backfill window, in both units and a file) ship_backfill;
+# backfill backfill_create_slot (the property test of issue 9). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -2251,7 +2252,147 @@ test_envelope_check() {
     fail "envelope_check: the plugin's events, envelopes equal to protobuf-c's" "$(echo "$out" | tail -n 5)"
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill)
+# Backfills (issue 9) through ship into JetStream: the property test. A
+# table of BACKFILL_ROWS rows (default 200000, keys 4, 8, ..., 4N) exists
+# before the slots; a writer (tests/ship/backfill_writer.py: updates,
+# deletes, inserts above and inside the key range, key changes across it,
+# half of them aimed at the chunk being read) runs while the table is
+# backfilled at BACKFILL_RATE rows/s (default: over about 25 s) and
+# shipped; the shipper is killed with -9 three times, the backfill driver
+# twice (the process) and its backend twice (pg_terminate_backend), each
+# started again; then the backfill finishes at full speed. The stream must
+# hold exactly the truth slot's events (every id once, in commit order,
+# the same bodies: decoding the WAL again gives the same reads), and
+# applying it in order (tests/ship/apply_stream.py) must give the table:
+# no key read twice, no read older than a change before it in the stream.
+# The driver is `wal2events backfill` when the CLI has it, else
+# CALL wal2events.backfill_run(id).
+BF_PID=
+bf_has_cli() { "$W2E" backfill --help >/dev/null 2>&1; }
+# bf_driver_bg TABLE LOG [RATE]: the driver in the background ($BF_PID),
+# application_name bfdriver (to find its backend); the first registers the
+# backfill (--table), the next continue it (--id: never a second backfill)
+bf_driver_bg() {
+  local id
+  id=$(sql "SELECT max(id) FROM wal2events.backfills WHERE rel = '$1'::regclass")
+  if bf_has_cli && [ -z "$id" ]; then
+    PGAPPNAME=bfdriver "$W2E" backfill --dbname "$DBURL" --table "public.$1" --chunk-rows "${BACKFILL_CHUNK:-1000}" \
+      ${3:+--rate "$3"} >>"$2.out" 2>>"$2" &
+  elif bf_has_cli; then
+    PGAPPNAME=bfdriver "$W2E" backfill --dbname "$DBURL" --id "$id" ${3:+--rate "$3"} >>"$2.out" 2>>"$2" &
+  else
+    id=$(sql "SELECT id FROM wal2events.backfills WHERE rel = '$1'::regclass AND state IN ('pending', 'running')")
+    [ -n "$id" ] || id=$(sql "SELECT wal2events.backfill('$1', chunk_rows => ${BACKFILL_CHUNK:-1000})")
+    # the backend of a killed psql stops at its next check, not at the end of the CALL
+    PGAPPNAME=bfdriver PGOPTIONS="-c client_connection_check_interval=200ms" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres \
+      -c "CALL wal2events.backfill_run($id${3:+, $3})" >>"$2.out" 2>>"$2" &
+  fi
+  BF_PID=$!
+  OTHER_PIDS+=("$BF_PID")
+}
+bf_running() { [ -n "$BF_PID" ] && kill -0 "$BF_PID" 2>/dev/null; }
+bf_state() { sql "SELECT state FROM wal2events.backfills WHERE rel = '$1'::regclass ORDER BY id DESC LIMIT 1"; }
+
+test_backfill() {
+  local n=${BACKFILL_ROWS:-200000} rate stop=$WORK/bf.stop wl round action kills="" log=$WORK/backfill.log
+  rate=${BACKFILL_RATE:-$((n / 25))}
+  local t0=$SECONDS
+  bf_t() { echo "   backfill: $1 after $((SECONDS - t0)) s"; }
+  sql "CREATE TABLE bf (id bigint PRIMARY KEY, k int NOT NULL, v text, pad text)"
+  sql "INSERT INTO bf SELECT 4 * g, g % 1000, 'v' || g, repeat('p', 40) FROM generate_series(1, $n) g"
+  new_slot bf1
+  bf_t "$n rows loaded"
+  python3 "$ROOT/tests/ship/backfill_writer.py" bf "$n" "$stop" "$RANDOM" 0.005 |
+    psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres >/dev/null 2>"$WORK/bf_writer.err" &
+  wl=$!
+  OTHER_PIDS+=("$wl")
+  ship_bg "$log.ship" --slot bf1 --to "$NATS" --create-stream BACKFILL --subject 'bf.{table}'
+  sleep 1
+  bf_driver_bg bf "$log" "$rate"
+  # seven crashes, a second or two apart: ship, the driver, its backend
+  for round in 1 2 3 4 5 6 7; do
+    sleep "$((RANDOM % 2 + 1)).$((RANDOM % 10))"
+    action=$(echo "ship driver backend ship driver backend ship" | cut -d' ' -f$round)
+    case $action in
+      ship) ship_stop KILL ;;
+      driver) bf_running && kill -9 "$BF_PID" && wait "$BF_PID" 2>/dev/null ;;
+      backend) sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'bfdriver'" >/dev/null ;;
+    esac
+    kills="$kills $action"
+    sleep 0.3
+    [ -n "$SHIP_PID" ] || ship_bg "$log.ship" --slot bf1 --to "$NATS" --stream BACKFILL --subject 'bf.{table}'
+    bf_running || bf_driver_bg bf "$log" "$rate"
+  done
+  bf_t "crashes done"
+  local st
+  st=$(bf_state bf)
+  [ "$st" = running ] && ok "backfill: still running after the crashes" ||
+    fail "backfill: still running after the crashes (BACKFILL_RATE is low enough)" "state '$st'"
+  touch "$stop"
+  wait "$wl"
+  # the rest at full speed, after the last driver notices a second one
+  bf_running && kill -9 "$BF_PID" && wait "$BF_PID" 2>/dev/null
+  bf_driver_bg bf "$log"
+  wait_until 300 sql_is done "SELECT state FROM wal2events.backfills WHERE rel = 'bf'::regclass ORDER BY id DESC LIMIT 1" &&
+    ok "backfill: done after kill -9 of$kills" ||
+    fail "backfill: done after the crashes" "state $(bf_state bf); $(tail -n 3 "$log")"
+  wait "$BF_PID" 2>/dev/null
+  check "backfill: the last driver exits with status 0" test $? = 0
+  bf_t "backfill done"
+  check "backfill: the slot is confirmed to the end of the WAL" wait_confirmed bf1 180
+  bf_t "slot confirmed"
+  ship_stop INT
+  check "backfill: the shipper stops with status 0" test "$SHIP_STATUS" = 0
+  dump BACKFILL "$WORK/bf1.dump"
+  bf_t "stream dumped"
+  truth bf1_truth "$WORK/bf1.truth"
+  bf_t "truth slot decoded"
+  # the two checks read 200k lines of JSON each: side by side
+  $CHECK stream "$WORK/bf1.dump" --truth "$WORK/bf1.truth" --min "$n" >"$WORK/bf1.check" 2>&1 &
+  local cpid=$! out
+  sql "SELECT row_to_json(t) FROM bf t" >"$WORK/bf.rows"
+  if out=$(python3 "$ROOT/tests/ship/apply_stream.py" "$WORK/bf1.dump" bf "$WORK/bf.rows" --stats 2>&1); then
+    ok "backfill: the stream applied in order gives the table, no key read twice, no stale read ($out)"
+  else
+    fail "backfill: the stream applied in order gives the table" "$(echo "$out" | tail -n 8)"
+  fi
+  wait "$cpid" && ok "backfill: every event exactly once, in commit order, equal to the WAL (the truth slot)" ||
+    fail "backfill: every event exactly once, in commit order, equal to the WAL" "$(tail -n 5 "$WORK/bf1.check")"
+  bf_t "checked"
+}
+
+# ship --backfill TABLE --create-slot: the rows that exist when the slot is
+# created arrive as read events, once, and the stream applied gives the table.
+test_backfill_create_slot() {
+  local log=$WORK/bfship.log
+  sql "CREATE TABLE bfs (id bigint PRIMARY KEY, k int NOT NULL, v text, pad text)"
+  sql "INSERT INTO bfs SELECT g, g % 1000, 'v' || g, repeat('p', 40) FROM generate_series(1, 50000) g"
+  ship_bg "$log" --dbname "$DBURL" --slot bfs1 --create-slot --backfill bfs --to "$NATS" \
+    --create-stream BFSHIP --subject 'bfs.{table}'
+  # changes while it runs: after the slot exists, so they are in the stream too
+  wait_until 30 slot_exists bfs1 || fail "backfill create-slot: the slot is created" "$(tail -n 3 "$log")"
+  sql "UPDATE bfs SET v = 'changed' WHERE id % 1000 = 0"
+  sql "UPDATE bfs SET id = -id WHERE id % 1000 = 2"
+  sql "DELETE FROM bfs WHERE id % 1000 = 1"
+  wait_until 120 sql_is done "SELECT state FROM wal2events.backfills WHERE rel = 'bfs'::regclass ORDER BY id DESC LIMIT 1" &&
+    ok "backfill create-slot: --backfill bfs --create-slot runs the backfill to the end" ||
+    fail "backfill create-slot: the backfill ran to the end" "state $(bf_state bfs); $(tail -n 3 "$log")"
+  check "backfill create-slot: the slot is confirmed to the end" wait_confirmed bfs1 120
+  ship_stop INT
+  check "backfill create-slot: the shipper stops with status 0" test "$SHIP_STATUS" = 0
+  dump BFSHIP "$WORK/bfs1.dump"
+  sql "SELECT row_to_json(t) FROM bfs t" >"$WORK/bfs.rows"
+  local out
+  if out=$(python3 "$ROOT/tests/ship/apply_stream.py" "$WORK/bfs1.dump" bfs "$WORK/bfs.rows" --stats 2>&1); then
+    ok "backfill create-slot: the existing rows arrive as reads, once; applied in order they give the table ($out)"
+  else
+    fail "backfill create-slot: the stream applied in order gives the table" "$(echo "$out" | tail -n 8)"
+  fi
+  check "backfill create-slot: read events are typed bfs-read" grep -q '"type":"bfs-read"' "$WORK/bfs1.dump"
+  check "backfill create-slot: every event once, in commit order" $CHECK stream "$WORK/bfs1.dump" --min 49000
+}
+
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
