@@ -432,15 +432,6 @@ wal2events_backfill_chunk(PG_FUNCTION_ARGS)
 				 errhint("Run backfills on the primary, where the slot's WAL is written.")));
 
 	/*
-	 * The chunk's transaction commits without waiting for its WAL to be
-	 * flushed: if a crash loses the commit, it loses the chunk's rows and
-	 * its progress together, and the next run reads the chunk again. (Until
-	 * the end of the transaction, unlike the settings below.)
-	 */
-	(void) set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, 0, false);
-
-	/*
 	 * Keys are kept as text (last_key): read and parse them under fixed
 	 * settings, whatever the session's, restored when the function ends.
 	 */
