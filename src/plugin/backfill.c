@@ -346,49 +346,50 @@ open_window(LogicalDecodingContext *ctx, XLogRecPtr lsn, StringInfo in)
 	writer_end_standalone(&state->writer);
 }
 
-/* One row of a chunk: a read event unless a newer change of its key came first. */
-static void
-read_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr lsn,
-		 StringInfo in)
+/*
+ * One row of a chunk: a read event unless a newer change of its key came
+ * first. On BACKFILL_READ the relation is open (the caller closes it) and
+ * tuple points at the row, allocated in the current (per-change) context.
+ */
+static BackfillOutcome
+read_row(ReorderBufferTXN *txn, XLogRecPtr lsn, StringInfo in,
+		 Relation *relation_out, HeapTuple tuple)
 {
-	PluginState *state = ctx->output_plugin_private;
 	int64		id = pq_getmsgint64(in);
 	Oid			relid = pq_getmsgint(in, 4);
 	int			len = in->len - in->cursor;
-	HeapTupleData tuple;
 	Relation	relation;
 	Window	   *win;
 
 	if (!is_vouched(id))
 	{
 		bad_message(lsn, "a backfill row in a transaction that did not run wal2events.backfill_chunk()");
-		note_skipped_change(ctx, state);
-		return;
+		return BACKFILL_SKIPPED;
 	}
 	if (len < (int) SizeofHeapTupleHeader)
 	{
 		bad_message(lsn, "a backfill row too short for a tuple");
-		return;
+		return BACKFILL_NOTHING;
 	}
 	/* the tuple as written by backfill_chunk(), aligned for deforming */
-	tuple.t_len = len;
-	tuple.t_data = (HeapTupleHeader) palloc(len);
-	memcpy(tuple.t_data, in->data + in->cursor, len);
-	ItemPointerSetInvalid(&tuple.t_self);
-	tuple.t_tableOid = relid;
+	tuple->t_len = len;
+	tuple->t_data = (HeapTupleHeader) palloc(len);
+	memcpy(tuple->t_data, in->data + in->cursor, len);
+	ItemPointerSetInvalid(&tuple->t_self);
+	tuple->t_tableOid = relid;
 
 	relation = RelationIdGetRelation(relid);
 	if (!RelationIsValid(relation))
 	{
 		bad_message(lsn, "a backfill row of a table that does not exist");
-		return;
+		return BACKFILL_NOTHING;
 	}
-	if (HeapTupleHeaderGetNatts(tuple.t_data) > RelationGetDescr(relation)->natts ||
-		tuple.t_data->t_hoff > len)
+	if (HeapTupleHeaderGetNatts(tuple->t_data) > RelationGetDescr(relation)->natts ||
+		tuple->t_data->t_hoff > len)
 	{
 		RelationClose(relation);
 		bad_message(lsn, "a backfill row that does not fit its table");
-		return;
+		return BACKFILL_NOTHING;
 	}
 
 	win = find_window(id, txn->xid);
@@ -407,45 +408,39 @@ read_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr lsn,
 	else if (win->truncated)
 	{
 		RelationClose(relation);
-		note_skipped_change(ctx, state);
-		return;
+		return BACKFILL_SKIPPED;
 	}
 	else if (hash_get_num_entries(win->changed) > 0)
 	{
 		KeyDigest	digest;
 
-		if (key_digest(win, RelationGetDescr(relation), &tuple, NULL, &digest) &&
+		if (key_digest(win, RelationGetDescr(relation), tuple, NULL, &digest) &&
 			hash_search(win->changed, &digest, HASH_FIND, NULL) != NULL)
 		{
 			RelationClose(relation);
-			note_skipped_change(ctx, state);
-			return;
+			return BACKFILL_SKIPPED;
 		}
 	}
-	encode_read_event(state, relation, &tuple, lsn);
-	RelationClose(relation);
+	*relation_out = relation;
+	return BACKFILL_READ;
 }
 
-void
+BackfillOutcome
 backfill_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 				 XLogRecPtr message_lsn, bool transactional,
-				 Size size, const char *content)
+				 Size size, const char *content,
+				 Relation *relation, HeapTuple tuple)
 {
-	PluginState *state = ctx->output_plugin_private;
 	StringInfoData in;
-	MemoryContext old;
 
-	if (transactional)
-		writer_begin_change(&state->writer);
 	if (size < 2 || content[1] != BACKFILL_FORMAT_VERSION ||
 		!((content[0] == BACKFILL_LOW_MARK && !transactional && size >= 2 + 8 + 8 + 4 + 4 + 2) ||
 		  (content[0] == BACKFILL_ROW && transactional && size >= 2 + 8 + 4)))
 	{
 		bad_message(message_lsn, "not a low mark or row of this version");
-		return;
+		return BACKFILL_NOTHING;
 	}
 
-	old = MemoryContextSwitchTo(state->change_cxt);
 	in.data = (char *) content;
 	in.len = size;
 	in.maxlen = size;
@@ -456,11 +451,11 @@ backfill_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 	 * the slot was confirmed past its start.
 	 */
 	if (content[0] == BACKFILL_LOW_MARK)
+	{
 		open_window(ctx, ctx->reader->ReadRecPtr, &in);
-	else
-		read_row(ctx, txn, message_lsn, &in);
-	MemoryContextSwitchTo(old);
-	MemoryContextReset(state->change_cxt);
+		return BACKFILL_NOTHING;
+	}
+	return read_row(txn, message_lsn, &in, relation, tuple);
 }
 
 /*

@@ -53,10 +53,23 @@ extern void backfill_note_change(Relation relation, bool is_state_table,
 								 ReorderBufferTXN *txn, ReorderBufferChange *change);
 extern void backfill_note_truncate(Relation relation);
 
-/* A message with BACKFILL_MESSAGE_PREFIX (transactional or not). */
-extern void backfill_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
-							 XLogRecPtr message_lsn, bool transactional,
-							 Size size, const char *content);
+/* What became of a message with BACKFILL_MESSAGE_PREFIX. */
+typedef enum BackfillOutcome
+{
+	BACKFILL_NOTHING,			/* a low mark (its own message is sent), or not ours */
+	BACKFILL_SKIPPED,			/* a row not to emit: a change of its key came first */
+	BACKFILL_READ				/* a row to emit as a read event */
+} BackfillOutcome;
+
+/*
+ * A message with BACKFILL_MESSAGE_PREFIX (transactional or not), in the
+ * per-change context. BACKFILL_READ: *relation is open (close it) and
+ * tuple is the row.
+ */
+extern BackfillOutcome backfill_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
+										XLogRecPtr message_lsn, bool transactional,
+										Size size, const char *content,
+										Relation *relation, HeapTuple tuple);
 
 /*
  * Before the transaction's output is finished: close the windows of this

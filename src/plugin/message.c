@@ -90,7 +90,27 @@ wal2events_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 
 	if (strcmp(prefix, BACKFILL_MESSAGE_PREFIX) == 0)
 	{
-		backfill_message(ctx, txn, message_lsn, transactional, message_size, message);
+		Relation	relation;
+		HeapTupleData tuple;
+
+		if (transactional)
+			writer_begin_change(w);
+		old = MemoryContextSwitchTo(state->change_cxt);
+		switch (backfill_message(ctx, txn, message_lsn, transactional, message_size, message,
+								 &relation, &tuple))
+		{
+			case BACKFILL_READ:
+				encode_read_event(state, relation, &tuple, message_lsn);
+				RelationClose(relation);
+				break;
+			case BACKFILL_SKIPPED:
+				note_skipped_change(ctx, state);
+				break;
+			case BACKFILL_NOTHING:
+				break;
+		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(state->change_cxt);
 		return;
 	}
 	if (transactional)
