@@ -30,7 +30,7 @@ TEMP_CONFIG ?= tests/logical.conf
 REGRESS      = setup types toast toast_key identity truncate transactions ddl emit messages filters event_ids oversize \
                chunking format_json options decode_errors determinism encoding encoding_sql_ascii \
                routes routes_errors routes_redaction routes_outbox routes_soft_delete routes_forged routes_renames \
-               routes_subject publication header_limits backfill extension_update
+               routes_subject publication header_limits backfill backfill_errors extension_update
 REGRESS_OPTS = --temp-instance=tmp_check_regress --temp-config=$(TEMP_CONFIG) --load-extension=wal2events
 ISOLATION      = $(patsubst tests/specs/%.spec,%,$(wildcard tests/specs/*.spec))
 ISOLATION_OPTS = --temp-instance=tmp_check_iso --temp-config=$(TEMP_CONFIG) --inputdir=tests --outputdir=tests/output_iso --load-extension=wal2events
@@ -51,7 +51,8 @@ src/gen/wal2events.pb-c.c: proto/wal2events.proto
 	@mkdir -p src/gen
 	protoc-c --proto_path=proto --c_out=src/gen proto/wal2events.proto
 src/gen/wal2events.pb-c.h: src/gen/wal2events.pb-c.c
-$(OBJS): src/gen/wal2events.pb-c.h $(wildcard src/plugin/*.h src/lib/*.h)
+# (the LLVM bitcode files too: PGXS builds them beside the objects)
+$(OBJS) $(OBJS:.o=.bc): src/gen/wal2events.pb-c.h $(wildcard src/plugin/*.h src/lib/*.h)
 
 # The CLI, its unit tests and the client library for C consumers
 # (libwal2events, with headers and pkg-config file) are plain C11, built by

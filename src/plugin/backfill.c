@@ -60,6 +60,10 @@ static Window *windows[BACKFILL_MAX_WINDOWS];
 static int	nwindows = 0;
 static bool full_warned = false;
 
+/* the chunk last warned about (its window was not seen): once per chunk */
+static int64 unmerged_id = 0;
+static TransactionId unmerged_xid = InvalidTransactionId;
+
 /* backfill ids vouched for by the transaction being decoded */
 static int64 *vouched = NULL;
 static int	nvouched = 0;
@@ -389,11 +393,17 @@ read_row(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr lsn,
 
 	win = find_window(id, txn->xid);
 	if (win == NULL)
-		ereport(WARNING,
-				(errmsg("backfill %lld: its chunk's low mark was not decoded in this session",
-						(long long) id),
-				 errdetail("The client confirmed the slot past the low mark; the chunk's rows are emitted without being merged with the changes made while it was read."),
-				 errhint("Confirm no further than Transaction.backfill_window_lsn, as wal2events ship does.")));
+	{
+		/* emitted unmerged; said once per chunk */
+		if (unmerged_id != id || unmerged_xid != txn->xid)
+			ereport(WARNING,
+					(errmsg("backfill %lld: its chunk's low mark was not decoded in this session",
+							(long long) id),
+					 errdetail("The client confirmed the slot past the low mark; the chunk's rows are emitted without being merged with the changes made while it was read."),
+					 errhint("Confirm no further than Transaction.backfill_window_lsn, as wal2events ship does.")));
+		unmerged_id = id;
+		unmerged_xid = txn->xid;
+	}
 	else if (win->truncated)
 	{
 		RelationClose(relation);

@@ -148,6 +148,12 @@ truth() { sql "SELECT wal2events.decode(data) FROM pg_logical_slot_peek_binary_c
 
 dump() { "$JS" dump "$NATS" "$1" >"$2"; }
 
+# stream_has STREAM N: the stream holds at least N messages (a busy machine
+# starts a shipper late: wait for this rather than a fixed time)
+stream_has() {
+  [ "$("$JS" info "$NATS" "$1" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("messages", 0))' 2>/dev/null || echo 0)" -ge "$2" ]
+}
+
 # envelopes IN OUT: JSON lines of envelopes (consume, decode --envelope,
 # ship --payload json) as check.py reads dumps: {"envelope": ...} per line
 envelopes() {

@@ -110,6 +110,7 @@ expect "backfill: unreachable database is status 3" 3 "cannot connect to Postgre
 if grep -q "s3cr3t-pw" "$T/err" "$T/out"; then fail "backfill: the password is never printed" "$(cat "$T/err")"; else ok "backfill: the password is never printed"; fi
 expect "ship: --backfill needs --create-slot" 2 "--backfill needs --create-slot" -- "$BIN" ship --slot s --to - --backfill public.t
 expect "ship: --backfill with an empty table name" 2 "has an empty table name" -- "$BIN" ship --slot s --create-slot --to - --backfill a,
+expect "ship: --backfill-rate needs --backfill" 2 "--backfill-rate needs --backfill" -- "$BIN" ship --slot s --to - --backfill-rate 100
 expect "env: WAL2EVENTS_BACKFILL is --backfill" 2 "WAL2EVENTS_BACKFILL needs --create-slot" -- \
 	env WAL2EVENTS_BACKFILL=routed "$BIN" ship --slot s --to -
 expect "usage: unknown global option" 2 "unknown option '--frob'" -- "$BIN" --frob

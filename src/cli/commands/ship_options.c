@@ -33,7 +33,7 @@ typedef enum OptId
 	OPT_DBNAME, OPT_SLOT, OPT_CREATE_SLOT, OPT_CONFIRM, OPT_OPTION, OPT_TO,
 	OPT_PAYLOAD, OPT_MAX_INFLIGHT, OPT_MAX_INFLIGHT_BYTES, OPT_RETRY_MAX,
 	OPT_STATUS_INTERVAL, OPT_PROGRESS_INTERVAL, OPT_SHUTDOWN_TIMEOUT,
-	OPT_METRICS, OPT_READY_MAX_LAG, OPT_UNIT, OPT_BACKFILL, OPT_HELP, OPT_COUNT
+	OPT_METRICS, OPT_READY_MAX_LAG, OPT_UNIT, OPT_BACKFILL, OPT_BACKFILL_RATE, OPT_HELP, OPT_COUNT
 } OptId;
 
 #define FOR_SHIP 1
@@ -66,6 +66,7 @@ static const OptSpec specs[] = {
 	{OPT_READY_MAX_LAG, "ready-max-lag", 0, 1, FOR_SHIP | FOR_TAIL},
 	{OPT_UNIT, "unit", 0, 1, FOR_SHIP},
 	{OPT_BACKFILL, "backfill", 0, 1, FOR_SHIP},
+	{OPT_BACKFILL_RATE, "backfill-rate", 0, 1, FOR_SHIP},
 	{OPT_HELP, "help", 'h', 0, FOR_SHIP | FOR_TAIL},
 };
 
@@ -122,6 +123,8 @@ help_ship(void)
 		   "                              once the slot is created); when the slot exists\n"
 		   "                              already, no backfill is registered, but unfinished\n"
 		   "                              ones of these tables are continued\n"
+		   "      --backfill-rate=ROWS    --backfill's rows per second at most (default: no\n"
+		   "                              limit)\n"
 		   "  -o, --option=NAME=VALUE     plugin option for START_REPLICATION, repeatable:\n"
 		   "                              tables, exclude-tables, actions, origins,\n"
 		   "                              max-events, max-bytes, message-prefixes\n"
@@ -461,6 +464,17 @@ apply(ShipOptions *opts, const OptSpec *spec, const char *value)
 			return 0;
 		case OPT_METRICS: opts->metrics_addr = value; return 0;
 		case OPT_BACKFILL: return set_backfill(opts, value);
+		case OPT_BACKFILL_RATE:
+			{
+				char	   *end;
+
+				errno = 0;
+				opts->backfill_rate = strtod(value, &end);
+				if (errno != 0 || end == value || *end != '\0' || !(opts->backfill_rate > 0) ||
+					opts->backfill_rate > 1e12)
+					USAGE_ERROR("--backfill-rate '%s' is not a positive number of rows per second", value);
+				return 0;
+			}
 		default: return set_number(opts, spec, value);
 	}
 }
@@ -549,6 +563,8 @@ check_combination(ShipOptions *opts, const int *seen, const SinkFlagGiven *given
 		opts->confirm = 1;		/* tail's own temporary slot: retain no WAL */
 	if (opts->create_slot && opts->slot == NULL)
 		USAGE_ERROR("--create-slot needs --slot NAME");
+	if (seen[OPT_BACKFILL_RATE] && opts->backfill == NULL)
+		USAGE_ERROR("%s needs --backfill", flag_label(OPT_BACKFILL_RATE, seen, label, sizeof(label)));
 	if (opts->backfill != NULL && !opts->create_slot)
 		USAGE_ERROR("%s needs --create-slot (backfills start when ship creates its slot; to backfill for a slot that exists, run wal2events backfill)",
 					flag_label(OPT_BACKFILL, seen, label, sizeof(label)));

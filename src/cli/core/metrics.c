@@ -383,11 +383,18 @@ progress(Metrics *m, const MetricsSnapshot *s, int64_t now)
 	double		seconds = m->last_progress_ms > 0 ? (double) (now - m->last_progress_ms) / 1000 : 0;
 	double		rate = seconds > 0 ? (double) (s->sink.acked - m->last_acked) / seconds : 0;
 	char		lsn[W2E_LSN_MAX];
+	char		window[W2E_LSN_MAX + 40] = "";
 
 	w2e_lsn_format(lsn, s->confirmed_lsn);
-	ship_log("%.0f events/s, %llu acknowledged, confirmed %s, lag %llu bytes %.1f s, in flight %llu%s",
+	if (s->window_lsn != 0)
+	{
+		/* why the confirm may stand still while events are acknowledged */
+		memcpy(window, ", backfill window at ", 21);
+		w2e_lsn_format(window + 21, s->window_lsn);
+	}
+	ship_log("%.0f events/s, %llu acknowledged, confirmed %s, lag %llu bytes %.1f s, in flight %llu%s%s",
 			 rate, (unsigned long long) s->sink.acked, lsn, (unsigned long long) lag_bytes(s),
-			 lag_seconds(s), (unsigned long long) s->in_flight, s->sink.hub_down ? ", hub down" : "");
+			 lag_seconds(s), (unsigned long long) s->in_flight, window, s->sink.hub_down ? ", hub down" : "");
 	m->last_acked = s->sink.acked;
 	m->last_progress_ms = now;
 }

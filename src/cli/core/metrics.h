@@ -33,6 +33,7 @@ typedef struct MetricsSnapshot
 	uint64_t	confirmed_lsn;
 	uint64_t	server_lsn;		/* newest position the replication stream told */
 	uint64_t	in_flight;
+	uint64_t	window_lsn;		/* an open backfill window holds the confirm here, or 0 */
 	int64_t		oldest_commit_us;	/* commit time of the oldest unconfirmed transaction, or 0 */
 	int			running;		/* set by the main loop: 0 until its first snapshot */
 	int			pg_connected;	/* the replication connection is up */

@@ -61,6 +61,7 @@ typedef struct ShipOptions
 	const char *slot;			/* NULL: tail's temporary slot */
 	int			create_slot;
 	const char *backfill;		/* --backfill: "SCHEMA.TABLE,..." or "routed"; NULL: none */
+	double		backfill_rate;	/* --backfill-rate: rows per second; 0: no limit */
 	int			confirm;		/* report the flush LSN to the slot */
 	PluginOption plugin_options[SHIP_MAX_PLUGIN_OPTIONS];
 	int			n_plugin_options;

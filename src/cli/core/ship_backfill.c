@@ -48,6 +48,7 @@ run_table(ShipBackfill *b, const char *table)
 	spec.dbname = b->opts->dbname;
 	spec.application_name = APPLICATION_NAME;
 	spec.table = table;
+	spec.rate = b->opts->backfill_rate;
 	spec.register_new = 0;		/* registered at start, or by the run that made the slot */
 	spec.progress_interval_ms = b->opts->progress_interval_ms;
 	spec.log_prefix = "";

@@ -37,6 +37,7 @@ ship_snapshot(Shipper *sh, MetricsSnapshot *snap)
 	snap->server_lsn = sh->delivery.server_lsn > sh->delivery.received_lsn ?
 		sh->delivery.server_lsn : sh->delivery.received_lsn;
 	snap->in_flight = delivery_in_flight(&sh->delivery);
+	snap->window_lsn = sh->delivery.window_lsn;
 	snap->oldest_commit_us = delivery_oldest_commit_time(&sh->delivery);
 	snap->running = 1;
 	snap->pg_connected = sh->pg_connected;
