@@ -2364,32 +2364,32 @@ test_backfill() {
 # ship --backfill TABLE --create-slot: the rows that exist when the slot is
 # created arrive as read events, once, and the stream applied gives the table.
 test_backfill_create_slot() {
-  local log=$WORK/bfship.log
-  sql "CREATE TABLE bfs (id bigint PRIMARY KEY, k int NOT NULL, v text, pad text)"
-  sql "INSERT INTO bfs SELECT g, g % 1000, 'v' || g, repeat('p', 40) FROM generate_series(1, 50000) g"
-  ship_bg "$log" --dbname "$DBURL" --slot bfs1 --create-slot --backfill bfs --to "$NATS" \
-    --create-stream BFSHIP --subject 'bfs.{table}'
+  local log=$WORK/bfcreate.log
+  sql "CREATE TABLE bfcs (id bigint PRIMARY KEY, k int NOT NULL, v text, pad text)"
+  sql "INSERT INTO bfcs SELECT g, g % 1000, 'v' || g, repeat('p', 40) FROM generate_series(1, 50000) g"
+  ship_bg "$log" --dbname "$DBURL" --slot bfcs1 --create-slot --backfill bfcs --to "$NATS" \
+    --create-stream BFCREATE --subject 'bfcs.{table}'
   # changes while it runs: after the slot exists, so they are in the stream too
-  wait_until 30 slot_exists bfs1 || fail "backfill create-slot: the slot is created" "$(tail -n 3 "$log")"
-  sql "UPDATE bfs SET v = 'changed' WHERE id % 1000 = 0"
-  sql "UPDATE bfs SET id = -id WHERE id % 1000 = 2"
-  sql "DELETE FROM bfs WHERE id % 1000 = 1"
-  wait_until 120 sql_is done "SELECT state FROM wal2events.backfills WHERE rel = 'bfs'::regclass ORDER BY id DESC LIMIT 1" &&
-    ok "backfill create-slot: --backfill bfs --create-slot runs the backfill to the end" ||
-    fail "backfill create-slot: the backfill ran to the end" "state $(bf_state bfs); $(tail -n 3 "$log")"
-  check "backfill create-slot: the slot is confirmed to the end" wait_confirmed bfs1 120
+  wait_until 30 slot_exists bfcs1 || fail "backfill create-slot: the slot is created" "$(tail -n 3 "$log")"
+  sql "UPDATE bfcs SET v = 'changed' WHERE id % 1000 = 0"
+  sql "UPDATE bfcs SET id = -id WHERE id % 1000 = 2"
+  sql "DELETE FROM bfcs WHERE id % 1000 = 1"
+  wait_until 120 sql_is done "SELECT state FROM wal2events.backfills WHERE rel = 'bfcs'::regclass ORDER BY id DESC LIMIT 1" &&
+    ok "backfill create-slot: --backfill bfcs --create-slot runs the backfill to the end" ||
+    fail "backfill create-slot: the backfill ran to the end" "state $(bf_state bfcs); $(tail -n 3 "$log")"
+  check "backfill create-slot: the slot is confirmed to the end" wait_confirmed bfcs1 120
   ship_stop INT
   check "backfill create-slot: the shipper stops with status 0" test "$SHIP_STATUS" = 0
-  dump BFSHIP "$WORK/bfs1.dump"
-  sql "SELECT row_to_json(t) FROM bfs t" >"$WORK/bfs.rows"
+  dump BFCREATE "$WORK/bfcs1.dump"
+  sql "SELECT row_to_json(t) FROM bfcs t" >"$WORK/bfcs.rows"
   local out
-  if out=$(python3 "$ROOT/tests/ship/apply_stream.py" "$WORK/bfs1.dump" bfs "$WORK/bfs.rows" --stats 2>&1); then
+  if out=$(python3 "$ROOT/tests/ship/apply_stream.py" "$WORK/bfcs1.dump" bfcs "$WORK/bfcs.rows" --stats 2>&1); then
     ok "backfill create-slot: the existing rows arrive as reads, once; applied in order they give the table ($out)"
   else
     fail "backfill create-slot: the stream applied in order gives the table" "$(echo "$out" | tail -n 8)"
   fi
-  check "backfill create-slot: read events are typed bfs-read" grep -q '"type":"bfs-read"' "$WORK/bfs1.dump"
-  check "backfill create-slot: every event once, in commit order" $CHECK stream "$WORK/bfs1.dump" --min 49000
+  check "backfill create-slot: read events are typed bfcs-read" grep -q '"type":"bfcs-read"' "$WORK/bfcs1.dump"
+  check "backfill create-slot: every event once, in commit order" $CHECK stream "$WORK/bfcs1.dump" --min 49000
 }
 
 ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot)
