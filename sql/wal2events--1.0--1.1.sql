@@ -153,7 +153,7 @@ $$;
 
 -- Register a backfill of a table; returns its id.
 CREATE FUNCTION backfill(rel regclass,
-                         chunk_rows integer DEFAULT 1000,
+                         chunk_rows integer DEFAULT 10000,
                          key_columns text[] DEFAULT NULL,
                          from_key text[] DEFAULT NULL,
                          to_key text[] DEFAULT NULL,
@@ -172,7 +172,7 @@ BEGIN
     END IF;
     IF chunk_rows NOT BETWEEN 1 AND 1000000 THEN
         RAISE EXCEPTION 'wal2events.backfill(): chunk_rows must be between 1 and 1000000, not %', chunk_rows
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Each chunk is one transaction; 1000 is a good start.';
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Each chunk is one transaction; 10000 is a good start.';
     END IF;
     SELECT relkind INTO kind FROM pg_class WHERE oid = rel;
     IF kind = 'p' THEN

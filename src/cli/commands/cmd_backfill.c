@@ -51,7 +51,7 @@ help(void)
 		   "                                 connection, the role needs EXECUTE on\n"
 		   "                                 wal2events.backfill() and backfill_chunk()\n"
 		   "  -t, --table=SCHEMA.TABLE       the table to backfill\n"
-		   "      --chunk-rows=N             rows per chunk of a new backfill (default 1000)\n"
+		   "      --chunk-rows=N             rows per chunk of a new backfill (default 10000)\n"
 		   "      --rate=ROWS                rows per second at most (default: no limit)\n"
 		   "      --key=COL,...              the key to read a new backfill in order of: a\n"
 		   "                                 NOT NULL unique key (default: the primary key)\n"
@@ -244,7 +244,7 @@ cmd_backfill(int argc, char **argv)
 
 	memset(&spec, 0, sizeof(spec));
 	spec.application_name = "wal2events backfill";
-	spec.chunk_rows = 1000;
+	spec.chunk_rows = 10000;
 	spec.register_new = 1;
 	spec.progress_interval_ms = 1000;
 	spec.log_prefix = "";

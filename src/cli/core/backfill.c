@@ -31,6 +31,9 @@
 	" state, rows, chunks, chunk_rows, coalesce(last_key::text, '')" \
 	" FROM wal2events.backfills b WHERE id = $1"
 #define CHUNK_SQL "SELECT wal2events.backfill_chunk($1)"
+#define SLOT_LAG_SQL \
+	"SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint > $2::bigint" \
+	" FROM pg_replication_slots WHERE slot_name = $1"
 #define SLEEP_STEP_MS 100		/* a rate wait looks at the stop flag this often */
 
 typedef struct Run
@@ -322,6 +325,35 @@ wait_for_rate(Run *run)
 	}
 }
 
+/*
+ * ship --backfill: wait while the shipper's slot is further behind than
+ * pace_max_bytes. 0, or -1 when the query failed (connection lost).
+ */
+static int
+wait_for_shipper(Run *run)
+{
+	char		limit[24];
+
+	if (run->spec->pace_slot == NULL)
+		return 0;
+	snprintf(limit, sizeof(limit), "%" PRId64, run->spec->pace_max_bytes);
+	while (!atomic_load(run->spec->stop))
+	{
+		PGresult   *pr = query(run, SLOT_LAG_SQL, 2, run->spec->pace_slot, limit, NULL,
+							   "reading the slot's position (pg_replication_slots)");
+		int			behind;
+
+		if (pr == NULL)
+			return -1;
+		behind = PQntuples(pr) == 1 && strcmp(PQgetvalue(pr, 0, 0), "t") == 0;
+		PQclear(pr);
+		if (!behind)
+			return 0;
+		nap(run->spec, SLEEP_STEP_MS);
+	}
+	return 0;
+}
+
 static void
 progress(Run *run, int64_t now)
 {
@@ -360,6 +392,8 @@ chunk_loop(Run *run)
 					now;
 
 		wait_for_rate(run);
+		if (wait_for_shipper(run) != 0)
+			return -1;
 		if (atomic_load(spec->stop))
 			break;
 		pr = query(run, CHUNK_SQL, 1, run->id_text, NULL, NULL, "reading a chunk (wal2events.backfill_chunk)");

@@ -32,6 +32,15 @@ typedef struct BackfillSpec
 	int64_t		progress_interval_ms;	/* 0: no progress lines */
 	const char *log_prefix;		/* before every line ("" or "backfill of T: ") */
 	atomic_int *stop;			/* set: stop after the current chunk */
+
+	/*
+	 * ship --backfill: before each chunk, wait while this slot's confirmed
+	 * position is more than pace_max_bytes behind the WAL, so that live
+	 * changes never queue behind more than that much backfill (NULL: no
+	 * pacing).
+	 */
+	const char *pace_slot;
+	int64_t		pace_max_bytes;
 } BackfillSpec;
 
 typedef struct BackfillResult
