@@ -2182,7 +2182,7 @@ test_ship_backfill() {
     --backfill public.bfa,public.bfb --backfill-rate 25000 --progress-interval 1s
   check "ship --backfill: the first table is done" wait_until 60 grep -q "backfill [0-9]* of public.bfa done" "$WORK/bfs.log"
   check "ship --backfill: the second table is under way" \
-    wait_until 60 sql_is t "SELECT chunks >= 10 FROM wal2events.backfills WHERE rel = 'bfb'::regclass AND state = 'running'"
+    wait_until 60 sql_is t "SELECT rows >= 20000 FROM wal2events.backfills WHERE rel = 'bfb'::regclass AND state = 'running'"
   # (not ship_stop KILL: it first waits for a handler of the signal, and SIGKILL has none)
   kill -9 "$SHIP_PID"; wait "$SHIP_PID" 2>/dev/null; SHIP_PID=
   id=$(sql "SELECT id FROM wal2events.backfills WHERE rel = 'bfb'::regclass")
