@@ -68,6 +68,11 @@ SELECT 'ignore' FROM pg_logical_slot_get_binary_changes('bf_slot', NULL, NULL);
 SELECT 'x' FROM pg_logical_emit_message(true, 'wal2events.backfill',
                                         '\x5201000000000000000100000001aabbccddeeff00112233445566778899'::bytea);
 SELECT 'x' FROM pg_logical_emit_message(true, 'wal2events.backfill', 'not even a row');
+-- a forged low mark naming a transaction id never assigned: asking clog
+-- about it would be an ERROR at every retry; it is ignored instead
+SELECT 'x' FROM pg_logical_emit_message(false, 'wal2events.backfill',
+                                        '\x4c010000000000000001000000000000000100000001ffffff0000010001'::bytea);
+INSERT INTO bf_orders VALUES (100, 1, 'x', NULL);
 SELECT count(*) AS events FROM events('bf_slot');
 SELECT 'ignore' FROM pg_logical_slot_get_binary_changes('bf_slot', NULL, NULL);
 

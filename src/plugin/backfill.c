@@ -142,6 +142,9 @@ key_digest(const Window *win, TupleDesc desc, HeapTuple tuple, HeapTuple fallbac
 		if (attnum < 1 || attnum > desc->natts)
 			return false;
 		att = TupleDescAttr(desc, attnum - 1);
+		/* (a forged low mark may name one: it has no type to print with) */
+		if (att->attisdropped)
+			return false;
 		value = heap_getattr(tuple, attnum, desc, &isnull);
 		if (!isnull && value_not_in_wal(att->attlen, value))
 		{
@@ -278,6 +281,21 @@ oldest_low_mark(void)
 	return oldest;
 }
 
+/*
+ * Whether clog can tell about xid: assigned already and not truncated
+ * away. A low mark written by backfill_chunk() always names such a
+ * transaction; a forged one could name any number, and asking clog about
+ * an id it never had is an ERROR that would stop the slot at every retry.
+ */
+static bool
+xid_in_clog(TransactionId xid)
+{
+	TransactionId next = XidFromFullTransactionId(ReadNextFullTransactionId());
+
+	return TransactionIdIsNormal(xid) && TransactionIdPrecedes(xid, next) &&
+		!TransactionIdPrecedes(xid, ShmemVariableCache->oldestClogXid);
+}
+
 static void
 bad_message(XLogRecPtr lsn, const char *why)
 {
@@ -308,6 +326,11 @@ open_window(LogicalDecodingContext *ctx, XLogRecPtr lsn, StringInfo in)
 	if (nkeys < 1 || nkeys > INDEX_MAX_KEYS || in->len - in->cursor != nkeys * 2)
 	{
 		bad_message(lsn, "a low mark of the wrong length");
+		return;
+	}
+	if (!xid_in_clog(xid))
+	{
+		bad_message(lsn, "a low mark of a transaction that does not exist");
 		return;
 	}
 	if (find_window(id, xid) != NULL)
@@ -466,6 +489,9 @@ backfill_message(LogicalDecodingContext *ctx, ReorderBufferTXN *txn,
 static bool
 chunk_aborted(TransactionId xid)
 {
+	/* (an id clog no longer has: decoding is far behind; let the window go) */
+	if (!xid_in_clog(xid))
+		return true;
 	return !TransactionIdIsInProgress(xid) && !TransactionIdDidCommit(xid);
 }
 
@@ -488,6 +514,16 @@ backfill_commit_txn(PluginState *state, ReorderBufferTXN *txn)
 		}
 		else if (chunk_aborted(win->xid))
 			close_window(i);
+		else if (txn->end_lsn > win->low_lsn + BACKFILL_WINDOW_MAX_WAL)
+		{
+			ereport(WARNING,
+					(errmsg("backfill %lld: dropping the window of its low mark at %X/%X, open for more than %d MB of WAL",
+							(long long) win->backfill_id, LSN_FORMAT_ARGS(win->low_lsn),
+							(int) (BACKFILL_WINDOW_MAX_WAL / (1024 * 1024))),
+					 errdetail("If that chunk still commits, its rows are emitted without being merged with the changes made while it was read."),
+					 errhint("Keep backfill chunks short; a low mark written with pg_logical_emit_message() is not a backfill's.")));
+			close_window(i);
+		}
 	}
 	state->writer.window_lsn = oldest_low_mark();
 }

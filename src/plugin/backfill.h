@@ -37,6 +37,15 @@
 /* At most this many windows are open at once (each is one running chunk). */
 #define BACKFILL_MAX_WINDOWS 256
 
+/*
+ * A window still open this far (bytes of WAL) past its low mark is
+ * dropped with a WARNING: a chunk lasts well under a second, and
+ * pg_logical_emit_message(), which every role may call, can forge a low
+ * mark that no chunk will ever close; the hold on the client's confirmed
+ * position (and its WAL) must not grow without end.
+ */
+#define BACKFILL_WINDOW_MAX_WAL ((XLogRecPtr) 512 * 1024 * 1024)
+
 struct PluginState;
 
 extern void backfill_init(MemoryContext parent);
