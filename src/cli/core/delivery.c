@@ -98,9 +98,10 @@ delivery_begin_message(Delivery *d, uint64_t commit_lsn, int64_t commit_time,
 	{
 		/* another chunk of the newest transaction (or its redelivery) */
 		tail->complete |= last_chunk;
-		/* the last chunk says what holds once the transaction is whole (its
-		 * own window closes with it) */
-		tail->confirm_lsn = capped(tail->commit_lsn, window_lsn);
+		/* any chunk's window caps the whole transaction (conservative: the
+		 * chunk transaction's own window only closes with its last chunk,
+		 * and the next message confirms past it) */
+		tail->confirm_lsn = capped(tail->confirm_lsn, window_lsn);
 		return 1;
 	}
 	if (commit_lsn <= d->confirmed_lsn || (tail != NULL && commit_lsn < tail->commit_lsn))
