@@ -393,6 +393,9 @@ auth_server() {
   nats-server -c "$WORK/$1.conf" >"$WORK/$1-nats.log" 2>&1 &
   OTHER_PIDS+=($!)
   wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+  # the port opens before the accounts (and their JetStream) are set up: an
+  # operator-mode server refused the first shipper now and then in CI
+  wait_until 10 grep -q "Server is ready" "$WORK/$1-nats.log"
   AUTH_URL="nats://127.0.0.1:$port"
 }
 
