@@ -5,7 +5,7 @@
  * A put writes ".<name>.tmp" beside its final name, fsyncs it, renames it
  * into place and fsyncs the directory: after a crash the object is either
  * absent or whole. Temporary files are hidden (a leading dot), so that
- * query engines' globs ("**" + "/*.ndjson.zst") never read half a file; the
+ * query engines' globs (every "*.ndjson.zst" below the root) never read half a file; the
  * lake writer removes those a crash left behind (lake_layout.h).
  * Directories are created as needed, and each new one is made durable by
  * an fsync of its parent.
@@ -30,6 +30,18 @@ typedef struct DirStore
 	LakeStore	base;
 	char		root[PATH_MAX_LEN];
 } DirStore;
+
+/* dir + "/" + name into out: 0, or -1 when it does not fit (the caller names the key). */
+static int
+join_path(char *out, size_t out_size, const char *dir, const char *name)
+{
+	int			n = snprintf(out, out_size, "%s%s%s", dir, dir[0] && name[0] ? "/" : "", name);
+
+	return n < 0 || (size_t) n >= out_size ? -1 : 0;
+}
+
+#define TOO_LONG(key) \
+	(snprintf(error, size, "lake path too long: %.200s...", key), -1)
 
 static int
 fsync_path(const char *path, char *error, size_t size)
@@ -108,9 +120,11 @@ dir_put(LakeStore *store, const char *key, const void *data, size_t len, char *e
 	const char *name;
 	int			fd;
 
-	snprintf(path, sizeof(path), "%s/%s", ds->root, key);
+	if (join_path(path, sizeof(path), ds->root, key) != 0)
+		return TOO_LONG(key);
 	name = strrchr(path, '/') + 1;
-	snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp", (int) (name - path), path, name);
+	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp", (int) (name - path), path, name) >= (int) sizeof(tmp))
+		return TOO_LONG(key);
 	if (make_parents(path, error, size) != 0)
 		return -1;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -146,7 +160,8 @@ dir_get(LakeStore *store, const char *key, W2eBuffer *out, char *error, size_t s
 	int			fd;
 	ssize_t		n;
 
-	snprintf(path, sizeof(path), "%s/%s", ds->root, key);
+	if (join_path(path, sizeof(path), ds->root, key) != 0)
+		return TOO_LONG(key);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 	{
@@ -180,7 +195,8 @@ walk(DirStore *ds, const char *rel, const char *prefix, LakeListFn fn, void *ctx
 	struct dirent *de;
 	int			rc = 0;
 
-	snprintf(path, sizeof(path), "%s%s%s", ds->root, rel[0] ? "/" : "", rel);
+	if (join_path(path, sizeof(path), ds->root, rel) != 0)
+		return TOO_LONG(rel);
 	d = opendir(path);
 	if (d == NULL)
 	{
@@ -197,12 +213,14 @@ walk(DirStore *ds, const char *rel, const char *prefix, LakeListFn fn, void *ctx
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		snprintf(key, sizeof(key), "%s%s%s", rel, rel[0] ? "/" : "", de->d_name);
+		if (join_path(key, sizeof(key), rel, de->d_name) != 0)
+			continue;			/* cannot be one of ours */
 		klen = strlen(key);
 		/* only what can still match the prefix */
 		if (strncmp(key, prefix, klen < strlen(prefix) ? klen : strlen(prefix)) != 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", ds->root, key);
+		if (join_path(path, sizeof(path), ds->root, key) != 0)
+			continue;
 		if (lstat(path, &st) != 0)
 			continue;			/* removed meanwhile */
 		if (S_ISDIR(st.st_mode))
@@ -226,7 +244,8 @@ dir_remove(LakeStore *store, const char *key, char *error, size_t size)
 	DirStore   *ds = (DirStore *) store;
 	char		path[PATH_MAX_LEN];
 
-	snprintf(path, sizeof(path), "%s/%s", ds->root, key);
+	if (join_path(path, sizeof(path), ds->root, key) != 0)
+		return TOO_LONG(key);
 	if (unlink(path) != 0 && errno != ENOENT)
 	{
 		snprintf(error, size, "cannot remove %s: %s", path, strerror(errno));
@@ -248,7 +267,7 @@ lake_store_dir_open(const char *path, char *error, size_t size)
 {
 	DirStore   *ds;
 	size_t		len = strlen(path);
-	char		probe[PATH_MAX_LEN];
+	char		probe[PATH_MAX_LEN + 8];
 
 	if (len == 0 || len >= PATH_MAX_LEN - 200)
 	{
@@ -265,8 +284,12 @@ lake_store_dir_open(const char *path, char *error, size_t size)
 	snprintf(ds->root, sizeof(ds->root), "%s", path);
 	while (len > 1 && ds->root[len - 1] == '/')
 		ds->root[--len] = '\0';
-	snprintf(ds->base.shown, sizeof(ds->base.shown), "%s", ds->root);
-	snprintf(probe, sizeof(probe), "%s/x", ds->root);
+	if (snprintf(ds->base.shown, sizeof(ds->base.shown), "%s", ds->root) < 0 ||
+		join_path(probe, sizeof(probe), ds->root, "x") != 0)
+	{
+		free(ds);
+		return NULL;
+	}
 	if (make_parents(probe, error, size) != 0)
 	{
 		free(ds);
