@@ -2,8 +2,8 @@
 # run.sh: every client test (the unit tests, then the CLI tests), with one
 # summary line at the end, "N passed, N failed", over both.
 #
-#   sh run.sh DIR      DIR holds test_unit, wal2events, test_envelope_check
-#                      and test_samples/
+#   sh run.sh DIR      DIR holds test_unit, wal2events, test_envelope_check,
+#                      test_lake_store and test_samples/
 #
 # A suite that dies before its own summary line counts as one failure.
 
@@ -50,5 +50,9 @@ envelope_check() {
 run_suite "$DIR/test_unit"
 run_suite sh "$HERE/cli_test.sh" "$DIR/wal2events" "$DIR/test_samples"
 run_suite envelope_check
+# the lake's directory store (tests/lake/store_test.c; S3: the ship suite)
+LAKE=$(mktemp -d)
+run_suite "$DIR/test_lake_store" dir "$LAKE/lake"
+rm -rf "$LAKE"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
