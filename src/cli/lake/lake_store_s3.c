@@ -343,6 +343,6 @@ lake_store_s3_open(const char *url, const LakeS3Settings *settings, char *error,
 		s3_close(&ss->base);
 		return NULL;
 	}
-	ss->client.max_tries = 7;
+	ss->client.max_tries = S3_TRIES;
 	return &ss->base;
 }

@@ -31,6 +31,9 @@ extern int	s3_credentials_load(const LakeS3Settings *settings, S3Credentials *ou
 								char *error, size_t size);
 extern void s3_credentials_free(S3Credentials *cred);
 
+/* Attempts per request (retries included): 0.2 s doubling to 5 s between them. */
+#define S3_TRIES 7
+
 /* One bucket at one endpoint, through one curl handle. */
 typedef struct S3Client
 {

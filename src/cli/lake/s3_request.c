@@ -135,7 +135,7 @@ s3_client_init(S3Client *client, const char *endpoint, const char *bucket,
 	snprintf(client->sigv4, sizeof(client->sigv4), "aws:amz:%s:s3", cred->region);
 	snprintf(client->region, sizeof(client->region), "%s", cred->region);
 	client->secret_from_env = strncmp(cred->source, "AWS_", 4) == 0;
-	client->max_tries = 7;
+	client->max_tries = S3_TRIES;
 	client->curl = curl_easy_init();
 	client->userpwd = malloc(up_len);
 	if (cred->session_token != NULL)
