@@ -22,9 +22,12 @@
 //                         with an S3 error body, storing nothing
 //   cut_put N             the next N PUTs: half the body is read, then the
 //                         connection is cut (nothing stored)
+//   stall_put N           the next N PUTs: half the body is read, then
+//                         nothing more is read and nothing answered (the
+//                         client's low-speed limit must give up on it)
 //   fail_get N [STATUS]   the same for GETs (listings included)
 // FILE.stats holds counters as JSON, rewritten after each request:
-// connections (TCP), requests, put, get, delete, failed, cut, refused
+// connections (TCP), requests, put, get, delete, failed, cut, stall, refused
 // (signature checks).
 'use strict';
 
@@ -71,7 +74,7 @@ const opts = args();
 const ACCESS = process.env.S3_ACCESS_KEY || 'w2e-test-key';
 const SECRET = process.env.S3_SECRET_KEY || 'w2e-test-secret';
 const REGION = process.env.S3_REGION || 'us-east-1';
-const stats = { connections: 0, requests: 0, put: 0, get: 0, delete: 0, failed: 0, cut: 0, refused: 0 };
+const stats = { connections: 0, requests: 0, put: 0, get: 0, delete: 0, failed: 0, cut: 0, stall: 0, refused: 0 };
 
 // ---- faults ----------------------------------------------------------------
 
@@ -84,8 +87,8 @@ function takeFault(method) {
     const [kind, n, status] = line.trim().split(/\s+/);
     const left = Number(n);
     if (fault || !(left > 0)) return line;
-    if ((kind === 'fail_put' || kind === 'cut_put') && method === 'PUT') {
-      fault = { kind: kind === 'cut_put' ? 'cut' : 'fail', status: Number(status) || 500 };
+    if ((kind === 'fail_put' || kind === 'cut_put' || kind === 'stall_put') && method === 'PUT') {
+      fault = { kind: kind.replace('_put', ''), status: Number(status) || 500 };
     } else if (kind === 'fail_get' && method === 'GET') {
       fault = { kind: 'fail', status: Number(status) || 500 };
     } else return line;
@@ -198,15 +201,16 @@ function front(backendPort) {
     req.on('data', chunk => {
       chunks.push(chunk);
       received += chunk.length;
-      if (fault && fault.kind === 'cut' && !fault.done && received >= expected / 2) {
+      if (fault && (fault.kind === 'cut' || fault.kind === 'stall') && !fault.done && received >= expected / 2) {
         fault.done = true;
-        stats.cut++;
+        stats[fault.kind]++;
         saveStats();
-        req.socket.destroy();
+        if (fault.kind === 'cut') req.socket.destroy();
+        else req.pause();
       }
     });
     req.on('end', () => {
-      if (fault && fault.kind === 'cut') return;
+      if (fault && (fault.kind === 'cut' || fault.kind === 'stall')) return;
       const body = Buffer.concat(chunks);
       const refused = checkSignature(req, body);
       if (refused) {

@@ -157,7 +157,8 @@ retry_suite(LakeStore *s)
 	size_t		len = 1024 * 1024;
 	char	   *body = random_bytes(len, 3);
 	long		failed_before = served("failed"),
-				cut_before = served("cut");
+				cut_before = served("cut"),
+				stall_before = served("stall");
 	double		t0;
 	int			rc;
 	Listed		l;
@@ -185,6 +186,12 @@ retry_suite(LakeStore *s)
 		  put(s, "retry/cut", body, len) == 0 && holds(s, "retry/cut", body, len) && served("cut") - cut_before == 1);
 	l = list(s, "retry/cut", "retry/cut", len, &rc);
 	CHECK("... and listed once, at its whole size", rc == 0 && l.count == 1 && l.found == 1);
+	arm("stall_put 1\n");
+	t0 = now_s();
+	CHECK("an upload that stalls half way is given up (low-speed limit) and retried: stored whole",
+		  put(s, "retry/stall", body, len) == 0 && holds(s, "retry/stall", body, len) &&
+		  served("stall") - stall_before == 1);
+	printf("# a stalled upload retried after %.1f s\n", now_s() - t0);
 	/* libcurl itself resends once on a new connection when a kept-alive one dies */
 	arm("cut_put 100\n");
 	t0 = now_s();

@@ -121,9 +121,8 @@ read_profile(const char *path, const char *profile, int named, S3Credentials *cr
 }
 
 /* The credentials file's path into path, and whether it was named (not the default). */
-static int
-credentials_path(const LakeS3Settings *settings, char *path, size_t path_size, int *named,
-				 char *error, size_t size)
+static void
+credentials_path(const LakeS3Settings *settings, char *path, size_t path_size, int *named)
 {
 	const char *p = settings != NULL && settings->credentials_file != NULL ? settings->credentials_file
 		: env("AWS_SHARED_CREDENTIALS_FILE");
@@ -136,7 +135,6 @@ credentials_path(const LakeS3Settings *settings, char *path, size_t path_size, i
 		snprintf(path, path_size, "%s/.aws/credentials", home);
 	else
 		path[0] = '\0';
-	return 0;
 }
 
 static int
@@ -200,7 +198,7 @@ from_file(const LakeS3Settings *settings, S3Credentials *cred, char *error, size
 
 	if (profile == NULL)
 		profile = "default";
-	credentials_path(settings, path, sizeof(path), &named, error, size);
+	credentials_path(settings, path, sizeof(path), &named);
 	if (path[0] == '\0')
 		rc = 0;
 	else if ((rc = read_profile(path, profile, named, cred, error, size)) < 0)
