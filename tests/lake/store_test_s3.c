@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store_test.h"
 
@@ -314,6 +315,7 @@ void
 s3_suite(const char *endpoint, const char *bucket, const char *control, const char *scratch)
 {
 	LakeStore  *s;
+	char		prefix[64];
 
 	endpoint_url = endpoint;
 	bucket_name = bucket;
@@ -326,8 +328,10 @@ s3_suite(const char *endpoint, const char *bucket, const char *control, const ch
 	}
 	access_key = strdup(getenv("AWS_ACCESS_KEY_ID"));
 	secret_key = strdup(getenv("AWS_SECRET_ACCESS_KEY"));
-	s = open_url("/store-test");
-	CHECK("open s3://BUCKET/store-test at the test server", s != NULL);
+	/* a prefix of this run's own: a server kept from an earlier run holds its objects */
+	snprintf(prefix, sizeof(prefix), "/store-test-%ld", (long) getpid());
+	s = open_url(prefix);
+	CHECK("open s3://BUCKET/store-test-PID at the test server", s != NULL);
 	if (s != NULL)
 	{
 		common_suite(s);
