@@ -19,6 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,6 +220,7 @@ int
 main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);	/* as the CLI does (main.c): a cut connection is an error, not a death */
 	if (argc == 3 && strcmp(argv[1], "dir") == 0)
 		dir_suite(argv[2]);
 	else if (argc == 6 && strcmp(argv[1], "s3") == 0)

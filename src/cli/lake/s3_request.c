@@ -220,6 +220,7 @@ perform(S3Client *client, const char *method, const char *url, Upload *upload,
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
+	/* no alarm() for DNS timeouts: the CLI has threads (SIGPIPE it ignores, main.c) */
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
