@@ -5,10 +5,13 @@
  *
  *   test_lake_store dir DIR
  *        the directory store (in `make check`)
- *   test_lake_store s3 ENDPOINT BUCKET CONTROL
+ *   test_lake_store s3 ENDPOINT BUCKET CONTROL SCRATCH
  *        the S3 store against tests/lake/s3rver.js (the ship suite's
  *        lake_s3_store), its faults armed through CONTROL; credentials from
  *        AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+ *   test_lake_store copy s3://BUCKET[/PREFIX] ENDPOINT DIR
+ *        copy a lake from S3 into a directory (list + get of the S3 store,
+ *        put of the directory store), for tests that check a lake's files
  *
  * What every store must do (put, get, list, remove, keys with '=' and
  * odd bytes, atomic puts), then what only S3 has: listings over 1000 keys
@@ -216,18 +219,62 @@ dir_suite(const char *dir)
 	return 0;
 }
 
+typedef struct Copy
+{
+	LakeStore  *from;
+	LakeStore  *to;
+	long		objects;
+} Copy;
+
+static int
+copy_one(void *ctx, const char *key, uint64_t size)
+{
+	Copy	   *c = ctx;
+	W2eBuffer	data;
+	int			rc;
+
+	w2e_buffer_init(&data, NULL);
+	rc = lake_store_get(c->from, key, &data, error, sizeof(error)) == 0 &&
+		lake_store_put(c->to, key, data.data, data.len, error, sizeof(error)) == 0 ? 0 : -1;
+	w2e_buffer_free(&data);
+	c->objects += rc == 0;
+	return rc;
+}
+
+static int
+copy_lake(const char *url, const char *endpoint, const char *dir)
+{
+	LakeS3Settings st = {endpoint, NULL, NULL, NULL};
+	Copy		c = {NULL, NULL, 0};
+	int			rc = -1;
+
+	error[0] = '\0';
+	if ((c.from = lake_store_s3_open(url, &st, error, sizeof(error))) != NULL &&
+		(c.to = lake_store_dir_open(dir, error, sizeof(error))) != NULL)
+		rc = lake_store_list(c.from, "", copy_one, &c, error, sizeof(error));
+	lake_store_close(c.from);
+	lake_store_close(c.to);
+	if (rc != 0)
+		fprintf(stderr, "test_lake_store copy: %s\n", error);
+	else
+		printf("copied %ld objects\n", c.objects);
+	return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);	/* as the CLI does (main.c): a cut connection is an error, not a death */
+	if (argc == 5 && strcmp(argv[1], "copy") == 0)
+		return copy_lake(argv[2], argv[3], argv[4]);
 	if (argc == 3 && strcmp(argv[1], "dir") == 0)
 		dir_suite(argv[2]);
 	else if (argc == 6 && strcmp(argv[1], "s3") == 0)
 		s3_suite(argv[2], argv[3], argv[4], argv[5]);
 	else
 	{
-		fprintf(stderr, "usage: test_lake_store dir DIR | s3 ENDPOINT BUCKET CONTROL SCRATCH\n");
+		fprintf(stderr, "usage: test_lake_store dir DIR | s3 ENDPOINT BUCKET CONTROL SCRATCH | copy s3://BUCKET[/PREFIX] ENDPOINT DIR\n");
 		return 2;
 	}
 	printf("%d passed, %d failed\n", passed, failed);
