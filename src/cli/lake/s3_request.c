@@ -323,6 +323,37 @@ now_s(void)
 	return (double) ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * What went wrong with one attempt (curl's error, or S3's code and message
+ * from the answer's body) into what and code: 1 when it may pass.
+ */
+static int
+attempt_failed(S3Client *client, CURLcode rc, long status, const char *body, size_t body_len,
+			   char *what, size_t what_size, char *code, size_t code_size)
+{
+	code[0] = '\0';
+	if (rc != CURLE_OK)
+	{
+		snprintf(what, what_size, "%.150s (S3 endpoint %.150s)",
+				 client->curl_error[0] ? client->curl_error : curl_easy_strerror(rc), client->endpoint);
+		return transient_curl(rc);
+	}
+	s3_xml_error(body, body_len, what, what_size, code, code_size);
+	if (what[0] == '\0')
+		snprintf(what, what_size, "HTTP %ld", status);
+	/* S3 answers 400 RequestTimeout to an upload that came too slowly */
+	return status >= 500 || status == 429 || strcmp(code, "RequestTimeout") == 0;
+}
+
+/* Back to the caller's content: what a failed attempt appended goes. */
+static void
+truncate_to(W2eBuffer *buf, size_t len)
+{
+	buf->len = len;
+	if (buf->cap > 0)
+		buf->data[len] = '\0';
+}
+
 int
 s3_request(S3Client *client, const char *method, const char *key, const char *query,
 		   const void *body, size_t len, W2eBuffer *response, const char *what,
@@ -330,11 +361,17 @@ s3_request(S3Client *client, const char *method, const char *key, const char *qu
 {
 	W2eBuffer	url;
 	Upload		upload = {body, len, 0};
-	char		payload_hash[65];
+	char		payload_hash[65],
+				failure[320],
+				code[96],
+				hint[160];
 	size_t		kept = response->len;
 	double		started = now_s();
-	long		backoff = BACKOFF_FIRST_MS;
-	int			attempt;
+	long		backoff = BACKOFF_FIRST_MS,
+				status = 0;
+	int			attempt,
+				transient;
+	CURLcode	rc;
 
 	w2e_buffer_init(&url, NULL);
 	if (object_url(client, key, query, &url) != 0)
@@ -346,50 +383,28 @@ s3_request(S3Client *client, const char *method, const char *key, const char *qu
 	sha256_hex(body != NULL ? body : "", body != NULL ? len : 0, payload_hash);
 	for (attempt = 1;; attempt++)
 	{
-		long		status;
-		CURLcode	rc;
-		char		s3_error[320],
-					code[96],
-					hint[160];
-
-		response->len = kept;
+		truncate_to(response, kept);
 		rc = perform(client, method, url.data, strcmp(method, "PUT") == 0 ? &upload : NULL,
 					 payload_hash, response, &status);
 		if (rc == CURLE_OK && status >= 200 && status < 300)
+		{
+			w2e_buffer_free(&url);
+			return 0;
+		}
+		transient = attempt_failed(client, rc, status, response->data + kept, response->len - kept,
+								   failure, sizeof(failure), code, sizeof(code));
+		if (!transient || attempt >= client->max_tries)
 			break;
-		if (rc != CURLE_OK)
-		{
-			snprintf(s3_error, sizeof(s3_error), "%.150s (S3 endpoint %.150s)",
-					 client->curl_error[0] ? client->curl_error : curl_easy_strerror(rc), client->endpoint);
-			code[0] = '\0';
-		}
-		else
-		{
-			s3_xml_error(response->data + kept, response->len - kept, s3_error, sizeof(s3_error),
-						 code, sizeof(code));
-			if (s3_error[0] == '\0')
-				snprintf(s3_error, sizeof(s3_error), "HTTP %ld", status);
-		}
-		if ((rc != CURLE_OK && transient_curl(rc)) || status >= 500 || status == 429 ||
-			strcmp(code, "RequestTimeout") == 0)
-		{
-			if (attempt < client->max_tries)
-			{
-				sleep_ms(backoff);
-				backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
-				continue;
-			}
-			snprintf(error, size, "%s %s: %s (gave up after %d tries in %.0f s)",
-					 what, shown, s3_error, attempt, now_s() - started);
-		}
-		else
-			snprintf(error, size, "%s %s: %s%s", what, shown, s3_error,
-					 hint_for(client, code, hint, sizeof(hint)));
-		w2e_buffer_free(&url);
-		response->len = kept;
-		/* a missing object, not a missing bucket */
-		return rc == CURLE_OK && status == 404 && strcmp(code, "NoSuchBucket") != 0 ? 1 : -1;
+		sleep_ms(backoff);
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}
+	if (transient)
+		snprintf(error, size, "%s %s: %s (gave up after %d tries in %.0f s)",
+				 what, shown, failure, attempt, now_s() - started);
+	else
+		snprintf(error, size, "%s %s: %s%s", what, shown, failure, hint_for(client, code, hint, sizeof(hint)));
 	w2e_buffer_free(&url);
-	return 0;
+	truncate_to(response, kept);
+	/* a missing object, not a missing bucket */
+	return rc == CURLE_OK && status == 404 && strcmp(code, "NoSuchBucket") != 0 ? 1 : -1;
 }
