@@ -34,6 +34,8 @@ typedef struct CliCommand
 extern int	cmd_backfill(int argc, char **argv);	/* cmd_backfill.c */
 extern int	cmd_decode(int argc, char **argv);
 extern int	cmd_consume(int argc, char **argv);	/* cmd_consume.c */
+extern int	cmd_lake(int argc, char **argv);	/* cmd_lake.c */
+extern int	cmd_replay(int argc, char **argv);	/* cmd_replay.c */
 extern int	cmd_ship(int argc, char **argv);	/* cmd_ship.c: ship and tail */
 extern int	cmd_tail(int argc, char **argv);
 

@@ -22,6 +22,7 @@ static const CliCommand commands[] = {
 	{"backfill", "turn a table's existing rows into read events, chunk by chunk", cmd_backfill},
 	{"consume", "print the events a JetStream stream holds as JSON lines", cmd_consume},
 	{"decode", "print framed Transaction (or EventEnvelope) messages as JSON lines", cmd_decode},
+	{"lake", "keep every event of a JetStream stream in immutable lake files", cmd_lake},
 	{"ship", "stream a slot's events to NATS JetStream, a file or stdout", cmd_ship},
 	{"tail", "print a database's events as JSON lines as they commit", cmd_tail},
 };

@@ -58,6 +58,9 @@ extern int	msg_key_compare(const MsgKey *a, const MsgKey *b);
 /* "16/B374D848" -> LSN. 0, or -1 when text is not an LSN. */
 extern int	lsn_parse(const char *text, uint64_t *lsn);
 
+/* The frame header (W2E_FRAME_MAGIC, varint length) of a message of len bytes: its size. */
+extern size_t frame_header(uint8_t header[W2E_FRAME_HEADER_MAX], uint64_t len);
+
 /* Monotonic milliseconds, and wall-clock microseconds since 1970. */
 extern int64_t ship_now_ms(void);
 

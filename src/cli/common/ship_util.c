@@ -123,3 +123,17 @@ ship_put_decimal(char *p, uint64_t v)
 		p[i] = tmp[n - 1 - i];
 	return n;
 }
+
+size_t
+frame_header(uint8_t header[W2E_FRAME_HEADER_MAX], uint64_t len)
+{
+	size_t		n = 0;
+
+	header[n++] = W2E_FRAME_MAGIC;
+	do
+	{
+		header[n++] = (uint8_t) ((len & 0x7F) | (len > 0x7F ? 0x80 : 0));
+		len >>= 7;
+	} while (len > 0);
+	return n;
+}

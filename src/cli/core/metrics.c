@@ -91,11 +91,33 @@ metrics_check_addr(const char *addr, char *error, size_t size)
 }
 
 int
-metrics_open(Metrics *m, const char *addr, char *error, size_t size)
+metrics_listen(const char *addr, char *error, size_t size)
 {
 	struct sockaddr_storage ss;
 	socklen_t	len;
 	int			one = 1;
+	int			fd;
+
+	if (parse_addr(addr, &ss, &len, error, size) != 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (fd < 0 ||
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+		bind(fd, (struct sockaddr *) &ss, len) != 0 ||
+		listen(fd, 16) != 0)
+	{
+		snprintf(error, size, "cannot listen on %s for --metrics: %s (give a free port)", addr, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+int
+metrics_open(Metrics *m, const char *addr, char *error, size_t size)
+{
 	int			i;
 
 	memset(m, 0, sizeof(*m));
@@ -105,20 +127,8 @@ metrics_open(Metrics *m, const char *addr, char *error, size_t size)
 		m->clients[i].fd = -1;
 	if (addr == NULL)
 		return 0;
-	if (parse_addr(addr, &ss, &len, error, size) != 0)
-		return -1;
-	m->listen_fd = socket(ss.ss_family, SOCK_STREAM, 0);
-	if (m->listen_fd < 0 ||
-		setsockopt(m->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-		bind(m->listen_fd, (struct sockaddr *) &ss, len) != 0 ||
-		listen(m->listen_fd, 16) != 0)
-	{
-		snprintf(error, size, "cannot listen on %s for --metrics: %s (give a free port)", addr, strerror(errno));
-		metrics_close(m);
-		return -1;
-	}
-	fcntl(m->listen_fd, F_SETFL, O_NONBLOCK);
-	return 0;
+	m->listen_fd = metrics_listen(addr, error, size);
+	return m->listen_fd >= 0 ? 0 : -1;
 }
 
 void

@@ -72,6 +72,9 @@ typedef struct Metrics
 /* Is ADDR a --metrics address (loopback only)? 0, or -1 with error (at option parsing). */
 extern int	metrics_check_addr(const char *addr, char *error, size_t error_size);
 
+/* A non-blocking listening socket on ADDR (loopback only), or -1 with error. */
+extern int	metrics_listen(const char *addr, char *error, size_t error_size);
+
 /* Listen on --metrics ADDR (loopback only; NULL: no endpoint). 0, or -1 with error. */
 extern int	metrics_open(Metrics *m, const char *addr, char *error, size_t error_size);
 

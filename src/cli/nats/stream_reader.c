@@ -47,7 +47,11 @@ struct StreamReader
 	int			closed;			/* the closed callback has run */
 	ClaimReassembly claim;		/* the claim check being collected */
 	natsMsg    *fetched;		/* a chunk read by sequence */
+	natsMsgList batch;			/* durable: the messages of the last fetch */
+	int			batch_next;		/* the next of them to return */
 };
+
+#define FETCH_BATCH 512			/* durable: messages asked for at once */
 
 const char *
 stream_header(natsMsg *msg, const char *key)
@@ -274,9 +278,24 @@ stream_reader_open(const StreamReaderOptions *opts, char *error, size_t error_si
 	}
 	jsSubOptions_Init(&so);
 	so.Stream = r->stream;
-	so.Ordered = true;
-	so.Config.DeliverPolicy = opts->deliver_new ? js_DeliverNew : js_DeliverAll;
-	s = js_SubscribeSync(&r->sub, r->js, opts->filter != NULL ? opts->filter : ">", NULL, &so, &jerr);
+	if (opts->durable != NULL)
+	{
+		if (stream_durable_prepare(r->js, r->stream, opts->durable, opts->start_seq,
+								   opts->ack_wait_ms, opts->max_ack_pending, error, error_size) != 0)
+		{
+			stream_reader_close(r);
+			return NULL;
+		}
+		so.Consumer = opts->durable;
+		r->last_seq = opts->start_seq > 0 ? opts->start_seq - 1 : 0;
+		s = js_PullSubscribe(&r->sub, r->js, ">", opts->durable, NULL, &so, &jerr);
+	}
+	else
+	{
+		so.Ordered = true;
+		so.Config.DeliverPolicy = opts->deliver_new ? js_DeliverNew : js_DeliverAll;
+		s = js_SubscribeSync(&r->sub, r->js, opts->filter != NULL ? opts->filter : ">", NULL, &so, &jerr);
+	}
 	if (s != NATS_OK)
 	{
 		if (opts->filter != NULL)
@@ -299,6 +318,7 @@ stream_reader_close(StreamReader *r)
 	if (r == NULL)
 		return;
 	natsMsg_Destroy(r->current);
+	natsMsgList_Destroy(&r->batch);
 	if (r->sub != NULL)
 	{
 		natsSubscription_Unsubscribe(r->sub);
@@ -377,6 +397,50 @@ resolve_claim(StreamReader *r, StreamMessage *m, const char *chunks)
 				  m->claim_error, sizeof(m->claim_error));
 }
 
+/* The next message: from the ordered consumer, or from the durable's batches. */
+static natsStatus
+receive(StreamReader *r, int64_t timeout_ms, natsMsg **msg)
+{
+	jsErrCode	jerr = 0;
+	natsStatus	s;
+
+	if (r->opts.durable == NULL)
+		return natsSubscription_NextMsg(msg, r->sub, timeout_ms);
+	if (r->batch_next >= r->batch.Count)
+	{
+		natsMsgList_Destroy(&r->batch);
+		r->batch_next = 0;
+		s = natsSubscription_Fetch(&r->batch, r->sub, FETCH_BATCH, timeout_ms, &jerr);
+		if (s == NATS_TIMEOUT || (s == NATS_OK && r->batch.Count == 0))
+			return NATS_TIMEOUT;
+		if (s != NATS_OK && jerr == 0 && !natsConnection_IsClosed(r->nc))
+		{
+			/* reconnecting: nats.c comes back by itself; ask again later */
+			struct timespec pause = {0, (timeout_ms < 250 ? timeout_ms : 250) * 1000000L};
+
+			nanosleep(&pause, NULL);
+			return NATS_TIMEOUT;
+		}
+		if (s != NATS_OK)
+			return s;
+	}
+	*msg = r->batch.Msgs[r->batch_next];
+	r->batch.Msgs[r->batch_next++] = NULL;	/* ours now: destroyed as r->current */
+	return NATS_OK;
+}
+
+int
+stream_reader_ack(StreamReader *r, const char *reply)
+{
+	return reply != NULL && natsConnection_PublishString(r->nc, reply, "+ACK") == NATS_OK ? 0 : -1;
+}
+
+const char *
+stream_message_reply(const StreamMessage *m)
+{
+	return natsMsg_GetReply(m->msg);
+}
+
 int
 stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 				   char *error, size_t error_size)
@@ -391,7 +455,7 @@ stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 
 		natsMsg_Destroy(r->current);
 		r->current = NULL;
-		s = natsSubscription_NextMsg(&msg, r->sub, timeout_ms);
+		s = receive(r, timeout_ms, &msg);
 		if (s == NATS_TIMEOUT)
 		{
 			if (!natsConnection_IsClosed(r->nc))
@@ -416,6 +480,7 @@ stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 		m->msg = msg;
 		m->seq = meta->Sequence.Stream;
 		m->pending = meta->NumPending;
+		m->stored_ns = meta->Timestamp;
 		r->last_consumer_seq = meta->Sequence.Consumer;
 		r->caught_up = meta->NumPending == 0;
 		jsMsgMetaData_Destroy(meta);
@@ -459,7 +524,11 @@ stream_reader_drained(StreamReader *r)
 		return 1;
 	if (natsSubscription_GetConsumerInfo(&ci, r->sub, NULL, &jerr) != NATS_OK)
 		return 0;
-	drained = ci->NumPending == 0 && ci->Delivered.Consumer == r->last_consumer_seq;
+	if (r->opts.durable != NULL)	/* its consumer sequence began before this reader */
+		drained = ci->NumPending == 0 && r->batch_next >= r->batch.Count &&
+			ci->Delivered.Stream <= r->last_seq;
+	else
+		drained = ci->NumPending == 0 && ci->Delivered.Consumer == r->last_consumer_seq;
 	jsConsumerInfo_Destroy(ci);
 	if (drained)
 		r->caught_up = 1;

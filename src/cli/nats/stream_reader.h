@@ -35,6 +35,18 @@ typedef struct StreamReaderOptions
 	int			deliver_new;	/* only messages stored from now on */
 	int			chunks;			/* also return claim-check chunks (js_dump) */
 	int			reconnect_forever;	/* else give up after about 10 s */
+
+	/*
+	 * `wal2events lake`: instead of an ordered consumer, the durable pull
+	 * consumer of this name (stream_durable.c), delivering from start_seq
+	 * (0: the stream's first message), acknowledged by
+	 * stream_reader_ack() (every message up to the one acknowledged);
+	 * ack_wait_ms: how long a delivered message may stay unacknowledged.
+	 */
+	const char *durable;
+	uint64_t	start_seq;
+	int64_t		ack_wait_ms;
+	int64_t		max_ack_pending;	/* delivered, not yet acknowledged, at most */
 	void		(*log) (const char *message);	/* connection lost / back; NULL: quiet */
 } StreamReaderOptions;
 
@@ -44,6 +56,7 @@ typedef struct StreamMessage
 	natsMsg    *msg;			/* as stored (subject, headers, raw body) */
 	uint64_t	seq;			/* stream sequence */
 	uint64_t	pending;		/* messages of the consumer stored after it, when delivered */
+	int64_t		stored_ns;		/* when the stream stored it (ns since 1970) */
 	const char *id;				/* Nats-Msg-Id, or NULL */
 	int			is_chunk;		/* a claim-check chunk (only with opts.chunks) */
 	int			claim_chunks;	/* > 0: an event whose body came from this many chunks */
@@ -77,6 +90,25 @@ extern int	stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage
 extern int	stream_reader_drained(StreamReader *r);
 
 extern void stream_reader_close(StreamReader *r);
+
+/*
+ * With a durable consumer: acknowledge the message whose reply subject
+ * this is (stream_message_reply) and every one before it. 0, or -1.
+ */
+extern int	stream_reader_ack(StreamReader *r, const char *reply);
+extern const char *stream_message_reply(const StreamMessage *m);
+
+/*
+ * stream_durable.c: make the durable consumer deliver from start_seq:
+ * kept when its state says it does (nothing delivered past start_seq - 1,
+ * nothing unacknowledged), made anew otherwise (a crashed writer left
+ * messages delivered but not stored). Only for streams with limits
+ * retention, where deleting a consumer deletes no message. 0, or -1 with
+ * a one-line error.
+ */
+extern int	stream_durable_prepare(jsCtx *js, const char *stream, const char *durable,
+								   uint64_t start_seq, int64_t ack_wait_ms,
+								   int64_t max_ack_pending, char *error, size_t size);
 
 typedef enum StreamPayload
 {

@@ -85,24 +85,14 @@ file_publish(Sink *sink, const Envelope *ev, uint64_t ticket)
 {
 	FileSink   *fs = (FileSink *) sink;
 	uint8_t		header[W2E_FRAME_HEADER_MAX];
-	size_t		n = 0;
-	uint64_t	len = ev->len;
 	int			rc;
 
 	if (fs->format == PAYLOAD_JSON)
 		rc = w2e_buffer_append(&fs->buffer, ev->data, ev->len) != 0 ||
 			w2e_buffer_append(&fs->buffer, "\n", 1) != 0;
 	else
-	{
-		header[n++] = W2E_FRAME_MAGIC;
-		do
-		{
-			header[n++] = (uint8_t) ((len & 0x7F) | (len > 0x7F ? 0x80 : 0));
-			len >>= 7;
-		} while (len > 0);
-		rc = w2e_buffer_append(&fs->buffer, header, n) != 0 ||
+		rc = w2e_buffer_append(&fs->buffer, header, frame_header(header, ev->len)) != 0 ||
 			w2e_buffer_append(&fs->buffer, ev->data, ev->len) != 0;
-	}
 	if (rc != 0)
 	{
 		snprintf(sink->error, sizeof(sink->error), "out of memory buffering event %s", ev->id);

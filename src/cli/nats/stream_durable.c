@@ -1,0 +1,115 @@
+/*
+ * stream_durable.c
+ *    The durable pull consumer `wal2events lake` reads with (see
+ *    stream_reader.h): acknowledgement of all up to a message (one
+ *    acknowledgement per stored file), room for more messages awaiting
+ *    acknowledgement than a file holds (the server stops delivering at
+ *    the limit, and the file is stored only when the next message comes
+ *    or --max-age passes), and an
+ *    acknowledgement wait longer than a file stays open.
+ *
+ * Where it starts is the lake's business, not the server's: the lake
+ * writer reads the newest file's range back from the lake and asks for
+ * the message after it. A consumer left by a writer that was killed has
+ * delivered messages that are in no file; rather than wait out their
+ * acknowledgement wait, it is deleted and made again at the right
+ * sequence. That is only harmless with limits retention (with interest
+ * or work-queue retention, a deleted consumer takes messages with it), so
+ * other streams are refused.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "stream_reader.h"
+
+static const char *
+retention_name(jsRetentionPolicy p)
+{
+	return p == js_InterestPolicy ? "interest" : p == js_WorkQueuePolicy ? "work-queue" : "limits";
+}
+
+/* Does the existing consumer deliver start_seq next, with our settings? */
+static int
+consumer_fits(const jsConsumerInfo *ci, uint64_t start_seq, int64_t max_ack_pending)
+{
+	const jsConsumerConfig *c = ci->Config;
+
+	return c->AckPolicy == js_AckAll && c->DeliverSubject == NULL &&
+		c->MaxAckPending >= max_ack_pending &&
+		(c->FilterSubject == NULL || c->FilterSubject[0] == '\0') &&
+		ci->NumAckPending == 0 && ci->NumRedelivered == 0 &&
+		ci->Delivered.Stream + 1 == (start_seq > 0 ? start_seq : 1);
+}
+
+int
+stream_durable_prepare(jsCtx *js, const char *stream, const char *durable, uint64_t start_seq,
+					   int64_t ack_wait_ms, int64_t max_ack_pending, char *error, size_t size)
+{
+	jsStreamInfo *si = NULL;
+	jsConsumerInfo *ci = NULL;
+	jsConsumerConfig cc;
+	jsErrCode	jerr = 0;
+	natsStatus	s;
+	jsRetentionPolicy retention;
+
+	s = js_GetStreamInfo(&si, js, stream, NULL, &jerr);
+	if (s != NATS_OK)
+	{
+		snprintf(error, size, "cannot read JetStream stream %s: %s", stream, natsStatus_GetText(s));
+		return -1;
+	}
+	retention = si->Config->Retention;
+	jsStreamInfo_Destroy(si);
+	if (retention != js_LimitsPolicy)
+	{
+		snprintf(error, size,
+				 "JetStream stream %s has %s retention: the lake reads streams with limits retention (as `wal2events ship --create-stream` makes them), where its durable consumer can be made again after a crash without deleting messages",
+				 stream, retention_name(retention));
+		return -1;
+	}
+	s = js_GetConsumerInfo(&ci, js, stream, durable, NULL, &jerr);
+	if (s == NATS_OK)
+	{
+		int			fits = consumer_fits(ci, start_seq, max_ack_pending);
+
+		jsConsumerInfo_Destroy(ci);
+		ci = NULL;
+		if (fits)
+			return 0;
+		s = js_DeleteConsumer(js, stream, durable, NULL, &jerr);
+		if (s != NATS_OK)
+		{
+			snprintf(error, size, "cannot reset durable consumer %s of stream %s: %s", durable, stream,
+					 natsStatus_GetText(s));
+			return -1;
+		}
+	}
+	else if (s != NATS_NOT_FOUND && jerr != JSConsumerNotFoundErr)
+	{
+		snprintf(error, size, "cannot read durable consumer %s of stream %s: %s", durable, stream,
+				 natsStatus_GetText(s));
+		return -1;
+	}
+	jsConsumerConfig_Init(&cc);
+	cc.Durable = durable;
+	cc.AckPolicy = js_AckAll;
+	cc.AckWait = ack_wait_ms * 1000000;
+	cc.MaxAckPending = max_ack_pending;
+	cc.MaxDeliver = -1;
+	if (start_seq > 1)
+	{
+		cc.DeliverPolicy = js_DeliverByStartSequence;
+		cc.OptStartSeq = start_seq;
+	}
+	else
+		cc.DeliverPolicy = js_DeliverAll;
+	s = js_AddConsumer(&ci, js, stream, &cc, NULL, &jerr);
+	if (s != NATS_OK)
+	{
+		snprintf(error, size, "cannot create durable consumer %s of stream %s: %s (JetStream error %d)",
+				 durable, stream, natsStatus_GetText(s), (int) jerr);
+		return -1;
+	}
+	jsConsumerInfo_Destroy(ci);
+	return 0;
+}
