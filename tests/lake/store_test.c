@@ -9,6 +9,9 @@
  *        the S3 store against tests/lake/s3rver.js (the ship suite's
  *        lake_s3_store), its faults armed through CONTROL; credentials from
  *        AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+ *   test_lake_store cat s3://BUCKET[/PREFIX] ENDPOINT STREAM
+ *        print a lake's events, files in sequence order, checking that
+ *        they neither overlap nor leave gaps (store_test_cat.c)
  *   test_lake_store copy s3://BUCKET[/PREFIX] ENDPOINT DIR
  *        copy a lake from S3 into a directory (list + get of the S3 store,
  *        put of the directory store), for tests that check a lake's files
@@ -266,6 +269,8 @@ main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);	/* as the CLI does (main.c): a cut connection is an error, not a death */
+	if (argc == 5 && strcmp(argv[1], "cat") == 0)
+		return cat_lake(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "copy") == 0)
 		return copy_lake(argv[2], argv[3], argv[4]);
 	if (argc == 3 && strcmp(argv[1], "dir") == 0)
@@ -274,7 +279,7 @@ main(int argc, char **argv)
 		s3_suite(argv[2], argv[3], argv[4], argv[5]);
 	else
 	{
-		fprintf(stderr, "usage: test_lake_store dir DIR | s3 ENDPOINT BUCKET CONTROL SCRATCH | copy s3://BUCKET[/PREFIX] ENDPOINT DIR\n");
+		fprintf(stderr, "usage: test_lake_store dir DIR | s3 ENDPOINT BUCKET CONTROL SCRATCH | cat s3://BUCKET[/PREFIX] ENDPOINT STREAM | copy s3://BUCKET[/PREFIX] ENDPOINT DIR\n");
 		return 2;
 	}
 	printf("%d passed, %d failed\n", passed, failed);

@@ -39,6 +39,7 @@ extern int	put(LakeStore *s, const char *key, const void *data, size_t len);
 extern int	missing(LakeStore *s, const char *key);
 extern char *random_bytes(size_t len, unsigned seed);
 extern void common_suite(LakeStore *s);
+extern int	cat_lake(const char *url, const char *endpoint, const char *stream);
 extern void s3_suite(const char *endpoint, const char *bucket, const char *control, const char *scratch);
 
 #endif

@@ -15,7 +15,8 @@
 # (the confirm hold of a backfill window, in both units and a file) ship_backfill;
 # backfill backfill_create_slot (the property test of issue 9);
 # lake_s3_store (the event lake's S3 store against a local S3 server,
-# tests/ship/lake_s3.sh). Each shipper
+# tests/ship/lake_s3.sh), lake_s3 (`wal2events lake --to s3://` through
+# failed, cut and stalled uploads and kill -9). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -77,7 +78,7 @@ build() {
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
     { [ "${W2E_SANITIZE:-0}" = 1 ] || make -s -C "$CLI" test_envelope_check >/dev/null; } &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$JS" "$ROOT/tests/ship/js_dump.c" \
-      "$CLI/nats/stream_reader.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
+      "$CLI/nats/stream_reader.c" "$CLI/nats/stream_durable.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
       "$CLI/nats/nats_auth.c" "$CLI/nats/nats_url.c" "$CLI/nats/nkey.c" "$CLI/nats/nats_tls.c" \
       "$CLI/nats/nats_connect_error.c" "$CLI/nats/nats_wire.c" "$CLI/nats/nats_parser.c" "$CLI/common/ship_util.c" \
       "$LIB_A" -lprotobuf-c -lnats -lssl -lcrypto -lm &&
@@ -2398,7 +2399,7 @@ test_backfill_create_slot() {
   check "backfill create-slot: every event once, in commit order" $CHECK stream "$WORK/bfcs1.dump" --min 49000
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot lake_s3_store)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot lake_s3_store lake_s3)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
