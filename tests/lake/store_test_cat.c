@@ -126,7 +126,8 @@ cat_lake(const char *url, const char *endpoint, const char *stream)
 		fprintf(stderr, "test_lake_store cat: %s\n", error);
 		c.problems++;
 	}
-	qsort(c.files, c.n, sizeof(DataFile), by_first);
+	if (c.n > 0)
+		qsort(c.files, c.n, sizeof(DataFile), by_first);
 	for (i = 0; i < c.n; i++)
 	{
 		W2eBuffer	data;

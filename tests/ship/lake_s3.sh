@@ -91,8 +91,9 @@ PY
 test_lake_s3() {
   local log=$WORK/lake_s3.log cat=$WORK/lake_s3.cat out failed_before cut_before lake_pid
   local url=s3://lake/e2e/run1 TEST_LAKE=$CLI/test_lake_store
+  [ "${W2E_SANITIZE:-0}" = 1 ] && TEST_LAKE=$CLI/asan/test_lake_store
   s3_start || { fail "lake s3: the local S3 server starts" "see above"; return; }
-  make -s -C "$CLI" test_lake_store >/dev/null || { fail "lake s3: build test_lake_store" "make failed"; return; }
+  make -s -C "$CLI" "${TEST_LAKE#"$CLI"/}" >/dev/null || { fail "lake s3: build $TEST_LAKE" "make failed"; return; }
   new_slot lks1
   sql "CREATE TABLE lks (id bigint PRIMARY KEY, k int, v text)"
   workload lks 0 4 1000
