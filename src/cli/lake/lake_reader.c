@@ -51,37 +51,6 @@ struct LakeReader
 	LakeReadStats stats;
 };
 
-int
-lake_glob_match(const char *glob, const char *text)
-{
-	const char *star = NULL;
-	const char *resume = NULL;
-
-	while (*text)
-	{
-		if (*glob == '*')
-		{
-			star = glob++;
-			resume = text;
-		}
-		else if (*glob == *text)
-		{
-			glob++;
-			text++;
-		}
-		else if (star != NULL)
-		{
-			glob = star + 1;
-			text = ++resume;
-		}
-		else
-			return 0;
-	}
-	while (*glob == '*')
-		glob++;
-	return *glob == '\0';
-}
-
 static int
 found(void *ctx, const char *key, uint64_t size)
 {
