@@ -18,7 +18,7 @@
 
 #define WAIT_STEP_MS 250		/* how soon a signal, --max-age or a metrics request is seen */
 #define REPLY_MAX 512
-#define FETCH_AHEAD 1024		/* more than stream_reader's fetch batch */
+#define DELIVERED_AHEAD 8192	/* messages delivered while a file is stored */
 
 typedef struct Writer
 {
@@ -270,8 +270,8 @@ lake_run(const LakeOptions *opts, volatile sig_atomic_t *stop)
 	ro.start_seq = last_seq + 1;
 	/* a message waits in the open file up to --max-age, plus the time to store it */
 	ro.ack_wait_ms = opts->max_age_ms + 120000;
-	/* a whole file's messages, and the batches fetched while it is stored */
-	ro.max_ack_pending = (int64_t) opts->max_events + 4 * FETCH_AHEAD;
+	/* a whole file's messages, and those delivered while it is stored */
+	ro.max_ack_pending = (int64_t) opts->max_events + DELIVERED_AHEAD;
 	w.reader = stream_reader_open(&ro, error, sizeof(error));
 	if (w.reader == NULL)
 	{
