@@ -425,8 +425,15 @@ stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 				return 0;
 			s = NATS_CONNECTION_CLOSED;
 		}
-		if (s == NATS_SLOW_CONSUMER)
+		if (s == NATS_SLOW_CONSUMER && r->opts.durable == NULL)
 			continue;			/* the ordered consumer starts again after its gap */
+		if (s == NATS_SLOW_CONSUMER)
+		{
+			/* the durable's dropped messages would come back only after their ack wait */
+			snprintf(error, error_size, "reading JetStream stream %s: messages were dropped (slow consumer); start again to resume from the lake",
+					 r->stream);
+			return -1;
+		}
 		if (s != NATS_OK)
 		{
 			snprintf(error, error_size, "reading JetStream stream %s at %s: %s%s", r->stream,
@@ -444,6 +451,15 @@ stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 		m->seq = meta->Sequence.Stream;
 		m->pending = meta->NumPending;
 		m->stored_ns = meta->Timestamp;
+		if (r->opts.durable != NULL && meta->Sequence.Consumer != r->last_consumer_seq + 1)
+		{
+			snprintf(error, error_size, "reading JetStream stream %s: delivery %llu came after %llu (messages were lost on the way); start again to resume from the lake",
+					 r->stream, (unsigned long long) meta->Sequence.Consumer,
+					 (unsigned long long) r->last_consumer_seq);
+			jsMsgMetaData_Destroy(meta);
+			natsMsg_Destroy(msg);
+			return -1;
+		}
 		r->last_consumer_seq = meta->Sequence.Consumer;
 		r->caught_up = meta->NumPending == 0;
 		jsMsgMetaData_Destroy(meta);
