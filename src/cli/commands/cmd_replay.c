@@ -110,17 +110,11 @@ static const CommandFlag flags[] = {
 #define USAGE_ERROR(...) do { cli_error(COMMAND, __VA_ARGS__); return -1; } while (0)
 
 static int
-is_nats(const char *to)
-{
-	return (strncmp(to, "nats://", 7) == 0 && to[7] != '\0') ||
-		(strncmp(to, "tls://", 6) == 0 && to[6] != '\0');
-}
-
-static int
 apply(void *ctx, const char *name, const char *value)
 {
 	ReplayOptions *o = ctx;
 	char		error[300];
+	int			taken;
 
 	if (strcmp(name, "from") == 0)
 		o->from = value;
@@ -135,7 +129,7 @@ apply(void *ctx, const char *name, const char *value)
 		char		shown[256];
 
 		nats_url_redact(value, shown, sizeof(shown));
-		if (!is_nats(value) && strcmp(value, "-") != 0 && (strncmp(value, "file:", 5) != 0 || value[5] == '\0'))
+		if (!nats_url_has_scheme(value) && strcmp(value, "-") != 0 && (strncmp(value, "file:", 5) != 0 || value[5] == '\0'))
 			USAGE_ERROR("invalid --to '%s' (give nats://HOST:PORT, tls://HOST:PORT, file:PATH or -)", shown);
 		o->to = value;
 	}
@@ -178,18 +172,11 @@ apply(void *ctx, const char *name, const char *value)
 		if (parse_duration(value, &o->progress_interval_ms) != 0 || o->progress_interval_ms < 0)
 			USAGE_ERROR("invalid value '%s' for --progress-interval (give a duration such as 10s, or 0)", value);
 	}
-	else if (strcmp(name, "s3-endpoint") == 0)
+	else if ((taken = lake_s3_flag(&o->s3, name, value, error, sizeof(error))) != 0)
 	{
-		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
-			USAGE_ERROR("invalid --s3-endpoint '%s' (give http://HOST:PORT or https://HOST)", value);
-		o->s3.endpoint = value;
+		if (taken < 0)
+			USAGE_ERROR("%s", error);
 	}
-	else if (strcmp(name, "s3-region") == 0)
-		o->s3.region = value;
-	else if (strcmp(name, "s3-credentials-file") == 0)
-		o->s3.credentials_file = value;
-	else if (strcmp(name, "s3-profile") == 0)
-		o->s3.profile = value;
 	else
 		nats_auth_flag(&o->nats_flags, name, value);
 	return 0;
@@ -207,20 +194,20 @@ consistent(ReplayOptions *o)
 		cli_error(COMMAND, "--stream is required (the stream the lake holds: its stream=NAME folder)");
 	else if (o->to == NULL && !o->dry_run)
 		cli_error(COMMAND, "--to is required (nats://HOST:PORT with --create-stream NAME, file:PATH or -), or give --dry-run");
-	else if (o->to != NULL && is_nats(o->to) && (o->create_stream != NULL) == (o->target_stream != NULL))
+	else if (o->to != NULL && nats_url_has_scheme(o->to) && (o->create_stream != NULL) == (o->target_stream != NULL))
 		cli_error(COMMAND, "give one of --create-stream NAME and --target-stream NAME: the stream the events go to");
-	else if ((o->to == NULL || !is_nats(o->to)) && (o->create_stream || o->target_stream || o->subject))
+	else if ((o->to == NULL || !nats_url_has_scheme(o->to)) && (o->create_stream || o->target_stream || o->subject))
 		cli_error(COMMAND, "--create-stream, --target-stream and --subject need --to nats://HOST:PORT");
 	else if (o->sel.since_us >= o->sel.until_us)
 		cli_error(COMMAND, "--since must be before --until");
-	else if (!lake_store_is_s3(o->from) && (o->s3.endpoint || o->s3.region || o->s3.credentials_file || o->s3.profile))
+	else if (!lake_store_is_s3(o->from) && lake_s3_given(&o->s3))
 		cli_error(COMMAND, "the --s3-* flags need --from s3://BUCKET[/PREFIX]");
-	else if (o->to != NULL && is_nats(o->to) &&
+	else if (o->to != NULL && nats_url_has_scheme(o->to) &&
 			 nats_auth_load(&o->nats_auth, &o->nats_flags, o->to, "--to", error, sizeof(error)) != 0)
 		cli_error(COMMAND, "%s", error);
 	else
 	{
-		if (o->to != NULL && is_nats(o->to))
+		if (o->to != NULL && nats_url_has_scheme(o->to))
 		{
 			o->have_auth = 1;
 			nats_url_mask_in_place((char *) o->to);
