@@ -97,8 +97,9 @@ help(void)
 		   "  1  the lake cannot store a file (full disk, S3 refused it: nothing of it\n"
 		   "     was acknowledged), out of memory\n"
 		   "  2  bad command line, or the lake cannot be opened\n"
-		   "  4  event hub: cannot connect, no JetStream, no such stream, a stream\n"
-		   "     without limits retention, the connection lost for good\n");
+		   "  4  event hub, at start: cannot connect, no JetStream, no such stream, a\n"
+		   "     stream without limits retention (once running, the writer waits for\n"
+		   "     the hub to come back)\n");
 }
 
 static const CommandFlag flags[] = {
