@@ -127,18 +127,21 @@ static int
 index_type(void *ctx, const char *name, size_t len, const LakeJsonValue *v)
 {
 	IndexInfo  *info = ctx;
-	char		type[1024];
+	LakeJsonValue as_string = {name, len, 's', memchr(name, '\\', len) != NULL};
+	W2eBuffer	type;
+	int			rc = 0;
 
-	if (len >= sizeof(type))
-		return 0;
-	memcpy(type, name, len);	/* a type with escapes in its name is matched as written */
-	type[len] = '\0';
-	if (lake_glob_match(info->glob, type))
+	/* the type as the events have it: an escaped name ("a\"b") unescaped first */
+	w2e_buffer_init(&type, NULL);
+	if (lake_json_string(&as_string, &type) != 0 || w2e_buffer_append(&type, "", 0) != 0)
+		rc = -1;
+	else if (lake_glob_match(info->glob, type.data != NULL ? type.data : ""))
 	{
 		info->type_selected = 1;
-		return 1;
+		rc = 1;
 	}
-	return 0;
+	w2e_buffer_free(&type);
+	return rc;
 }
 
 static int
