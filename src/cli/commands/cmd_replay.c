@@ -338,7 +338,7 @@ cmd_replay(int argc, char **argv)
 	ship_log_set_command(COMMAND);
 	cli_install_stop_signals(on_signal);
 	status = CLI_EXIT_FAILURE;
-	store = lake_store_open(o.from, &o.s3, error, sizeof(error));
+	store = lake_store_open_existing(o.from, &o.s3, error, sizeof(error));
 	if (store == NULL || (r = lake_reader_open(store, o.stream, &o.sel, error, sizeof(error))) == NULL ||
 		open_target(&o, &t, error, sizeof(error), &status) != 0)
 		cli_error(COMMAND, "%s", error);

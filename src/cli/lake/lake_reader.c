@@ -93,6 +93,49 @@ by_range(const void *a, const void *b)
 	return x->parsed.first_seq < y->parsed.first_seq ? -1 : x->parsed.first_seq > y->parsed.first_seq;
 }
 
+typedef struct StreamNames
+{
+	char		list[400];
+	int			count;
+} StreamNames;
+
+/* Collect the stream=NAME folders of a lake, for an error message. */
+static int
+stream_name(void *ctx, const char *key, uint64_t size)
+{
+	StreamNames *names = ctx;
+	LakeKey		k;
+	size_t		len = strlen(names->list);
+	char		quoted[300];
+
+	lake_parse_key(key, &k);
+	if (k.kind == LAKE_OBJECT_OTHER)
+		return 0;
+	snprintf(quoted, sizeof(quoted), "%s, ", k.stream);
+	if (strstr(names->list, quoted) == NULL && len + strlen(quoted) < sizeof(names->list))
+	{
+		memcpy(names->list + len, quoted, strlen(quoted) + 1);
+		names->count++;
+	}
+	return 0;
+}
+
+/* "the lake at X holds no file of stream S (its streams: A, B)". */
+static void
+no_such_stream(LakeStore *store, const char *stream, char *error, size_t size)
+{
+	StreamNames names;
+	char		ignored[300];
+
+	memset(&names, 0, sizeof(names));
+	lake_store_list(store, "stream=", stream_name, &names, ignored, sizeof(ignored));
+	if (names.count > 0)
+		names.list[strlen(names.list) - 2] = '\0';
+	snprintf(error, size, "the lake at %s holds no file of stream %s (%s%s; fix --stream)",
+			 store->shown, stream, names.count > 0 ? "its streams: " : "it holds no lake file at all",
+			 names.list);
+}
+
 LakeReader *
 lake_reader_open(LakeStore *store, const char *stream, const LakeSelection *sel, char *error, size_t size)
 {
@@ -115,6 +158,12 @@ lake_reader_open(LakeStore *store, const char *stream, const LakeSelection *sel,
 	{
 		if (r->oom)
 			snprintf(error, size, "out of memory listing the lake");
+		lake_reader_close(r);
+		return NULL;
+	}
+	if (r->n_files == 0)
+	{
+		no_such_stream(store, stream, error, size);
 		lake_reader_close(r);
 		return NULL;
 	}

@@ -38,7 +38,7 @@ typedef struct LakeReadStats
 
 typedef struct LakeReader LakeReader;
 
-/* List the stream's files. NULL with error (nothing there is not an error). */
+/* List the stream's files. NULL with error (none: an error naming the streams the lake has). */
 extern LakeReader *lake_reader_open(LakeStore *store, const char *stream, const LakeSelection *sel,
 									char *error, size_t size);
 

@@ -21,6 +21,14 @@ lake_store_open(const char *to, const LakeS3Settings *s3, char *error, size_t si
 	return lake_store_dir_open(to, error, size);
 }
 
+LakeStore *
+lake_store_open_existing(const char *from, const LakeS3Settings *s3, char *error, size_t size)
+{
+	if (lake_store_is_s3(from))
+		return lake_store_s3_open(from, s3, error, size);
+	return lake_store_dir_read(from, error, size);
+}
+
 int
 lake_s3_flag(LakeS3Settings *s3, const char *name, const char *value, char *error, size_t size)
 {

@@ -74,8 +74,13 @@ struct LakeStore
 extern LakeStore *lake_store_open(const char *to, const LakeS3Settings *s3,
 								  char *error, size_t size);
 
+/* A lake to read (replay): a directory must exist; nothing is created. */
+extern LakeStore *lake_store_open_existing(const char *from, const LakeS3Settings *s3,
+										   char *error, size_t size);
+
 /* The kinds; lake_store_open chooses. */
 extern LakeStore *lake_store_dir_open(const char *path, char *error, size_t size);
+extern LakeStore *lake_store_dir_read(const char *path, char *error, size_t size);
 extern LakeStore *lake_store_s3_open(const char *url, const LakeS3Settings *s3,
 									 char *error, size_t size);
 
