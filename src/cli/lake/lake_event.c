@@ -121,7 +121,8 @@ typedef struct JsonFields
 {
 	LakeEvent  *e;
 	int			failed;
-	const char *bad;			/* the field that did not read */
+	const char *bad;			/* the field that did not read (not NUL-terminated) */
+	size_t		bad_len;
 } JsonFields;
 
 static int
@@ -174,6 +175,7 @@ json_field(void *ctx, const char *name, size_t len, const LakeJsonValue *v)
 	{
 		f->failed = 1;
 		f->bad = name;
+		f->bad_len = len;
 		return -1;
 	}
 	return 0;
@@ -182,14 +184,14 @@ json_field(void *ctx, const char *name, size_t len, const LakeJsonValue *v)
 int
 lake_event_from_json(LakeEvent *e, const char *line, size_t len, W2eError *err)
 {
-	JsonFields	f = {e, 0, NULL};
+	JsonFields	f = {e, 0, NULL, 0};
 
 	reset(e, LAKE_FORMAT_NDJSON);
 	if (lake_json_members(line, len, json_field, &f) != 0)
 	{
 		if (f.bad != NULL)
-			snprintf(err->message, sizeof(err->message), "its field \"%.40s\" has an unexpected value",
-					 f.bad);
+			snprintf(err->message, sizeof(err->message), "its field \"%.*s\" has an unexpected value",
+					 (int) (f.bad_len > 40 ? 40 : f.bad_len), f.bad);
 		else
 			snprintf(err->message, sizeof(err->message), "not a JSON object");
 		return -1;
