@@ -143,5 +143,22 @@ test_lake_s3() {
   check "lake s3: 7000 events in files without gap or overlap" grep -q "events 7000," "$cat.err"
   dump LAKES3 "$WORK/lks.dump2"
   check "lake s3: the lake is the stream, event for event, after the kill" lake_matches_stream "$cat" "$WORK/lks.dump2"
-  echo "  $(cat "$cat.err" | tail -n 1); S3 requests $(s3_served requests)"
+  echo "  $(tail -n 1 "$cat.err"); S3 requests $(s3_served requests)"
+
+  # replay --from s3://: to a file, the lake's lines; into a stream of its
+  # own, the original events under their ids, through a failed GET
+  local replay=("$W2E" replay --from "$url" --stream LAKES3 --s3-endpoint "$S3_ENDPOINT" --progress-interval 0)
+  "${replay[@]}" --to "file:$WORK/lks.replayed" >>"$log" 2>&1
+  check "lake s3: replay --from s3:// --to file: exits 0" test $? = 0
+  check "lake s3: ... and writes the lake's lines, in order" cmp "$cat" "$WORK/lks.replayed"
+  failed_before=$(s3_served failed)
+  printf 'fail_get 2\n' >"$S3_CONTROL"
+  "${replay[@]}" --to "$NATS" --create-stream LAKES3_REPLAY >>"$log" 2>&1
+  check "lake s3: replay --from s3:// into a new stream, through two failed GETs, exits 0" test $? = 0
+  check "lake s3: ... the server did fail two GETs" test $(($(s3_served failed) - failed_before)) = 2
+  dump LAKES3_REPLAY "$WORK/lks.replay.dump"
+  check "lake s3: ... the new stream holds the lake's events, in order, under their ids" \
+    lake_matches_stream "$cat" "$WORK/lks.replay.dump"
+  out=$("${replay[@]}" --dry-run --type 'lks-*' 2>&1)
+  check "lake s3: replay --dry-run from s3:// counts 7000" grep -q 7000 <<<"$out"
 }
