@@ -141,10 +141,10 @@ run_ship() {
 
 # Start and stop, credentials and TLS, claim checks, consume (its exit too),
 # file, crashes, outages, both units, backfills (ship --backfill's thread),
-# the lake's S3 store:
+# the lake in S3 (its store, and lake and replay through faults):
 # the paths with the most to free, under
 # AddressSanitizer, LeakSanitizer and UBSan (tests/sanitizers/env.sh).
-SHIP_ASAN_TESTS=(usage env start_errors auth tls e2e file file_errors consume consume_exit claim crash outage sigterm health e2e_txn claim_txn backfill_hold ship_backfill lake_s3_store)
+SHIP_ASAN_TESTS=(usage env start_errors auth tls e2e file file_errors consume consume_exit claim crash outage sigterm health e2e_txn claim_txn backfill_hold ship_backfill lake_s3_store lake_s3)
 run_ship_asan() {
   W2E_SANITIZE=1 run_ship "$work/ship-asan.log" "${SHIP_ASAN_TESTS[@]}"
 }
