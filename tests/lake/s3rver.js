@@ -179,7 +179,10 @@ function forward(req, res, body, backendPort) {
   const up = http.request(
     { host: '127.0.0.1', port: backendPort, method: req.method, path: req.url, headers: req.headers },
     answer => {
-      res.writeHead(answer.statusCode, answer.headers);
+      // hop-by-hop: node 18's client asks the backend to close, which must
+      // not close the client's kept-alive connection to the front
+      const { connection, 'keep-alive': keepAlive, ...headers } = answer.headers;
+      res.writeHead(answer.statusCode, headers);
       answer.pipe(res);
     },
   );
