@@ -74,7 +74,7 @@ build() {
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
     { [ "${W2E_SANITIZE:-0}" = 1 ] || make -s -C "$CLI" test_envelope_check >/dev/null; } &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$JS" "$ROOT/tests/ship/js_dump.c" \
-      "$CLI/nats/stream_reader.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
+      "$CLI/nats/stream_reader.c" "$CLI/nats/stream_durable.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
       "$CLI/nats/nats_auth.c" "$CLI/nats/nats_url.c" "$CLI/nats/nkey.c" "$CLI/nats/nats_tls.c" \
       "$CLI/nats/nats_connect_error.c" "$CLI/nats/nats_wire.c" "$CLI/nats/nats_parser.c" "$CLI/common/ship_util.c" \
       "$LIB_A" -lprotobuf-c -lnats -lssl -lcrypto -lm &&
