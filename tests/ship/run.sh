@@ -13,7 +13,8 @@
 # e2e_txn shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn
 # shared_slots_txn (the fault tests again in that unit); backfill_hold
 # (the confirm hold of a backfill window, in both units and a file) ship_backfill;
-# backfill backfill_create_slot (the property test of issue 9). Each shipper
+# backfill backfill_create_slot (the property test of issue 9); lake_crash
+# lake_outage lake_full_disk lake_rotation lake_duckdb (the event lake, tests/ship/lake.sh). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -35,6 +36,7 @@ WORK=$(mktemp -d /tmp/wal2events-ship.XXXXXX)
 chmod 755 "$WORK"
 . "$ROOT/tests/ship/lib.sh"
 . "$ROOT/tests/ship/cluster.sh"
+. "$ROOT/tests/ship/lake.sh"
 
 TEST_CC=cc
 if [ "${W2E_SANITIZE:-0}" = 1 ]; then
@@ -74,7 +76,7 @@ build() {
   make -s -C "$ROOT" >/dev/null && make -s -C "$ROOT" install >/dev/null &&
     { [ "${W2E_SANITIZE:-0}" = 1 ] || make -s -C "$CLI" test_envelope_check >/dev/null; } &&
     $TEST_CC $CFLAGS_TEST -I"$ROOT/src/lib" -I"$ROOT/src/gen" $CLI_INC -o "$JS" "$ROOT/tests/ship/js_dump.c" \
-      "$CLI/nats/stream_reader.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
+      "$CLI/nats/stream_reader.c" "$CLI/nats/stream_durable.c" "$CLI/envelope/claim_reassembly.c" "$CLI/envelope/envelope_read.c" \
       "$CLI/nats/nats_auth.c" "$CLI/nats/nats_url.c" "$CLI/nats/nkey.c" "$CLI/nats/nats_tls.c" \
       "$CLI/nats/nats_connect_error.c" "$CLI/nats/nats_wire.c" "$CLI/nats/nats_parser.c" "$CLI/common/ship_util.c" \
       "$LIB_A" -lprotobuf-c -lnats -lssl -lcrypto -lm &&
@@ -2395,7 +2397,7 @@ test_backfill_create_slot() {
   check "backfill create-slot: every event once, in commit order" $CHECK stream "$WORK/bfcs1.dump" --min 49000
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot lake_crash lake_outage lake_full_disk lake_rotation lake_duckdb)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 
