@@ -23,6 +23,7 @@ static const CliCommand commands[] = {
 	{"consume", "print the events a JetStream stream holds as JSON lines", cmd_consume},
 	{"decode", "print framed Transaction (or EventEnvelope) messages as JSON lines", cmd_decode},
 	{"lake", "keep every event of a JetStream stream in immutable lake files", cmd_lake},
+	{"replay", "republish events from the lake into a stream, a file or stdout", cmd_replay},
 	{"ship", "stream a slot's events to NATS JetStream, a file or stdout", cmd_ship},
 	{"tail", "print a database's events as JSON lines as they commit", cmd_tail},
 };

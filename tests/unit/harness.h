@@ -53,5 +53,6 @@ extern const UnitTest event_id_tests[];
 extern const UnitTest wire_field_tests[];
 extern const UnitTest envelope_parse_tests[];
 extern const UnitTest nats_parser_tests[];
+extern const UnitTest lake_tests[];
 
 #endif

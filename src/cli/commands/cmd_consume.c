@@ -162,8 +162,7 @@ apply(ConsumeOptions *opts, const char *name, const char *value)
 		char		shown[256];
 
 		nats_url_redact(value, shown, sizeof(shown));
-		if ((strncmp(value, "nats://", 7) != 0 || value[7] == '\0') &&
-			(strncmp(value, "tls://", 6) != 0 || value[6] == '\0'))
+		if (!nats_url_has_scheme(value))
 			USAGE_ERROR("invalid --from '%s' (give the NATS server as nats://HOST:PORT or tls://HOST:PORT)", shown);
 		opts->from = value;
 	}

@@ -97,8 +97,9 @@ help(void)
 		   "  1  the lake cannot store a file (full disk, S3 refused it: nothing of it\n"
 		   "     was acknowledged), out of memory\n"
 		   "  2  bad command line, or the lake cannot be opened\n"
-		   "  4  event hub: cannot connect, no JetStream, no such stream, a stream\n"
-		   "     without limits retention, the connection lost for good\n");
+		   "  4  event hub, at start: cannot connect, no JetStream, no such stream, a\n"
+		   "     stream without limits retention (once running, the writer waits for\n"
+		   "     the hub to come back)\n");
 }
 
 static const CommandFlag flags[] = {
@@ -140,14 +141,14 @@ apply(void *ctx, const char *name, const char *value)
 	LakeOptions *o = &c->lake;
 	long long	n;
 	char		error[300];
+	int			taken;
 
 	if (strcmp(name, "from") == 0)
 	{
 		char		shown[256];
 
 		nats_url_redact(value, shown, sizeof(shown));
-		if ((strncmp(value, "nats://", 7) != 0 || value[7] == '\0') &&
-			(strncmp(value, "tls://", 6) != 0 || value[6] == '\0'))
+		if (!nats_url_has_scheme(value))
 			USAGE_ERROR("invalid --from '%s' (give the NATS server as nats://HOST:PORT or tls://HOST:PORT)", shown);
 		o->from = value;
 	}
@@ -213,18 +214,11 @@ apply(void *ctx, const char *name, const char *value)
 			USAGE_ERROR("%s", error);
 		o->metrics_addr = value;
 	}
-	else if (strcmp(name, "s3-endpoint") == 0)
+	else if ((taken = lake_s3_flag(&o->s3, name, value, error, sizeof(error))) != 0)
 	{
-		if (strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0)
-			USAGE_ERROR("invalid --s3-endpoint '%s' (give http://HOST:PORT or https://HOST)", value);
-		o->s3.endpoint = value;
+		if (taken < 0)
+			USAGE_ERROR("%s", error);
 	}
-	else if (strcmp(name, "s3-region") == 0)
-		o->s3.region = value;
-	else if (strcmp(name, "s3-credentials-file") == 0)
-		o->s3.credentials_file = value;
-	else if (strcmp(name, "s3-profile") == 0)
-		o->s3.profile = value;
 	else
 		nats_auth_flag(&c->nats_flags, name, value);
 	return 0;
@@ -253,7 +247,7 @@ parse(int argc, char **argv, LakeCommand *c, int *status)
 		cli_error(COMMAND, "--stream is required (the JetStream stream to keep, as ship's --stream or --create-stream)");
 	else if (o->to == NULL)
 		cli_error(COMMAND, "--to is required (the lake: a directory, or s3://BUCKET[/PREFIX])");
-	else if (!lake_store_is_s3(o->to) && (o->s3.endpoint || o->s3.region || o->s3.credentials_file || o->s3.profile))
+	else if (!lake_store_is_s3(o->to) && lake_s3_given(&o->s3))
 		cli_error(COMMAND, "the --s3-* flags need --to s3://BUCKET[/PREFIX]");
 	else if (nats_auth_load(&c->nats_auth, &c->nats_flags, o->from, "--from", error, sizeof(error)) != 0)
 		cli_error(COMMAND, "%s", error);

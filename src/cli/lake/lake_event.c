@@ -20,6 +20,8 @@ lake_event_init(LakeEvent *e)
 	w2e_buffer_init(&e->type, NULL);
 	w2e_buffer_init(&e->partition_key, NULL);
 	w2e_buffer_init(&e->database, NULL);
+	w2e_buffer_init(&e->schema, NULL);
+	w2e_buffer_init(&e->table, NULL);
 }
 
 void
@@ -30,6 +32,8 @@ lake_event_free(LakeEvent *e)
 	w2e_buffer_free(&e->type);
 	w2e_buffer_free(&e->partition_key);
 	w2e_buffer_free(&e->database);
+	w2e_buffer_free(&e->schema);
+	w2e_buffer_free(&e->table);
 }
 
 static void
@@ -40,6 +44,8 @@ reset(LakeEvent *e, LakeFormat format)
 	w2e_buffer_reset(&e->type);
 	w2e_buffer_reset(&e->partition_key);
 	w2e_buffer_reset(&e->database);
+	w2e_buffer_reset(&e->schema);
+	w2e_buffer_reset(&e->table);
 	e->format = format;
 	e->commit_lsn = e->system_identifier = 0;
 	e->commit_time_us = 0;
@@ -68,7 +74,8 @@ lake_event_from_envelope(LakeEvent *e, const W2eEventEnvelope *env, LakeFormat f
 	reset(e, format);
 	if (set_str(&e->id, env->id) != 0 || set_str(&e->type, env->type) != 0 ||
 		set_str(&e->partition_key, env->partition_key) != 0 ||
-		set_str(&e->database, env->database) != 0)
+		set_str(&e->database, env->database) != 0 || set_str(&e->schema, env->schema) != 0 ||
+		set_str(&e->table, env->table) != 0)
 		return out_of_memory(err);
 	e->commit_lsn = env->commit_lsn;
 	e->commit_time_us = env->commit_time;
@@ -114,7 +121,8 @@ typedef struct JsonFields
 {
 	LakeEvent  *e;
 	int			failed;
-	const char *bad;			/* the field that did not read */
+	const char *bad;			/* the field that did not read (not NUL-terminated) */
+	size_t		bad_len;
 } JsonFields;
 
 static int
@@ -125,6 +133,8 @@ json_field(void *ctx, const char *name, size_t len, const LakeJsonValue *v)
 	uint64_t	u = 0;
 	int			rc = 0;
 
+	if (v->kind == 'z')
+		return 0;				/* null: the field stays empty */
 	if (LAKE_JSON_IS(name, len, "id"))
 		rc = lake_json_string(v, &e->id);
 	else if (LAKE_JSON_IS(name, len, "type"))
@@ -133,6 +143,10 @@ json_field(void *ctx, const char *name, size_t len, const LakeJsonValue *v)
 		rc = lake_json_string(v, &e->partition_key);
 	else if (LAKE_JSON_IS(name, len, "database"))
 		rc = lake_json_string(v, &e->database);
+	else if (LAKE_JSON_IS(name, len, "schema"))
+		rc = lake_json_string(v, &e->schema);
+	else if (LAKE_JSON_IS(name, len, "table"))
+		rc = lake_json_string(v, &e->table);
 	else if (LAKE_JSON_IS(name, len, "commit_lsn"))
 	{
 		char		text[40];
@@ -161,6 +175,7 @@ json_field(void *ctx, const char *name, size_t len, const LakeJsonValue *v)
 	{
 		f->failed = 1;
 		f->bad = name;
+		f->bad_len = len;
 		return -1;
 	}
 	return 0;
@@ -169,14 +184,14 @@ json_field(void *ctx, const char *name, size_t len, const LakeJsonValue *v)
 int
 lake_event_from_json(LakeEvent *e, const char *line, size_t len, W2eError *err)
 {
-	JsonFields	f = {e, 0, NULL};
+	JsonFields	f = {e, 0, NULL, 0};
 
 	reset(e, LAKE_FORMAT_NDJSON);
 	if (lake_json_members(line, len, json_field, &f) != 0)
 	{
 		if (f.bad != NULL)
-			snprintf(err->message, sizeof(err->message), "its field \"%.40s\" has an unexpected value",
-					 f.bad);
+			snprintf(err->message, sizeof(err->message), "its field \"%.*s\" has an unexpected value",
+					 (int) (f.bad_len > 40 ? 40 : f.bad_len), f.bad);
 		else
 			snprintf(err->message, sizeof(err->message), "not a JSON object");
 		return -1;

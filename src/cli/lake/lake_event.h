@@ -28,6 +28,8 @@ typedef struct LakeEvent
 	W2eBuffer	type;
 	W2eBuffer	partition_key;
 	W2eBuffer	database;
+	W2eBuffer	schema;			/* of a row change; empty otherwise */
+	W2eBuffer	table;
 	uint64_t	commit_lsn;
 	uint64_t	system_identifier;
 	int64_t		commit_time_us; /* 0: none (a non-transactional message) */

@@ -245,9 +245,12 @@ lake_json_u64(const LakeJsonValue *v, uint64_t *out)
 	*out = 0;
 	for (i = 0; i < v->len; i++)
 	{
-		if (v->text[i] < '0' || v->text[i] > '9' || *out > (UINT64_MAX - 9) / 10)
+		uint64_t	digit = (uint64_t) (v->text[i] - '0');
+
+		if (v->text[i] < '0' || v->text[i] > '9' || *out > UINT64_MAX / 10 ||
+			(*out == UINT64_MAX / 10 && digit > UINT64_MAX % 10))
 			return -1;
-		*out = *out * 10 + (uint64_t) (v->text[i] - '0');
+		*out = *out * 10 + digit;
 	}
 	return 0;
 }

@@ -115,9 +115,11 @@ lake_resume_point(LakeStore *store, const char *stream, uint64_t *last_seq, uint
 		rc = -1;
 	}
 	/* an index whose data is not there: the writer died between the two */
-	qsort(s.data, s.n_data, sizeof(char *), compare_keys);
+	if (s.n_data > 0)
+		qsort(s.data, s.n_data, sizeof(char *), compare_keys);
 	for (i = 0; rc == 0 && i < s.n_indexes; i++)
-		if (bsearch(&s.indexes[i], s.data, s.n_data, sizeof(char *), compare_keys) == NULL)
+		if (s.n_data == 0 ||
+			bsearch(&s.indexes[i], s.data, s.n_data, sizeof(char *), compare_keys) == NULL)
 			rc = lake_store_remove(store, s.indexes[i], error, size);
 	for (i = 0; rc == 0 && i < s.n_junk; i++)
 		rc = lake_store_remove(store, s.junk[i], error, size);

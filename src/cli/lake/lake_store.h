@@ -74,13 +74,29 @@ struct LakeStore
 extern LakeStore *lake_store_open(const char *to, const LakeS3Settings *s3,
 								  char *error, size_t size);
 
+/* A lake to read (replay): a directory must exist; nothing is created. */
+extern LakeStore *lake_store_open_existing(const char *from, const LakeS3Settings *s3,
+										   char *error, size_t size);
+
 /* The kinds; lake_store_open chooses. */
 extern LakeStore *lake_store_dir_open(const char *path, char *error, size_t size);
+extern LakeStore *lake_store_dir_read(const char *path, char *error, size_t size);
 extern LakeStore *lake_store_s3_open(const char *url, const LakeS3Settings *s3,
 									 char *error, size_t size);
 
-/* Is this a lake location lake_store_open takes (for option checks)? */
+/* Is this lake location an S3 one? */
 extern int	lake_store_is_s3(const char *to);
+
+/*
+ * The command line's S3 flags ("s3-endpoint", "s3-region",
+ * "s3-credentials-file", "s3-profile", without "--"): 1 when name is one
+ * (stored in s3), 0 when it is not, -1 with error for a bad value.
+ */
+extern int	lake_s3_flag(LakeS3Settings *s3, const char *name, const char *value,
+						 char *error, size_t size);
+
+/* Was any S3 flag given (they need an s3:// location)? */
+extern int	lake_s3_given(const LakeS3Settings *s3);
 
 static inline int
 lake_store_put(LakeStore *s, const char *key, const void *data, size_t len, char *error, size_t size)

@@ -262,12 +262,12 @@ dir_close(LakeStore *store)
 
 static const LakeStoreOps dir_ops = {dir_put, dir_get, dir_list, dir_remove, dir_close};
 
-LakeStore *
-lake_store_dir_open(const char *path, char *error, size_t size)
+/* The store, not yet checked. NULL with error. */
+static DirStore *
+dir_store_new(const char *path, char *error, size_t size)
 {
 	DirStore   *ds;
 	size_t		len = strlen(path);
-	char		probe[PATH_MAX_LEN + 8];
 
 	if (len == 0 || len >= PATH_MAX_LEN - 200)
 	{
@@ -281,16 +281,22 @@ lake_store_dir_open(const char *path, char *error, size_t size)
 		return NULL;
 	}
 	ds->base.ops = &dir_ops;
-	snprintf(ds->root, sizeof(ds->root), "%s", path);
+	memcpy(ds->root, path, len + 1);
 	while (len > 1 && ds->root[len - 1] == '/')
 		ds->root[--len] = '\0';
-	if (snprintf(ds->base.shown, sizeof(ds->base.shown), "%s", ds->root) < 0 ||
-		join_path(probe, sizeof(probe), ds->root, "x") != 0)
-	{
-		free(ds);
+	memcpy(ds->base.shown, ds->root, len < sizeof(ds->base.shown) ? len + 1 : sizeof(ds->base.shown) - 1);
+	return ds;
+}
+
+LakeStore *
+lake_store_dir_open(const char *path, char *error, size_t size)
+{
+	DirStore   *ds = dir_store_new(path, error, size);
+	char		probe[PATH_MAX_LEN + 8];
+
+	if (ds == NULL)
 		return NULL;
-	}
-	if (make_parents(probe, error, size) != 0)
+	if (join_path(probe, sizeof(probe), ds->root, "x") != 0 || make_parents(probe, error, size) != 0)
 	{
 		free(ds);
 		return NULL;
@@ -298,6 +304,25 @@ lake_store_dir_open(const char *path, char *error, size_t size)
 	if (access(ds->root, W_OK | X_OK) != 0)
 	{
 		snprintf(error, size, "cannot write to the lake directory %s: %s", ds->root, strerror(errno));
+		free(ds);
+		return NULL;
+	}
+	return &ds->base;
+}
+
+LakeStore *
+lake_store_dir_read(const char *path, char *error, size_t size)
+{
+	DirStore   *ds = dir_store_new(path, error, size);
+	struct stat st;
+
+	if (ds == NULL)
+		return NULL;
+	errno = 0;
+	if (stat(ds->root, &st) != 0 || !S_ISDIR(st.st_mode) || access(ds->root, R_OK | X_OK) != 0)
+	{
+		snprintf(error, size, "no lake at %s: %s (give the directory `wal2events lake --to` wrote)",
+				 ds->root, errno != 0 ? strerror(errno) : "not a directory");
 		free(ds);
 		return NULL;
 	}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lake_file.h"
@@ -18,7 +19,8 @@
 
 #define WAIT_STEP_MS 250		/* how soon a signal, --max-age or a metrics request is seen */
 #define REPLY_MAX 512
-#define FETCH_AHEAD 1024		/* more than stream_reader's fetch batch */
+#define RESTART_WAIT_MAX_MS 10000	/* the longest wait between two tries to read again */
+#define DELIVERED_AHEAD 8192	/* messages delivered while a file is stored */
 
 typedef struct Writer
 {
@@ -177,6 +179,60 @@ update_lag(Writer *w, const StreamMessage *m)
 		w->stats.lag_seconds = (double) (ship_wall_us() - m->stored_ns / 1000) / 1e6;
 }
 
+/* The durable consumer, made to deliver the message after last_seq. NULL with error. */
+static StreamReader *
+open_reader(Writer *w, uint64_t last_seq, char *error, size_t size)
+{
+	const LakeOptions *opts = w->opts;
+	StreamReaderOptions ro;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.url = opts->from;
+	ro.auth = opts->auth;
+	ro.stream = opts->stream;
+	ro.reconnect_forever = 1;
+	ro.log = log_line;
+	ro.durable = opts->durable;
+	ro.start_seq = last_seq + 1;
+	/* a message waits in the open file up to --max-age, plus the time to store it */
+	ro.ack_wait_ms = opts->max_age_ms + 120000;
+	/* a whole file's messages, and those delivered while it is stored */
+	ro.max_ack_pending = (int64_t) opts->max_events + DELIVERED_AHEAD;
+	return stream_reader_open(&ro, error, size);
+}
+
+/*
+ * The reader failed (messages lost on the way after the hub restarted, the
+ * connection gone): the open file is stored, and the consumer made again
+ * after it, until that works or a signal comes. 0, or an exit status.
+ */
+static int
+start_again(Writer *w, const char *why, volatile sig_atomic_t *stop)
+{
+	char		error[1024];
+	int			status = seal(w);
+	int64_t		wait_ms = 500;
+
+	if (status != 0)
+		return status;
+	ship_log("%s; reading again after message %llu, the lake's last", why,
+			 (unsigned long long) w->stats.last_seq);
+	stream_reader_close(w->reader);
+	w->reader = NULL;
+	while (!*stop)
+	{
+		struct timespec pause = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+
+		w->reader = open_reader(w, w->stats.last_seq, error, sizeof(error));
+		if (w->reader != NULL)
+			return 0;
+		ship_log("%s; trying again in %lld ms", error, (long long) wait_ms);
+		nanosleep(&pause, NULL);
+		wait_ms = wait_ms * 2 > RESTART_WAIT_MAX_MS ? RESTART_WAIT_MAX_MS : wait_ms * 2;
+	}
+	return 0;
+}
+
 static int
 loop(Writer *w, volatile sig_atomic_t *stop)
 {
@@ -201,9 +257,10 @@ loop(Writer *w, volatile sig_atomic_t *stop)
 		now = ship_now_ms();
 		if (rc < 0)
 		{
-			ship_log("%s", error);
-			status = seal(w);
-			return status != 0 ? status : CLI_EXIT_HUB;
+			status = start_again(w, error, stop);
+			if (status == 0 && w->reader == NULL)
+				return 0;		/* stopped by a signal while the hub was away */
+			continue;
 		}
 		if (rc > 0)
 		{
@@ -234,7 +291,6 @@ int
 lake_run(const LakeOptions *opts, volatile sig_atomic_t *stop)
 {
 	Writer		w;
-	StreamReaderOptions ro;
 	char		error[1024];
 	uint64_t	last_seq = 0;
 	uint64_t	files = 0;
@@ -270,19 +326,7 @@ lake_run(const LakeOptions *opts, volatile sig_atomic_t *stop)
 		status = CLI_EXIT_USAGE;
 		goto done;
 	}
-	memset(&ro, 0, sizeof(ro));
-	ro.url = opts->from;
-	ro.auth = opts->auth;
-	ro.stream = opts->stream;
-	ro.reconnect_forever = 1;
-	ro.log = log_line;
-	ro.durable = opts->durable;
-	ro.start_seq = last_seq + 1;
-	/* a message waits in the open file up to --max-age, plus the time to store it */
-	ro.ack_wait_ms = opts->max_age_ms + 120000;
-	/* a whole file's messages, and the batches fetched while it is stored */
-	ro.max_ack_pending = (int64_t) opts->max_events + 4 * FETCH_AHEAD;
-	w.reader = stream_reader_open(&ro, error, sizeof(error));
+	w.reader = open_reader(&w, last_seq, error, sizeof(error));
 	if (w.reader == NULL)
 	{
 		cli_error("lake", "%s", error);

@@ -109,6 +109,9 @@ extern natsStatus nats_url_set_servers(natsOptions *opts, const char *urls);
 /* nats_url.c: the URL(s) with credentials as "***" (a token) or "user:***". */
 extern void nats_url_redact(const char *url, char *out, size_t size);
 
+/* Does a --from/--to value name a NATS server (nats://X or tls://X)? */
+extern int	nats_url_has_scheme(const char *url);
+
 /*
  * The URL(s) without credentials into out (at most size bytes), and the
  * first server's user information ("user:password" or a token; "" when

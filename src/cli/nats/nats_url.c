@@ -140,3 +140,10 @@ nats_url_set_servers(natsOptions *opts, const char *urls)
 	free(copy);
 	return s;
 }
+
+int
+nats_url_has_scheme(const char *url)
+{
+	return (strncmp(url, "nats://", 7) == 0 && url[7] != '\0') ||
+		(strncmp(url, "tls://", 6) == 0 && url[6] != '\0');
+}

@@ -1,21 +1,23 @@
 /*
  * stream_durable.c
- *    The durable pull consumer `wal2events lake` reads with (see
- *    stream_reader.h): acknowledgement of all up to a message (one
- *    acknowledgement per stored file), room for more messages awaiting
- *    acknowledgement than a file holds (the server stops delivering at
- *    the limit, and the file is stored only when the next message comes
- *    or --max-age passes), and an
- *    acknowledgement wait longer than a file stays open.
+ *    The durable consumer `wal2events lake` reads with (see
+ *    stream_reader.h): pushed to the reader with flow control (a pull
+ *    consumer's fetches stop the flow at every batch: measured 1.6 times
+ *    slower than `consume`'s ordered consumer), acknowledgement of all up
+ *    to a message (one acknowledgement per stored file), room for more
+ *    messages awaiting acknowledgement than a file holds (the server stops
+ *    delivering at the limit, and the file is stored only when the next
+ *    message comes or --max-age passes), and an acknowledgement wait
+ *    longer than a file stays open.
  *
  * Where it starts is the lake's business, not the server's: the lake
  * writer reads the newest file's range back from the lake and asks for
- * the message after it. A consumer left by a writer that was killed has
- * delivered messages that are in no file; rather than wait out their
- * acknowledgement wait, it is deleted and made again at the right
- * sequence. That is only harmless with limits retention (with interest
- * or work-queue retention, a deleted consumer takes messages with it), so
- * other streams are refused.
+ * the message after it. So the consumer is made anew at every start, at
+ * that sequence: one left by a writer that was killed has delivered
+ * messages that are in no file, which it would deliver again only after
+ * their acknowledgement wait, and out of order. That is only harmless with
+ * limits retention (with interest or work-queue retention, a deleted
+ * consumer takes messages with it), so other streams are refused.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,19 +30,6 @@ retention_name(jsRetentionPolicy p)
 	return p == js_InterestPolicy ? "interest" : p == js_WorkQueuePolicy ? "work-queue" : "limits";
 }
 
-/* Does the existing consumer deliver start_seq next, with our settings? */
-static int
-consumer_fits(const jsConsumerInfo *ci, uint64_t start_seq, int64_t max_ack_pending)
-{
-	const jsConsumerConfig *c = ci->Config;
-
-	return c->AckPolicy == js_AckAll && c->DeliverSubject == NULL &&
-		c->MaxAckPending >= max_ack_pending &&
-		(c->FilterSubject == NULL || c->FilterSubject[0] == '\0') &&
-		ci->NumAckPending == 0 && ci->NumRedelivered == 0 &&
-		ci->Delivered.Stream + 1 == (start_seq > 0 ? start_seq : 1);
-}
-
 int
 stream_durable_prepare(jsCtx *js, const char *stream, const char *durable, uint64_t start_seq,
 					   int64_t ack_wait_ms, int64_t max_ack_pending, char *error, size_t size)
@@ -51,6 +40,7 @@ stream_durable_prepare(jsCtx *js, const char *stream, const char *durable, uint6
 	jsErrCode	jerr = 0;
 	natsStatus	s;
 	jsRetentionPolicy retention;
+	natsInbox  *inbox = NULL;
 
 	s = js_GetStreamInfo(&si, js, stream, NULL, &jerr);
 	if (s != NATS_OK)
@@ -67,31 +57,23 @@ stream_durable_prepare(jsCtx *js, const char *stream, const char *durable, uint6
 				 stream, retention_name(retention));
 		return -1;
 	}
-	s = js_GetConsumerInfo(&ci, js, stream, durable, NULL, &jerr);
-	if (s == NATS_OK)
+	s = js_DeleteConsumer(js, stream, durable, NULL, &jerr);
+	if (s != NATS_OK && s != NATS_NOT_FOUND && jerr != JSConsumerNotFoundErr)
 	{
-		int			fits = consumer_fits(ci, start_seq, max_ack_pending);
-
-		jsConsumerInfo_Destroy(ci);
-		ci = NULL;
-		if (fits)
-			return 0;
-		s = js_DeleteConsumer(js, stream, durable, NULL, &jerr);
-		if (s != NATS_OK)
-		{
-			snprintf(error, size, "cannot reset durable consumer %s of stream %s: %s", durable, stream,
-					 natsStatus_GetText(s));
-			return -1;
-		}
-	}
-	else if (s != NATS_NOT_FOUND && jerr != JSConsumerNotFoundErr)
-	{
-		snprintf(error, size, "cannot read durable consumer %s of stream %s: %s", durable, stream,
+		snprintf(error, size, "cannot reset durable consumer %s of stream %s: %s", durable, stream,
 				 natsStatus_GetText(s));
+		return -1;
+	}
+	if (natsInbox_Create(&inbox) != NATS_OK)
+	{
+		snprintf(error, size, "out of memory");
 		return -1;
 	}
 	jsConsumerConfig_Init(&cc);
 	cc.Durable = durable;
+	cc.DeliverSubject = inbox;
+	cc.FlowControl = true;
+	cc.Heartbeat = INT64_C(5000000000);
 	cc.AckPolicy = js_AckAll;
 	cc.AckWait = ack_wait_ms * 1000000;
 	cc.MaxAckPending = max_ack_pending;
@@ -104,6 +86,7 @@ stream_durable_prepare(jsCtx *js, const char *stream, const char *durable, uint6
 	else
 		cc.DeliverPolicy = js_DeliverAll;
 	s = js_AddConsumer(&ci, js, stream, &cc, NULL, &jerr);
+	natsInbox_Destroy(inbox);
 	if (s != NATS_OK)
 	{
 		snprintf(error, size, "cannot create durable consumer %s of stream %s: %s (JetStream error %d)",

@@ -47,11 +47,7 @@ struct StreamReader
 	int			closed;			/* the closed callback has run */
 	ClaimReassembly claim;		/* the claim check being collected */
 	natsMsg    *fetched;		/* a chunk read by sequence */
-	natsMsgList batch;			/* durable: the messages of the last fetch */
-	int			batch_next;		/* the next of them to return */
 };
-
-#define FETCH_BATCH 512			/* durable: messages asked for at once */
 
 const char *
 stream_header(natsMsg *msg, const char *key)
@@ -288,7 +284,7 @@ stream_reader_open(const StreamReaderOptions *opts, char *error, size_t error_si
 		}
 		so.Consumer = opts->durable;
 		r->last_seq = opts->start_seq > 0 ? opts->start_seq - 1 : 0;
-		s = js_PullSubscribe(&r->sub, r->js, ">", opts->durable, NULL, &so, &jerr);
+		s = js_SubscribeSync(&r->sub, r->js, ">", NULL, &so, &jerr);
 	}
 	else
 	{
@@ -318,7 +314,6 @@ stream_reader_close(StreamReader *r)
 	if (r == NULL)
 		return;
 	natsMsg_Destroy(r->current);
-	natsMsgList_Destroy(&r->batch);
 	if (r->sub != NULL)
 	{
 		natsSubscription_Unsubscribe(r->sub);
@@ -397,38 +392,6 @@ resolve_claim(StreamReader *r, StreamMessage *m, const char *chunks)
 				  m->claim_error, sizeof(m->claim_error));
 }
 
-/* The next message: from the ordered consumer, or from the durable's batches. */
-static natsStatus
-receive(StreamReader *r, int64_t timeout_ms, natsMsg **msg)
-{
-	jsErrCode	jerr = 0;
-	natsStatus	s;
-
-	if (r->opts.durable == NULL)
-		return natsSubscription_NextMsg(msg, r->sub, timeout_ms);
-	if (r->batch_next >= r->batch.Count)
-	{
-		natsMsgList_Destroy(&r->batch);
-		r->batch_next = 0;
-		s = natsSubscription_Fetch(&r->batch, r->sub, FETCH_BATCH, timeout_ms, &jerr);
-		if (s == NATS_TIMEOUT || (s == NATS_OK && r->batch.Count == 0))
-			return NATS_TIMEOUT;
-		if (s != NATS_OK && jerr == 0 && !natsConnection_IsClosed(r->nc))
-		{
-			/* reconnecting: nats.c comes back by itself; ask again later */
-			struct timespec pause = {0, (timeout_ms < 250 ? timeout_ms : 250) * 1000000L};
-
-			nanosleep(&pause, NULL);
-			return NATS_TIMEOUT;
-		}
-		if (s != NATS_OK)
-			return s;
-	}
-	*msg = r->batch.Msgs[r->batch_next];
-	r->batch.Msgs[r->batch_next++] = NULL;	/* ours now: destroyed as r->current */
-	return NATS_OK;
-}
-
 int
 stream_reader_ack(StreamReader *r, const char *reply)
 {
@@ -455,15 +418,22 @@ stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 
 		natsMsg_Destroy(r->current);
 		r->current = NULL;
-		s = receive(r, timeout_ms, &msg);
+		s = natsSubscription_NextMsg(&msg, r->sub, timeout_ms);
 		if (s == NATS_TIMEOUT)
 		{
 			if (!natsConnection_IsClosed(r->nc))
 				return 0;
 			s = NATS_CONNECTION_CLOSED;
 		}
-		if (s == NATS_SLOW_CONSUMER)
+		if (s == NATS_SLOW_CONSUMER && r->opts.durable == NULL)
 			continue;			/* the ordered consumer starts again after its gap */
+		if (s == NATS_SLOW_CONSUMER)
+		{
+			/* the durable's dropped messages would come back only after their ack wait */
+			snprintf(error, error_size, "reading JetStream stream %s: messages were dropped (slow consumer); start again to resume from the lake",
+					 r->stream);
+			return -1;
+		}
 		if (s != NATS_OK)
 		{
 			snprintf(error, error_size, "reading JetStream stream %s at %s: %s%s", r->stream,
@@ -481,6 +451,15 @@ stream_reader_next(StreamReader *r, int64_t timeout_ms, StreamMessage *m,
 		m->seq = meta->Sequence.Stream;
 		m->pending = meta->NumPending;
 		m->stored_ns = meta->Timestamp;
+		if (r->opts.durable != NULL && meta->Sequence.Consumer != r->last_consumer_seq + 1)
+		{
+			snprintf(error, error_size, "reading JetStream stream %s: delivery %llu came after %llu (messages were lost on the way); start again to resume from the lake",
+					 r->stream, (unsigned long long) meta->Sequence.Consumer,
+					 (unsigned long long) r->last_consumer_seq);
+			jsMsgMetaData_Destroy(meta);
+			natsMsg_Destroy(msg);
+			return -1;
+		}
 		r->last_consumer_seq = meta->Sequence.Consumer;
 		r->caught_up = meta->NumPending == 0;
 		jsMsgMetaData_Destroy(meta);
@@ -525,8 +504,7 @@ stream_reader_drained(StreamReader *r)
 	if (natsSubscription_GetConsumerInfo(&ci, r->sub, NULL, &jerr) != NATS_OK)
 		return 0;
 	if (r->opts.durable != NULL)	/* its consumer sequence began before this reader */
-		drained = ci->NumPending == 0 && r->batch_next >= r->batch.Count &&
-			ci->Delivered.Stream <= r->last_seq;
+		drained = ci->NumPending == 0 && ci->Delivered.Stream <= r->last_seq;
 	else
 		drained = ci->NumPending == 0 && ci->Delivered.Consumer == r->last_consumer_seq;
 	jsConsumerInfo_Destroy(ci);

@@ -37,7 +37,7 @@ typedef struct StreamReaderOptions
 	int			reconnect_forever;	/* else give up after about 10 s */
 
 	/*
-	 * `wal2events lake`: instead of an ordered consumer, the durable pull
+	 * `wal2events lake`: instead of an ordered consumer, the durable
 	 * consumer of this name (stream_durable.c), delivering from start_seq
 	 * (0: the stream's first message), acknowledged by
 	 * stream_reader_ack() (every message up to the one acknowledged);
@@ -99,12 +99,10 @@ extern int	stream_reader_ack(StreamReader *r, const char *reply);
 extern const char *stream_message_reply(const StreamMessage *m);
 
 /*
- * stream_durable.c: make the durable consumer deliver from start_seq:
- * kept when its state says it does (nothing delivered past start_seq - 1,
- * nothing unacknowledged), made anew otherwise (a crashed writer left
- * messages delivered but not stored). Only for streams with limits
- * retention, where deleting a consumer deletes no message. 0, or -1 with
- * a one-line error.
+ * stream_durable.c: the durable consumer, made anew to deliver from
+ * start_seq (a crashed writer left messages delivered but not stored).
+ * Only for streams with limits retention, where deleting a consumer
+ * deletes no message. 0, or -1 with a one-line error.
  */
 extern int	stream_durable_prepare(jsCtx *js, const char *stream, const char *durable,
 								   uint64_t start_seq, int64_t ack_wait_ms,
