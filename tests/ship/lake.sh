@@ -10,6 +10,7 @@
 # lake_rotation  --max-age, hour partitions, --max-bytes, SIGTERM,
 #                --metrics, bad flags
 # lake_duckdb    DuckDB (npm) queries over the lake equal to consume's output
+# lake_replay    replay of a time range, a type, a key, to a file; dedup; refusal
 
 LAKE_CHECK="python3 $ROOT/tests/ship/lake_check.py"
 
@@ -286,4 +287,89 @@ test_lake_duckdb() {
     esac
   done <<<"$(echo "$out" | grep '^ok: \|^FAILED: ')"
   echo "$out" | grep -q '^ok: the latest state' || fail "lake duckdb: every query ran" "$(echo "$out" | tail -n 3)"
+}
+
+# lake_select LINES FILTER OUT: the ids of the lake's lines a python expression
+# over the event e selects (in the lake's order)
+lake_select() {
+  python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if eval(sys.argv[2]):
+        print(e["id"])' "$1" "$2" >"$3"
+}
+
+# ids STREAM OUT: the ids of a stream's events, in stream order (consume)
+lake_ids() {
+  "$W2E" consume --from "$NATS" --stream "$1" | python3 -c '
+import json, sys
+for l in sys.stdin:
+    print(json.loads(l)["id"])' >"$2"
+}
+
+# utc_second OFFSET: the current second + OFFSET, RFC 3339 (UTC)
+utc_second() { date -u -d "@$(($(date +%s) + $1))" +%Y-%m-%dT%H:%M:%SZ; }
+
+# Replay of a time range and of one type into new streams: the events equal
+# the lake's matching ones by id, in order; an identical replay adds nothing;
+# --dry-run counts; --to file: is the lake's lines; the shipper's stream refused.
+test_lake_replay() {
+  local dir=$WORK/lake-replay t1 t2 n
+  sql "CREATE TABLE lkp (id bigint PRIMARY KEY, k int, v text)"
+  ship_bg "$WORK/lake-replay-ship.log" --dbname "$DBURL" --slot lkp1 --create-slot -o tables=public.lkp \
+    --to "$NATS" --create-stream LAKEREP --subject 'lakerep.{table}'
+  wait_until 30 slot_active lkp1
+  # three phases a second apart or more: the middle one is the time range
+  lake_load lkp 1 5000
+  t1=$(utc_second 1)
+  sleep 2
+  lake_load lkp 5001 5000
+  sql "UPDATE lkp SET v = 'u' WHERE id % 10 = 1"
+  t2=$(utc_second 1)
+  sleep 2
+  lake_load lkp 10001 5000
+  sql "DELETE FROM lkp WHERE id % 50 = 2"
+  check "lake replay: the shipper caught up" wait_confirmed lkp1 60
+  ship_stop
+  expect "lake replay: lake --drain" 0 "" -- \
+    timeout 120 "$W2E" lake --from "$NATS" --stream LAKEREP --to "$dir" --max-events 2000 --drain --progress-interval 0
+  $LAKE_CHECK lines "$dir" LAKEREP >"$WORK/lake-replay.lines"
+  # a time range
+  lake_select "$WORK/lake-replay.lines" "'$t1' <= e['commit_time'][:19] + 'Z' < '$t2'" "$WORK/rp-time.want"
+  expect "lake replay: --since $t1 --until $t2 --create-stream" 0 "" -- timeout 120 "$W2E" replay --from "$dir" \
+    --stream LAKEREP --to "$NATS" --create-stream RPTIME --since "$t1" --until "$t2" --progress-interval 0
+  lake_ids RPTIME "$WORK/rp-time.got"
+  check "lake replay: the time range's events by id, in order ($(wc -l <"$WORK/rp-time.want") of $(wc -l <"$WORK/lake-replay.lines"))" \
+    bash -c "[ \$(wc -l <'$WORK/rp-time.want') -gt 5000 ] && cmp '$WORK/rp-time.want' '$WORK/rp-time.got'"
+  # one type
+  local type
+  type=$(python3 -c 'import json,sys; print(next(json.loads(l)["type"] for l in open(sys.argv[1]) if json.loads(l)["operation"] == "update"))' \
+    "$WORK/lake-replay.lines")
+  lake_select "$WORK/lake-replay.lines" "e['type'] == '$type'" "$WORK/rp-type.want"
+  expect "lake replay: --type $type --create-stream" 0 "" -- timeout 120 "$W2E" replay --from "$dir" \
+    --stream LAKEREP --to "$NATS" --create-stream RPTYPE --type "$type" --progress-interval 0
+  lake_ids RPTYPE "$WORK/rp-type.got"
+  check "lake replay: the type's events by id, in order ($(wc -l <"$WORK/rp-type.want"))" \
+    bash -c "[ \$(wc -l <'$WORK/rp-type.want') = 1000 ] && cmp '$WORK/rp-type.want' '$WORK/rp-type.got'"
+  # the same replay again: deduplicated by the stream
+  expect "lake replay: the same replay again" 0 "" -- timeout 120 "$W2E" replay --from "$dir" \
+    --stream LAKEREP --to "$NATS" --target-stream RPTYPE --subject 'RPTYPE.{type}' --type "$type" --progress-interval 0
+  check "lake replay: a second identical replay adds nothing (deduplicated)" test "$(stream_last RPTYPE)" = 1000
+  # --dry-run
+  n=$(timeout 60 "$W2E" replay --from "$dir" --stream LAKEREP --since "$t1" --until "$t2" --dry-run 2>/dev/null)
+  check "lake replay: --dry-run counts the time range ($n)" \
+    test "${n%% events selected*}" = "$(wc -l <"$WORK/rp-time.want")"
+  # --to file: the lake's lines, and a key
+  expect "lake replay: --to file:" 0 "" -- timeout 120 "$W2E" replay --from "$dir" --stream LAKEREP \
+    --to "file:$WORK/rp-all.lines" --progress-interval 0
+  check "lake replay: --to file: equals the lake's lines" cmp "$WORK/lake-replay.lines" "$WORK/rp-all.lines"
+  timeout 60 "$W2E" replay --from "$dir" --stream LAKEREP --to - --key 4201 2>/dev/null >"$WORK/rp-key.lines"
+  lake_select "$WORK/lake-replay.lines" "e['partition_key'] == '4201'" "$WORK/rp-key.want"
+  check "lake replay: --key 4201 --to - (insert, update)" bash -c \
+    "[ \$(wc -l <'$WORK/rp-key.want') = 2 ] && cmp '$WORK/rp-key.want' <(python3 -c 'import json,sys; [print(json.loads(l)[\"id\"]) for l in sys.stdin]' <'$WORK/rp-key.lines')"
+  # never into the shipper's stream
+  expect "lake replay: refuses the shipper's stream" 4 "LAKEREP" -- timeout 60 "$W2E" replay --from "$dir" \
+    --stream LAKEREP --to "$NATS" --target-stream LAKEREP --subject 'lakerep.{table}' --progress-interval 0
+  check "lake replay: and the shipper's stream is unchanged" test "$(stream_last LAKEREP)" = "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["last_seq"])' "$(ls "$dir"/stream=LAKEREP/*/*/*.index.json | sort | tail -n 1)")"
 }
