@@ -501,7 +501,14 @@ stream_reader_drained(StreamReader *r)
 
 	if (r->caught_up)
 		return 1;
-	if (natsSubscription_GetConsumerInfo(&ci, r->sub, NULL, &jerr) != NATS_OK)
+	/*
+	 * A durable consumer by its name: nats.c refuses the subscription's own
+	 * (NATS_INVALID_SUBSCRIPTION) for a consumer bound by name, and a reader
+	 * that starts past the stream's end is never told by a delivery.
+	 */
+	if ((r->opts.durable != NULL ?
+		 js_GetConsumerInfo(&ci, r->js, r->stream, r->opts.durable, NULL, &jerr) :
+		 natsSubscription_GetConsumerInfo(&ci, r->sub, NULL, &jerr)) != NATS_OK)
 		return 0;
 	if (r->opts.durable != NULL)	/* its consumer sequence began before this reader */
 		drained = ci->NumPending == 0 && ci->Delivered.Stream <= r->last_seq;
