@@ -7,7 +7,7 @@
 # lake_crash     kill -9 of the writer at four points of a 100k-event load
 # lake_outage    the hub stopped and restarted (same store) while writing
 # lake_full_disk the lake on a small tmpfs: exit 1, one line, nothing lost
-# lake_rotation  --max-age, hour partitions, --max-bytes, SIGTERM,
+# lake_rotation  --max-age, hour and day partitions, --max-bytes, SIGTERM,
 #                --metrics, bad flags
 # lake_duckdb    DuckDB (npm) queries over the lake equal to consume's output
 # lake_replay    replay of a time range, a type, a key, to a file; dedup; refusal
@@ -185,6 +185,26 @@ test_lake_full_disk() {
 lake_metric() { scrape "$1" | tr -d '\r' | awk -v n="$2" '{ sub(/\{.*\}/, "", $1) } $1 == n { print $2 }'; }
 lake_metric_is() { [ "$(lake_metric "$1" "$2")" = "$3" ]; } # PORT NAME VALUE
 
+# Events whose commit times cross hours, a day, and go back in time
+# (tests/ship/lake_hours.py, JSON events published directly): a file per
+# run of one hour, each in its partition (lake_check.py), and replay's
+# --since/--until select by commit time and skip files by their index.
+lake_hours() {
+  local dir=$WORK/lake-hours out
+  [ "${NATS_TLS:-0}" = 1 ] && return 0 # lake_hours.py speaks plain NATS
+  "$JS" create "$NATS" LAKEHOURS 'lakehours.>' >/dev/null &&
+    python3 "$ROOT/tests/ship/lake_hours.py" "$NATS_PORT" lakehours.h 600 ||
+    { fail "lake hours: publish events of six hours" "cannot create or publish"; return; }
+  expect "lake hours: --drain" 0 "" -- timeout 120 "$W2E" lake --from "$NATS" --stream LAKEHOURS --to "$dir" --drain
+  check "lake hours: a file per run of one hour: 15, 16, 15 again, 23, and 00 of the next day" test \
+    "$(cd "$dir/stream=LAKEHOURS" && find . -name '*.ndjson.zst' | sort -t/ -k4 | cut -d/ -f2,3 | tr '\n' ' ')" = \
+    "date=2026-11-30/hour=15 date=2026-11-30/hour=16 date=2026-11-30/hour=15 date=2026-11-30/hour=23 date=2026-12-01/hour=00 "
+  lake_verify "lake hours" "$dir" LAKEHOURS 600
+  out=$(timeout 60 "$W2E" replay --from "$dir" --stream LAKEHOURS --since 2026-11-30T16 --until 2026-11-30T17 --dry-run 2>/dev/null)
+  check "lake hours: replay --since 2026-11-30T16 --until 2026-11-30T17 --dry-run: 200 events, 4 of 5 files skipped ($out)" \
+    test "$out" = "200 events selected of 200 read, from 1 of 5 files (4 skipped by their index)"
+}
+
 test_lake_rotation() {
   local dir=$WORK/lake-rot log=$WORK/lake-rot.log port t0 n
   sql "CREATE TABLE lkr (id bigint PRIMARY KEY, k int, v text)"
@@ -239,6 +259,7 @@ sys.exit(0 if len(f) > 10 and max(f) <= 8192 else "%d files, largest %d" % (len(
   ship_stop
   # hour partitions: every line in its commit hour (lake_check.py), the whole stream
   lake_verify "lake rotation" "$dir" LAKEROT 5105
+  lake_hours
   # bad flags: one line, status 2
   expect "lake usage: --from is required" 2 "--from" -- timeout 120 "$W2E" lake --stream S --to "$dir"
   expect "lake usage: --stream is required" 2 "--stream" -- timeout 120 "$W2E" lake --from "$NATS" --to "$dir"
