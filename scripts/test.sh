@@ -143,7 +143,7 @@ run_ship() {
 # file, crashes, outages, both units, backfills (ship --backfill's thread):
 # the paths with the most to free, under
 # AddressSanitizer, LeakSanitizer and UBSan (tests/sanitizers/env.sh).
-SHIP_ASAN_TESTS=(usage env start_errors auth tls e2e file file_errors consume consume_exit claim crash outage sigterm health e2e_txn claim_txn backfill_hold ship_backfill)
+SHIP_ASAN_TESTS=(usage env start_errors auth tls e2e file file_errors consume consume_exit claim crash outage sigterm health e2e_txn claim_txn backfill_hold ship_backfill lake_crash lake_replay lake_rotation)
 run_ship_asan() {
   W2E_SANITIZE=1 run_ship "$work/ship-asan.log" "${SHIP_ASAN_TESTS[@]}"
 }
