@@ -282,6 +282,18 @@ test_systemd() {
   check "systemd: a broken unit is reported by the same check" grep -q "on-failur" <<<"$out"
   bin=$(sed -n 's/^ExecStart=\([^ ]*\) ship$/\1/p' "$ROOT/contrib/systemd/wal2events-ship@.service")
   check "systemd: ExecStart ($bin) is the wal2events make install installed" cmp "$bin" "$ROOT/src/cli/wal2events"
+  # the lake's unit too, and its example settings are flags of lake that pass its checks
+  cp "$ROOT/contrib/systemd/wal2events-lake@.service" "$d/"
+  out=$(cd "$d" && systemd-analyze verify --man=no ./wal2events-lake@shop.service 2>&1)
+  rc=$?
+  [ "$rc" = 0 ] && [ -z "$out" ] && ok "systemd: wal2events-lake@shop.service passes systemd-analyze verify" ||
+    fail "systemd: systemd-analyze verify (lake)" "status $rc: $out"
+  local names
+  names=$(grep -o '^#\?WAL2EVENTS_[A-Z_0-9]*=' "$ROOT/contrib/systemd/lake-example.env" | tr -d '#')
+  expect "systemd: lake-example.env names only flags of lake and its values pass" 4 "cannot connect to NATS" -- \
+    env $names bash -c "set -a; . '$ROOT/contrib/systemd/lake-example.env'; WAL2EVENTS_FROM=nats://127.0.0.1:$(w2e_free_port) WAL2EVENTS_TO=$d/lake WAL2EVENTS_METRICS=127.0.0.1:$(w2e_free_port); exec '$W2E' lake"
+  expect "systemd: a misspelt WAL2EVENTS_ variable stops lake" 2 "WAL2EVENTS_MAX_EVENT is no setting of lake" -- \
+    env WAL2EVENTS_MAX_EVENT=5 "$W2E" lake --from nats://127.0.0.1:1 --stream S --to "$d/lake"
 }
 
 test_start_errors() {

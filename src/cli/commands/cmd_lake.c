@@ -92,6 +92,10 @@ help(void)
 		   NATS_AUTH_HELP
 		   "  -h, --help              show this help\n"
 		   "\n"
+		   "Every flag can be given as an environment variable instead: WAL2EVENTS_ and\n"
+		   "its name in upper case, '-' as '_' (--max-age: WAL2EVENTS_MAX_AGE; a flag\n"
+		   "without value takes 1 or 0); the command line wins.\n"
+		   "\n"
 		   "Exit status:\n"
 		   "  0  stopped by SIGINT/SIGTERM (the open file stored first), or --drain done\n"
 		   "  1  the lake cannot store a file (full disk, S3 refused it: nothing of it\n"
@@ -110,7 +114,7 @@ static const CommandFlag flags[] = {
 	{"nats-token-file", 1}, {"tls-ca", 1}, {"tls-cert", 1}, {"tls-key", 1}, {NULL, 0}
 };
 
-#define USAGE_ERROR(...) do { cli_error(COMMAND, __VA_ARGS__); return -1; } while (0)
+#define USAGE_ERROR(...) do { command_usage_error(COMMAND, __VA_ARGS__); return -1; } while (0)
 
 static int
 whole_number(const char *value, long long min, long long max, long long *out)
@@ -238,7 +242,7 @@ parse(int argc, char **argv, LakeCommand *c, int *status)
 	o->max_age_ms = DEFAULT_MAX_AGE_MS;
 	o->zstd_level = DEFAULT_ZSTD_LEVEL;
 	o->progress_interval_ms = DEFAULT_PROGRESS_MS;
-	if (!command_flags_parse(COMMAND, argc, argv, flags, apply, c, help, status))
+	if (!command_flags_parse(COMMAND, argc, argv, flags, apply, c, help, 1, status))
 		return 0;
 	*status = CLI_EXIT_USAGE;
 	if (o->from == NULL)

@@ -107,7 +107,7 @@ static const CommandFlag flags[] = {
 	{"tls-key", 1}, {NULL, 0}
 };
 
-#define USAGE_ERROR(...) do { cli_error(COMMAND, __VA_ARGS__); return -1; } while (0)
+#define USAGE_ERROR(...) do { command_usage_error(COMMAND, __VA_ARGS__); return -1; } while (0)
 
 static int
 apply(void *ctx, const char *name, const char *value)
@@ -331,7 +331,7 @@ cmd_replay(int argc, char **argv)
 	o.max_inflight = DEFAULT_MAX_INFLIGHT;
 	o.progress_interval_ms = 10000;
 	memset(&t, 0, sizeof(t));
-	if (!command_flags_parse(COMMAND, argc, argv, flags, apply, &o, help, &status))
+	if (!command_flags_parse(COMMAND, argc, argv, flags, apply, &o, help, 0, &status))
 		return status;
 	if (!consistent(&o))
 		return CLI_EXIT_USAGE;

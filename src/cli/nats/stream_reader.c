@@ -501,11 +501,7 @@ stream_reader_drained(StreamReader *r)
 
 	if (r->caught_up)
 		return 1;
-	/*
-	 * A durable consumer by its name: nats.c refuses the subscription's own
-	 * (NATS_INVALID_SUBSCRIPTION) for a consumer bound by name, and a reader
-	 * that starts past the stream's end is never told by a delivery.
-	 */
+	/* (nats.c answers "invalid subscription" for a subscription bound to a durable) */
 	if ((r->opts.durable != NULL ?
 		 js_GetConsumerInfo(&ci, r->js, r->stream, r->opts.durable, NULL, &jerr) :
 		 natsSubscription_GetConsumerInfo(&ci, r->sub, NULL, &jerr)) != NATS_OK)
