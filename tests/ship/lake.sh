@@ -167,6 +167,13 @@ test_lake_full_disk() {
   ONE_LINE=0 expect "lake full disk: --drain exits 1 naming the full disk" 1 "No space left on device" -- \
     "$W2E" lake --from "$NATS" --stream LAKEFULL --to "$dir" --max-events 2000 --drain --progress-interval 0
   check "lake full disk: some files were stored before" lake_files_above "$dir" 0
+  if [ "${NATS_TLS:-0}" != 1 ]; then
+    local floor stored
+    floor=$(ack_floor LAKEFULL wal2events-lake)
+    stored=$(find "$dir" -name '*.ndjson.zst' -printf '%f\n' | sort | tail -n 1 | cut -c22-41)
+    check "lake full disk: the durable consumer's ack floor ($floor) is within what is stored ($((10#${stored:-0})))" \
+      test "$floor" -gt 0 -a "$floor" -le "$((10#${stored:-0}))"
+  fi
   check "lake full disk: no temporary file left" bash -c "! find '$dir' -name '*.tmp' | grep ."
   # what is stored is whole and true to its index
   "$W2E" consume --from "$NATS" --stream LAKEFULL >"$WORK/LAKEFULL.consume"
@@ -179,6 +186,24 @@ test_lake_full_disk() {
   expect "lake full disk: a restart on a larger lake drains to the end" 0 "" -- \
     "$W2E" lake --from "$NATS" --stream LAKEFULL --to "$big" --max-events 2000 --drain --progress-interval 0
   lake_verify "lake full disk" "$big" LAKEFULL 60000
+}
+
+# ack_floor STREAM DURABLE: the stream sequence a durable consumer has
+# acknowledged up to (its info, asked on a plain NATS connection)
+ack_floor() {
+  python3 - "$NATS_PORT" "$1" "$2" <<'PY'
+import json, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+f = s.makefile("rb")
+f.readline()
+s.sendall(b'CONNECT {"verbose":false}\r\nSUB _i 1\r\nPUB $JS.API.CONSUMER.INFO.%s.%s _i 0\r\n\r\n'
+          % (sys.argv[2].encode(), sys.argv[3].encode()))
+while True:
+    line = f.readline()
+    if line.startswith(b"MSG"):
+        print(json.loads(f.read(int(line.split()[-1]) + 2))["ack_floor"]["stream_seq"])
+        break
+PY
 }
 
 # lake_metric PORT NAME: a counter's value
