@@ -8,7 +8,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler
   libipc-run-perl make gcc clang libclang-rt-14-dev valgrind
   nats-server libnats-dev libssl-dev openssl python3 pkg-config
-  systemd libzstd-dev libcurl4-openssl-dev
+  systemd libzstd-dev libcurl4-openssl-dev zstd
 )
 # extra groups: W2E_DEPS_BENCH=1 adds the comparison plugins
 if [ "${W2E_DEPS_BENCH:-0}" = 1 ]; then

@@ -13,10 +13,12 @@
 # e2e_txn shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn
 # shared_slots_txn (the fault tests again in that unit); backfill_hold
 # (the confirm hold of a backfill window, in both units and a file) ship_backfill;
-# backfill backfill_create_slot (the property test of issue 9);
-# lake_s3_store (the event lake's S3 store against a local S3 server,
-# tests/ship/lake_s3.sh), lake_s3 (`wal2events lake --to s3://` through
-# failed, cut and stalled uploads and kill -9). Each shipper
+# backfill backfill_create_slot (the property test of issue 9); lake_crash
+# lake_outage lake_full_disk lake_rotation lake_duckdb lake_replay lake_damage
+# (the event lake, tests/ship/lake.sh); lake_s3_store (the event lake's S3
+# store against a local S3 server, tests/ship/lake_s3.sh), lake_s3
+# (`wal2events lake --to s3://` through failed, cut and stalled uploads and
+# kill -9). Each shipper
 # test uses its own slot and its own stream, and compares what reached the hub with what a
 # second slot over the same WAL says (wal2events.decode()). Ends with
 # "N passed, N failed"; exit status 1 when anything failed.
@@ -39,6 +41,7 @@ chmod 755 "$WORK"
 . "$ROOT/tests/ship/lib.sh"
 . "$ROOT/tests/ship/cluster.sh"
 . "$ROOT/tests/ship/lake_s3.sh"
+. "$ROOT/tests/ship/lake.sh"
 
 TEST_CC=cc
 if [ "${W2E_SANITIZE:-0}" = 1 ]; then
@@ -2411,7 +2414,7 @@ test_backfill_create_slot() {
   check "backfill create-slot: every event once, in commit order" $CHECK stream "$WORK/bfcs1.dump" --min 49000
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot lake_s3_store lake_s3)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot lake_s3_store lake_s3 lake_crash lake_outage lake_full_disk lake_rotation lake_duckdb lake_replay lake_damage)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+/* ZSTD_getFrameProgression (exported by libzstd since 1.3, in its static section) */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include "lake_file.h"
@@ -108,6 +110,21 @@ count_type(LakeFile *f, const char *type)
 		return;
 	}
 	f->types[f->n_types++].count = 1;
+}
+
+/*
+ * What the file would weigh if it ended now, at most: the compressed bytes
+ * it holds, zstd's compressed output not handed over yet, and zstd's input
+ * not compressed yet (it keeps up to a block, 128 KiB, before it emits
+ * anything) counted as if it did not compress, plus the frame's end.
+ */
+uint64_t
+lake_file_size_bound(const LakeFile *f)
+{
+	ZSTD_frameProgression p = ZSTD_getFrameProgression(f->cctx);
+
+	return f->compressed.len + (p.produced - p.flushed) + (p.ingested - p.consumed) +
+		LAKE_FILE_END_BYTES;
 }
 
 int

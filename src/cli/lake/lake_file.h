@@ -67,6 +67,15 @@ extern void lake_file_start(LakeFile *f, int64_t hour, uint64_t first_seq, int64
 /* One event of the current message. 0, or -1 with err. */
 extern int	lake_file_add(LakeFile *f, const LakeEvent *e, W2eError *err);
 
+/* zstd's end of a frame (last block's header, checksum), and a raw block's header per 128 KiB */
+#define LAKE_FILE_END_BYTES 32
+
+/*
+ * The file's compressed size if it ended now, at most (what zstd holds
+ * counted uncompressed): --max-bytes is kept with it.
+ */
+extern uint64_t lake_file_size_bound(const LakeFile *f);
+
 /* The current message (stream sequence seq) is complete. */
 extern void lake_file_message_done(LakeFile *f, uint64_t seq);
 

@@ -132,6 +132,7 @@ take(Writer *w, const StreamMessage *m, int64_t now)
 	W2eError	err;
 	int64_t		hour;
 	size_t		i;
+	uint64_t	record_bytes;
 	int			status;
 
 	if (lake_message_events(&w->message, m, o->format, error, sizeof(error)) != 0)
@@ -144,8 +145,11 @@ take(Writer *w, const StreamMessage *m, int64_t now)
 	if (w->message.n == 0)
 		return 0;				/* an empty transaction */
 	hour = message_hour(&w->message, m);
+	for (i = 0, record_bytes = 0; i < w->message.n; i++)
+		record_bytes += w->message.events[i].record.len;
+	/* a file stays within --max-bytes, unless one message alone is larger */
 	if (f->open && (hour != f->hour || f->events >= o->max_events ||
-					(int64_t) f->compressed.len >= o->max_bytes) &&
+					lake_file_size_bound(f) + record_bytes > (uint64_t) o->max_bytes) &&
 		(status = seal(w)) != 0)
 		return status;
 	if (!f->open)
@@ -302,9 +306,15 @@ lake_run(const LakeOptions *opts, volatile sig_atomic_t *stop)
 		cli_error("lake", "out of memory");
 		return CLI_EXIT_FAILURE;
 	}
-	status = CLI_EXIT_FAILURE;
+	status = CLI_EXIT_USAGE;	/* the lake cannot be opened */
 	w.store = lake_store_open(opts->to, &opts->s3, error, sizeof(error));
-	if (w.store == NULL || lake_resume_point(w.store, opts->stream, &last_seq, &files, error, sizeof(error)) != 0)
+	if (w.store == NULL)
+	{
+		cli_error("lake", "%s", error);
+		goto done;
+	}
+	status = CLI_EXIT_FAILURE;
+	if (lake_resume_point(w.store, opts->stream, &last_seq, &files, error, sizeof(error)) != 0)
 	{
 		cli_error("lake", "%s", error);
 		goto done;
