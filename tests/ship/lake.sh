@@ -428,12 +428,12 @@ test_lake_replay() {
 # its data and a temporary file at start, and goes on exactly.
 test_lake_damage() {
   local dir=$WORK/lake-dmg bad=$WORK/lake-dmg-bad second
-  sql "CREATE TABLE lkd (id bigint PRIMARY KEY, k int, v text)"
-  ship_bg "$WORK/lake-dmg-ship.log" --dbname "$DBURL" --slot lkd1 --create-slot -o tables=public.lkd \
+  sql "CREATE TABLE lkg (id bigint PRIMARY KEY, k int, v text)"
+  ship_bg "$WORK/lake-dmg-ship.log" --dbname "$DBURL" --slot lkg1 --create-slot -o tables=public.lkg \
     --to "$NATS" --create-stream LAKEDMG --subject 'lakedmg.{table}'
-  wait_until 30 slot_active lkd1 && wait_until 30 stream_exists LAKEDMG
-  lake_load lkd 1 3000
-  check "lake damage: the shipper caught up" wait_confirmed lkd1 60
+  wait_until 30 slot_active lkg1 && wait_until 30 stream_exists LAKEDMG
+  lake_load lkg 1 3000
+  check "lake damage: the shipper caught up" wait_confirmed lkg1 60
   ship_stop
   "$W2E" lake --from "$NATS" --stream LAKEDMG --to "$dir" --drain --max-events 1000 --progress-interval 0 \
     2>"$WORK/lake-dmg.log" || fail "lake damage: the lake written" "$(tail -n 3 "$WORK/lake-dmg.log")"
