@@ -439,7 +439,18 @@ auth_run() {
   check "auth $name: exit status 0" eval "test '$SHIP_STATUS' = 0 || { echo 'status $SHIP_STATUS:'; tail -n 3 '$AUTH_OUT/$name.log'; false; }"
   $wrap "$W2E" consume --from "$url" --stream "${name^^}" "$@" >"$AUTH_OUT/$name.consume" 2>"$AUTH_OUT/$name.consume.err"
   st=$?
-  check "auth $name: consume reads the 5 events back (status $st)" test "$st:$(grep -c . "$AUTH_OUT/$name.consume")" = 0:5
+  if [ "$st" = 4 ]; then
+    # status 4 once in a CI run under the sanitizers, on the operator-mode
+    # server, with the shipper done a moment before: try once more, and
+    # show what the first try said if that fails too
+    cp "$AUTH_OUT/$name.consume.err" "$AUTH_OUT/$name.consume.err1"
+    echo "auth $name: consume's first try: $(tail -n 1 "$AUTH_OUT/$name.consume.err1")"
+    sleep 1
+    $wrap "$W2E" consume --from "$url" --stream "${name^^}" "$@" >"$AUTH_OUT/$name.consume" 2>"$AUTH_OUT/$name.consume.err"
+    st=$?
+  fi
+  check "auth $name: consume reads the 5 events back (status $st)" \
+    eval "test '$st:$(grep -c . "$AUTH_OUT/$name.consume")' = 0:5 || { tail -n 2 '$AUTH_OUT/$name.consume.err'; false; }"
 }
 
 # auth_refused NAME STATUS PATTERN -- COMMAND...: expect, and keep what it printed in $AUTH_OUT
