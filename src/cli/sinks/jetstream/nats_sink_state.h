@@ -49,6 +49,8 @@
 #ifndef WAL2EVENTS_NATS_SINK_STATE_H
 #define WAL2EVENTS_NATS_SINK_STATE_H
 
+#include <pthread.h>
+
 #include <nats/nats.h>
 
 #include "jetstream_options.h"
@@ -99,6 +101,24 @@ typedef struct HighWater
 	uint64_t	scan_from;		/* every later one stored has a sequence above */
 } HighWater;
 
+/* The thread that writes the high-water mark (nats_mark_writer.c). */
+typedef struct MarkWriter
+{
+	int			started;
+	pthread_t	thread;
+	pthread_mutex_t lock;		/* guards the fields below */
+	pthread_cond_t wake;		/* a mark handed over, or stop */
+	pthread_cond_t idle;		/* a mark taken, written or failed */
+	HighWater	want;			/* the newest mark handed over */
+	uint64_t	handed;			/* marks handed over so far */
+	uint64_t	taken;			/* of those, the last one the thread took */
+	int			busy;			/* writing */
+	HighWater	written;		/* the mark last written */
+	int			have_error;		/* a write failed since the last report */
+	char		error[300];
+	int			stop;
+} MarkWriter;
+
 typedef struct NatsSink
 {
 	Sink		base;
@@ -108,7 +128,8 @@ typedef struct NatsSink
 	char		source_id[900]; /* W2e-Source */
 	char		position_key[1700]; /* its high-water mark's key */
 	kvStore    *kv;
-	HighWater	written;		/* the mark last written */
+	HighWater	written;		/* the mark last written (as last reported by mark) */
+	MarkWriter	mark;
 	HighWater	stored;			/* the mark now: key of the newest popped entry */
 	int64_t		mark_due;		/* when to write the mark next */
 	StoredKeys	found;			/* ours already in the stream at start, after the tail */
@@ -186,6 +207,12 @@ extern void nats_position_names(NatsSink *ns, const SinkSource *source);
 extern int	nats_position_open(NatsSink *ns, char *error, size_t size);
 extern int	nats_position_read(NatsSink *ns, HighWater *hw, char *error, size_t size);
 extern int	nats_position_write(NatsSink *ns, const HighWater *hw, char *error, size_t size);
+
+/* nats_mark_writer.c */
+extern int	nats_mark_start(NatsSink *ns, char *error, size_t size);
+extern void nats_mark_hand(NatsSink *ns, const HighWater *hw);
+extern void nats_mark_report(NatsSink *ns);
+extern void nats_mark_stop(NatsSink *ns, int wait_ms);
 
 /* nats_message.c */
 extern const char *nats_header_value(NatsSink *ns, const char *value);

@@ -121,26 +121,27 @@ recover(NatsSink *ns, int64_t now)
 	return 0;
 }
 
-/* The high-water mark, when it moved and is due (or now: at close). */
+/*
+ * The high-water mark, when it moved and is due, handed to its writer
+ * (nats_mark_writer.c: the loop never waits for the hub's answer); at close
+ * (force), written before the connection goes.
+ */
 static void
 write_mark(NatsSink *ns, int64_t now, int force)
 {
 	HighWater	hw = ns->stored;
-	char		error[300];
 
-	if (ns->kv == NULL || ns->recovering || (!force && now < ns->mark_due))
+	if (!ns->mark.started)
+		return;
+	nats_mark_report(ns);
+	if (ns->recovering || (!force && now < ns->mark_due))
 		return;
 	ns->mark_due = now + MARK_WRITE_MS;
 	hw.scan_from = nats_scan_floor(ns);
 	if (hw.have_key == ns->written.have_key && hw.scan_from == ns->written.scan_from &&
 		(!hw.have_key || msg_key_compare(&hw.key, &ns->written.key) == 0))
 		return;
-	if (nats_position_write(ns, &hw, error, sizeof(error)) != 0)
-	{
-		ship_log("%s (a restart scans from the older one)", error);
-		return;
-	}
-	ns->written = hw;
+	nats_mark_hand(ns, &hw);
 }
 
 static int
@@ -237,6 +238,7 @@ nats_close(Sink *sink)
 		nats_pop_stored(ns);
 		write_mark(ns, ship_now_ms(), 1);
 	}
+	nats_mark_stop(ns, API_WAIT_MS);
 	ns->closing = 1;
 	if (ns->kv != NULL)
 		kvStore_Destroy(ns->kv);
@@ -470,7 +472,8 @@ sink_nats_open(const void *options, const SinkCommon *common, const SinkSource *
 		nats_close(&ns->base);
 		return NULL;
 	}
-	if (find_tail(ns, error, error_size) != 0)
+	if (find_tail(ns, error, error_size) != 0 ||
+		nats_mark_start(ns, error, error_size) != 0)
 	{
 		nats_close(&ns->base);
 		return NULL;
