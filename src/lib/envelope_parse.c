@@ -15,23 +15,9 @@ w2e_envelope_parse(const uint8_t *data, size_t len,
 {
 	ProtobufCAllocator pc;
 	W2eEventEnvelope *env;
-	static const uint8_t empty[1] = {0};
 
-	if (data == NULL)
-	{
-		if (len > 0)
-		{
-			w2e_set_error(err, "no message data");
-			return NULL;
-		}
-		data = empty;
-	}
-	if (len > W2E_MAX_MESSAGE_SIZE)
-	{
-		w2e_set_error(err, "message of %zu bytes is over the %zu-byte limit",
-					  len, W2E_MAX_MESSAGE_SIZE);
+	if ((data = w2e_parse_input(data, len, err)) == NULL)
 		return NULL;
-	}
 	if (w2e_wire_check_envelope_depth(data, len, err) != 0)
 		return NULL;
 	env = wal2events__v1__event_envelope__unpack(w2e_protobuf_allocator(allocator, &pc),

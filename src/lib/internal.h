@@ -76,6 +76,8 @@ extern int	w2e_wire_check_depth(const uint8_t *data, size_t len, W2eError *err);
 extern int	w2e_wire_check_envelope_depth(const uint8_t *data, size_t len, W2eError *err);
 
 /* parse.c: NULL (protobuf-c's malloc/free) for the default allocator */
+/* parse.c: the size and presence checks of every message before unpacking */
+extern const uint8_t *w2e_parse_input(const uint8_t *data, size_t len, W2eError *err);
 extern ProtobufCAllocator *w2e_protobuf_allocator(const W2eAllocator *allocator,
 												  ProtobufCAllocator *pc);
 

@@ -22,12 +22,14 @@ w2e_protobuf_allocator(const W2eAllocator *allocator, ProtobufCAllocator *pc)
 	return pc;
 }
 
-W2eTransaction *
-w2e_transaction_parse(const uint8_t *data, size_t len,
-					  const W2eAllocator *allocator, W2eError *err)
+/*
+ * The checks of every message before it is unpacked: data for len bytes
+ * (an empty message may come as NULL), at most W2E_MAX_MESSAGE_SIZE. The
+ * bytes to unpack, or NULL with err set.
+ */
+const uint8_t *
+w2e_parse_input(const uint8_t *data, size_t len, W2eError *err)
 {
-	ProtobufCAllocator pc;
-	W2eTransaction *txn;
 	static const uint8_t empty[1] = {0};
 
 	if (data == NULL)
@@ -37,7 +39,7 @@ w2e_transaction_parse(const uint8_t *data, size_t len,
 			w2e_set_error(err, "no message data");
 			return NULL;
 		}
-		data = empty;
+		return empty;
 	}
 	if (len > W2E_MAX_MESSAGE_SIZE)
 	{
@@ -45,6 +47,18 @@ w2e_transaction_parse(const uint8_t *data, size_t len,
 					  len, W2E_MAX_MESSAGE_SIZE);
 		return NULL;
 	}
+	return data;
+}
+
+W2eTransaction *
+w2e_transaction_parse(const uint8_t *data, size_t len,
+					  const W2eAllocator *allocator, W2eError *err)
+{
+	ProtobufCAllocator pc;
+	W2eTransaction *txn;
+
+	if ((data = w2e_parse_input(data, len, err)) == NULL)
+		return NULL;
 	if (w2e_wire_check_depth(data, len, err) != 0)
 		return NULL;
 

@@ -54,5 +54,6 @@ extern const UnitTest wire_field_tests[];
 extern const UnitTest envelope_parse_tests[];
 extern const UnitTest nats_parser_tests[];
 extern const UnitTest lake_tests[];
+extern const UnitTest option_value_tests[];
 
 #endif

@@ -34,7 +34,7 @@ main(int argc, char **argv)
 	const UnitTest *suites[] = {
 		buffer_tests, frame_tests, event_id_tests, datetime_tests,
 		value_tests, json_tests, parse_tests, envelope_parse_tests, wire_field_tests,
-		nats_parser_tests, lake_tests,
+		nats_parser_tests, lake_tests, option_value_tests,
 	};
 	const char *filter = argc > 1 ? argv[1] : NULL;
 	int			passed = 0;

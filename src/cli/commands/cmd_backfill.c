@@ -89,21 +89,10 @@ static const Flag flags[] = {
 
 #define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
 
-/* A positive integer no larger than max: 0, or -1. */
-static int
-positive(const char *text, long long max, long long *out)
-{
-	char	   *end;
-
-	errno = 0;
-	*out = strtoll(text, &end, 10);
-	return errno == 0 && end != text && *end == '\0' && *out > 0 && *out <= max ? 0 : -1;
-}
-
 static int
 set_flag(BackfillSpec *spec, const char *name, const char *value)
 {
-	long long	n;
+	int64_t		n;
 	char	   *end;
 	char		keys[1024];
 
@@ -120,7 +109,7 @@ set_flag(BackfillSpec *spec, const char *name, const char *value)
 	}
 	else if (strcmp(name, "chunk-rows") == 0)
 	{
-		if (positive(value, 100000000, &n) != 0)
+		if (parse_count(value, 1, 100000000, &n) != 0)
 		{
 			cli_error(COMMAND, "--chunk-rows '%s' is not a number of rows from 1 to 100000000", value);
 			return -1;
@@ -148,7 +137,7 @@ set_flag(BackfillSpec *spec, const char *name, const char *value)
 	}
 	else if (strcmp(name, "id") == 0)
 	{
-		if (positive(value, INT64_MAX, &n) != 0)
+		if (parse_count(value, 1, INT64_MAX, &n) != 0)
 		{
 			cli_error(COMMAND, "--id '%s' is not a backfill id (a positive number)", value);
 			return -1;

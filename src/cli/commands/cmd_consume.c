@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "envelope.h"
+#include "option_values.h"
 #include "ship.h"
 #include "stream_reader.h"
 #include "subject.h"
@@ -181,12 +182,9 @@ apply(ConsumeOptions *opts, const char *name, const char *value)
 	}
 	else if (strcmp(name, "count") == 0)
 	{
-		char	   *end;
-		long long	n;
+		int64_t		n;
 
-		errno = 0;
-		n = strtoll(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || n < 1)
+		if (parse_count(value, 1, INT64_MAX, &n) != 0)
 			USAGE_ERROR("invalid value '%s' for --count (give a whole number of at least 1)", value);
 		opts->count = n;
 	}

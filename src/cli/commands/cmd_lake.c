@@ -117,16 +117,6 @@ static const CommandFlag flags[] = {
 #define USAGE_ERROR(...) do { command_usage_error(COMMAND, __VA_ARGS__); return -1; } while (0)
 
 static int
-whole_number(const char *value, long long min, long long max, long long *out)
-{
-	char	   *end;
-
-	errno = 0;
-	*out = strtoll(value, &end, 10);
-	return errno == 0 && end != value && *end == '\0' && *out >= min && *out <= max ? 0 : -1;
-}
-
-static int
 name_valid(const char *name)
 {
 	const char *p;
@@ -143,7 +133,7 @@ apply(void *ctx, const char *name, const char *value)
 {
 	LakeCommand *c = ctx;
 	LakeOptions *o = &c->lake;
-	long long	n;
+	int64_t		n;
 	char		error[300];
 	int			taken;
 
@@ -185,7 +175,7 @@ apply(void *ctx, const char *name, const char *value)
 	}
 	else if (strcmp(name, "max-events") == 0)
 	{
-		if (whole_number(value, 1, 100000000, &n) != 0)
+		if (parse_count(value, 1, 100000000, &n) != 0)
 			USAGE_ERROR("invalid value '%s' for --max-events (give a whole number from 1 to 100000000)", value);
 		o->max_events = (uint64_t) n;
 	}
@@ -201,7 +191,7 @@ apply(void *ctx, const char *name, const char *value)
 	}
 	else if (strcmp(name, "zstd-level") == 0)
 	{
-		if (whole_number(value, 1, 19, &n) != 0)
+		if (parse_count(value, 1, 19, &n) != 0)
 			USAGE_ERROR("invalid value '%s' for --zstd-level (give a whole number from 1 to 19)", value);
 		o->zstd_level = (int) n;
 	}

@@ -158,12 +158,9 @@ apply(void *ctx, const char *name, const char *value)
 		o->dry_run = 1;
 	else if (strcmp(name, "max-inflight") == 0)
 	{
-		char	   *end;
-		long		n;
+		int64_t		n;
 
-		errno = 0;
-		n = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || n < 1 || n > 1000000)
+		if (parse_count(value, 1, 1000000, &n) != 0)
 			USAGE_ERROR("invalid value '%s' for --max-inflight (give a whole number from 1 to 1000000)", value);
 		o->max_inflight = (int) n;
 	}

@@ -31,6 +31,12 @@ command_usage_error(const char *command, const char *fmt,...)
 		cli_error(command, "%s", message);
 }
 
+void
+command_usage_variable(const char *variable)
+{
+	env_variable = variable;
+}
+
 extern char **environ;
 
 /* A WAL2EVENTS_ variable that is no flag's: a misspelt setting is an error, not ignored. */

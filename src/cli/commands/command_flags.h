@@ -40,4 +40,7 @@ __attribute__((format(printf, 2, 3)))
 #endif
 extern void command_usage_error(const char *command, const char *fmt,...);
 
+/* The variable whose value is applied from now on (NULL: the command line's). */
+extern void command_usage_variable(const char *variable);
+
 #endif							/* WAL2EVENTS_COMMAND_FLAGS_H */

@@ -17,7 +17,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "metrics.h"
 #include "nats_auth.h"
 #include "option_env.h"
+#include "command_flags.h"
 #include "option_values.h"
 #include "ship.h"
 
@@ -290,28 +290,7 @@ enum
 	FROM_NOWHERE, FROM_COMMAND_LINE, FROM_ENVIRONMENT
 };
 
-/* The variable whose value is being checked, for errors; NULL: the command line. */
-static const char *env_variable;
-
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void
-usage_error(const char *command, const char *fmt,...)
-{
-	char		message[1024];
-	va_list		args;
-
-	va_start(args, fmt);
-	vsnprintf(message, sizeof(message), fmt, args);
-	va_end(args);
-	if (env_variable != NULL)
-		cli_error(command, "environment variable %s: %s", env_variable, message);
-	else
-		cli_error(command, "%s", message);
-}
-
-#define USAGE_ERROR(...) do { usage_error(opts->command, __VA_ARGS__); return -1; } while (0)
+#define USAGE_ERROR(...) do { command_usage_error(opts->command, __VA_ARGS__); return -1; } while (0)
 
 /* One plugin option NAME=VALUE (name is name_len bytes long, not NUL-terminated). */
 static int
@@ -379,12 +358,9 @@ set_number(ShipOptions *opts, const OptSpec *spec, const char *value)
 
 	if (spec->id == OPT_MAX_INFLIGHT)
 	{
-		char	   *end;
-		long		n;
+		int64_t		n;
 
-		errno = 0;
-		n = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0' || n < 1 || n > 1000000)
+		if (parse_count(value, 1, 1000000, &n) != 0)
 			USAGE_ERROR("invalid value '%s' for --max-inflight (give a whole number from 1 to 1000000)", value);
 		opts->sink_common.max_inflight = (int) n;
 		return 0;
@@ -503,10 +479,10 @@ apply_sink_flags(ShipOptions *opts, const SinkFlagGiven *given, int n)
 			USAGE_ERROR("%s only applies to --to %s", given[i].variable, given[i].type->target);
 		if (given[i].type != opts->sink)
 			USAGE_ERROR("--%s only applies to --to %s", given[i].name, given[i].type->target);
-		env_variable = given[i].variable;
+		command_usage_variable(given[i].variable);
 		if (opts->sink->option(opts->sink_options, given[i].name, given[i].value, error, sizeof(error)) != 0)
 			USAGE_ERROR("%s", error);
-		env_variable = NULL;
+		command_usage_variable(NULL);
 	}
 	return 0;
 }
@@ -532,12 +508,12 @@ blame_sink_flag(const char *error, const SinkFlagGiven *given, int n_given)
 	char		flag[80];
 	int			i;
 
-	env_variable = NULL;
+	command_usage_variable(NULL);
 	for (i = 0; i < n_given; i++)
 	{
 		snprintf(flag, sizeof(flag), "--%s", given[i].name);
 		if (given[i].variable != NULL && strstr(error, flag) != NULL)
-			env_variable = given[i].variable;
+			command_usage_variable(given[i].variable);
 	}
 }
 
@@ -549,7 +525,7 @@ check_combination(ShipOptions *opts, const int *seen, const SinkFlagGiven *given
 	char		error[512];
 	char		label[OPTION_ENV_NAME_MAX];
 
-	env_variable = NULL;
+	command_usage_variable(NULL);
 	if (ship && opts->slot == NULL)
 		USAGE_ERROR("--slot is required (the logical replication slot to ship from; or WAL2EVENTS_SLOT)");
 	if (ship && opts->to == NULL)
@@ -584,10 +560,10 @@ check_combination(ShipOptions *opts, const int *seen, const SinkFlagGiven *given
 		USAGE_ERROR("%s needs --metrics (it is the lag /readyz accepts)",
 					flag_label(OPT_READY_MAX_LAG, seen, label, sizeof(label)));
 	if (seen[OPT_METRICS] == FROM_ENVIRONMENT)
-		env_variable = flag_label(OPT_METRICS, seen, label, sizeof(label));
+		command_usage_variable(flag_label(OPT_METRICS, seen, label, sizeof(label)));
 	if (opts->metrics_addr != NULL && metrics_check_addr(opts->metrics_addr, error, sizeof(error)) != 0)
 		USAGE_ERROR("%s", error);
-	env_variable = NULL;
+	command_usage_variable(NULL);
 	/* last: the sink may read credentials, and nothing fails after that */
 	if (opts->sink->finish(opts->sink_options, &opts->sink_common, error, sizeof(error)) != 0)
 	{
@@ -650,10 +626,10 @@ apply_variable(ShipOptions *opts, const OptSpec *spec, int *seen)
 	if (spec->id == OPT_HELP || spec->id == OPT_OPTION || seen[spec->id] ||
 		(value = option_env_get(spec->name, name, sizeof(name))) == NULL)
 		return 0;
-	env_variable = name;
+	command_usage_variable(name);
 	if (!spec->has_value && (on = option_env_switch(value)) < 0)
 	{
-		usage_error(opts->command, "invalid value '%s' (give 1 or 0, true or false)", value);
+		command_usage_error(opts->command, "invalid value '%s' (give 1 or 0, true or false)", value);
 		r = -1;
 	}
 	else if (on)
@@ -661,7 +637,7 @@ apply_variable(ShipOptions *opts, const OptSpec *spec, int *seen)
 		seen[spec->id] = FROM_ENVIRONMENT;
 		r = apply(opts, spec, spec->has_value ? value : NULL);
 	}
-	env_variable = NULL;
+	command_usage_variable(NULL);
 	return r;
 }
 
@@ -683,10 +659,10 @@ apply_sink_variables(ShipOptions *opts, SinkFlagGiven *given, int *n_given)
 			if (sink_setting_given(f->name, given, n_from_command_line) || *n_given == MAX_SINK_FLAGS ||
 				(value = option_env_get(f->name, names[*n_given], sizeof(names[0]))) == NULL)
 				continue;
-			env_variable = names[*n_given];
+			command_usage_variable(names[*n_given]);
 			if (!f->has_value && (on = option_env_switch(value)) < 0)
 				USAGE_ERROR("invalid value '%s' (give 1 or 0, true or false)", value);
-			env_variable = NULL;
+			command_usage_variable(NULL);
 			if (!on)
 				continue;
 			given[*n_given].type = sink_types[t];
@@ -719,7 +695,7 @@ apply_plugin_variable(ShipOptions *opts, const char *entry, int n_from_command_l
 	if (eq[1] == '\0')
 		return 0;				/* empty: unset */
 	snprintf(variable, sizeof(variable), "%.*s", (int) (eq - entry), entry);
-	env_variable = variable;
+	command_usage_variable(variable);
 	if (len == 0 || len >= OPTION_ENV_NAME_MAX)
 		USAGE_ERROR("not a plugin option (give WAL2EVENTS_OPTION_<NAME>, like WAL2EVENTS_OPTION_TABLES)");
 	if (opts->n_plugin_options == SHIP_MAX_PLUGIN_OPTIONS)
@@ -733,7 +709,7 @@ apply_plugin_variable(ShipOptions *opts, const char *entry, int n_from_command_l
 		if (opts->plugin_options[i].name_len == len && strncmp(opts->plugin_options[i].name, name, len) == 0)
 			r = 1;				/* the command line wins */
 	r = r ? 0 : add_plugin_option(opts, name, len, eq + 1);
-	env_variable = NULL;
+	command_usage_variable(NULL);
 	return r;
 }
 

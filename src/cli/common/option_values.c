@@ -1,6 +1,6 @@
 /*
  * option_values.c
- *    Durations and sizes as the command lines write them.
+ *    Durations, sizes and counts as the command lines write them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@ parse_duration(const char *text, int64_t *ms)
 
 	errno = 0;
 	v = strtod(text, &end);
-	if (errno != 0 || end == text || v < 0)
+	if (errno != 0 || end == text || !(v >= 0))	/* also refuses "nan" */
 		return -1;
 	if (strcmp(end, "ms") == 0)
 		unit = 1;
@@ -59,5 +59,20 @@ parse_size(const char *text, int64_t *bytes)
 	if (v > INT64_MAX / unit / 4)
 		return -1;
 	*bytes = v * unit;
+	return 0;
+}
+
+/* A whole decimal number from min to max. */
+int
+parse_count(const char *text, int64_t min, int64_t max, int64_t *count)
+{
+	char	   *end;
+	long long	v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
+		return -1;
+	*count = v;
 	return 0;
 }

@@ -15,4 +15,7 @@ extern int	parse_duration(const char *text, int64_t *ms);
 /* "65536", "512KB", "64MB", "1GB" (powers of 1024), more than 0. 0 or -1. */
 extern int	parse_size(const char *text, int64_t *bytes);
 
+/* "1000": a whole decimal number from min to max. 0 or -1. */
+extern int	parse_count(const char *text, int64_t min, int64_t max, int64_t *count);
+
 #endif							/* WAL2EVENTS_OPTION_VALUES_H */

@@ -46,10 +46,11 @@ full_key(S3Store *ss, const char *key, char *out, size_t out_size, char *shown, 
 	return 0;
 }
 
+/* A PUT or a DELETE of one object, whose answer's body is not needed: s3_request's result. */
 static int
-s3_put(LakeStore *store, const char *key, const void *data, size_t len, char *error, size_t size)
+write_object(S3Store *ss, const char *method, const char *key, const void *data, size_t len,
+			 const char *doing, char *error, size_t size)
 {
-	S3Store    *ss = (S3Store *) store;
 	char		full[S3_KEY_MAX + 2],
 				shown[512];
 	W2eBuffer	response;
@@ -58,10 +59,16 @@ s3_put(LakeStore *store, const char *key, const void *data, size_t len, char *er
 	if (full_key(ss, key, full, sizeof(full), shown, sizeof(shown), error, size) != 0)
 		return -1;
 	w2e_buffer_init(&response, NULL);
-	rc = s3_request(&ss->client, "PUT", full, NULL, data, len, &response, "cannot store", shown,
+	rc = s3_request(&ss->client, method, full, NULL, data, len, &response, doing, shown,
 					error, size);
 	w2e_buffer_free(&response);
-	return rc == 0 ? 0 : -1;
+	return rc;
+}
+
+static int
+s3_put(LakeStore *store, const char *key, const void *data, size_t len, char *error, size_t size)
+{
+	return write_object((S3Store *) store, "PUT", key, data, len, "cannot store", error, size) == 0 ? 0 : -1;
 }
 
 static int
@@ -76,22 +83,11 @@ s3_get(LakeStore *store, const char *key, W2eBuffer *out, char *error, size_t si
 	return s3_request(&ss->client, "GET", full, NULL, NULL, 0, out, "cannot read", shown, error, size);
 }
 
+/* An object already gone is removed. */
 static int
 s3_remove(LakeStore *store, const char *key, char *error, size_t size)
 {
-	S3Store    *ss = (S3Store *) store;
-	char		full[S3_KEY_MAX + 2],
-				shown[512];
-	W2eBuffer	response;
-	int			rc;
-
-	if (full_key(ss, key, full, sizeof(full), shown, sizeof(shown), error, size) != 0)
-		return -1;
-	w2e_buffer_init(&response, NULL);
-	rc = s3_request(&ss->client, "DELETE", full, NULL, NULL, 0, &response, "cannot remove", shown,
-					error, size);
-	w2e_buffer_free(&response);
-	return rc < 0 ? -1 : 0;
+	return write_object((S3Store *) store, "DELETE", key, NULL, 0, "cannot remove", error, size) < 0 ? -1 : 0;
 }
 
 /* Each <Contents> of one ListObjectsV2 page to fn; the next page's token in *token (NULL: none). */

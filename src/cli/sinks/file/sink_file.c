@@ -253,28 +253,19 @@ finish(void *options, const SinkCommon *common, char *error, size_t size)
 
 static const SinkFlag no_flags[] = {{NULL, 0}};
 
-const SinkType sink_type_file = {
-	.name = "file",
-	.target = "file:PATH",
-	.accepts = accepts_file,
-	.flags = no_flags,
-	.help = "",
-	.options_new = options_new,
-	.option = no_option,
-	.finish = finish,
-	.open = sink_file_open,
-	.options_free = free,
-};
+/* A file and standard output differ only in how --to names them. */
+#define FILE_SINK_TYPE(NAME, TARGET, ACCEPTS) { \
+	.name = NAME, \
+	.target = TARGET, \
+	.accepts = ACCEPTS, \
+	.flags = no_flags, \
+	.help = "", \
+	.options_new = options_new, \
+	.option = no_option, \
+	.finish = finish, \
+	.open = sink_file_open, \
+	.options_free = free, \
+}
 
-const SinkType sink_type_stdout = {
-	.name = "standard output",
-	.target = "-",
-	.accepts = accepts_stdout,
-	.flags = no_flags,
-	.help = "",
-	.options_new = options_new,
-	.option = no_option,
-	.finish = finish,
-	.open = sink_file_open,
-	.options_free = free,
-};
+const SinkType sink_type_file = FILE_SINK_TYPE("file", "file:PATH", accepts_file);
+const SinkType sink_type_stdout = FILE_SINK_TYPE("standard output", "-", accepts_stdout);
