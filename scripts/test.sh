@@ -144,7 +144,7 @@ run_ship() {
 # the lake in S3 (its store, and lake and replay through faults):
 # the paths with the most to free, under
 # AddressSanitizer, LeakSanitizer and UBSan (tests/sanitizers/env.sh).
-SHIP_ASAN_TESTS=(usage env start_errors auth tls e2e file file_errors consume consume_exit claim crash outage sigterm health e2e_txn claim_txn backfill_hold ship_backfill lake_s3_store lake_s3 lake_crash lake_replay lake_rotation)
+SHIP_ASAN_TESTS=(usage env start_errors auth tls e2e file file_errors consume consume_exit claim crash outage sigterm health e2e_txn claim_txn backfill_hold ship_backfill lake_s3_store lake_s3 lake_crash lake_replay lake_rotation lake_writers)
 run_ship_asan() {
   W2E_SANITIZE=1 run_ship "$work/ship-asan.log" "${SHIP_ASAN_TESTS[@]}"
 }

@@ -336,6 +336,44 @@ test_lake_duckdb() {
   echo "$out" | grep -q '^ok: the latest state' || fail "lake duckdb: every query ran" "$(echo "$out" | tail -n 3)"
 }
 
+# lake_lines DIR: the events stored (the lines of every data file)
+lake_lines() { find "$1" -name '*.ndjson.zst' -print0 2>/dev/null | xargs -0 -r zstdcat | grep -c .; }
+lake_lines_are() { [ "$(lake_lines "$1")" = "$2" ]; }
+
+# One writer per stream and lake: a second writer into the same directory
+# is refused whatever its durable consumer (the directory's lock), one with
+# the first's durable into another lake is refused too (the consumer has a
+# live subscriber); neither disturbs the first. A writer killed a moment
+# ago holds nothing: the next one starts at once.
+test_lake_writers() {
+  local dir=$WORK/lake-two other=$WORK/lake-two-b log=$WORK/lake-two.log
+  sql "CREATE TABLE lkw (id bigint PRIMARY KEY, k int, v text)"
+  ship_bg "$WORK/lake-two-ship.log" --dbname "$DBURL" --slot lkw1 --create-slot -o tables=public.lkw \
+    --to "$NATS" --create-stream LAKETWO --subject 'laketwo.{table}'
+  wait_until 30 slot_active lkw1 && wait_until 30 stream_exists LAKETWO
+  sql "INSERT INTO lkw SELECT g, 0, 'a' FROM generate_series(1, 1000) g"
+  wait_until 30 stream_has LAKETWO 1000
+  lake_bg "$log" --from "$NATS" --stream LAKETWO --to "$dir" --max-age 1s
+  check "lake writers: the first writer stores the stream" wait_until 30 lake_lines_are "$dir" 1000
+  expect "lake writers: a second writer into the same directory, another durable, is refused (status 1, the lock named)" \
+    1 "another \`wal2events lake\` is writing stream LAKETWO into $dir" -- \
+    timeout 60 "$W2E" lake --from "$NATS" --stream LAKETWO --to "$dir" --durable lake-two-b --drain
+  expect "lake writers: a writer with the first one's durable into another lake is refused (status 1, consumer in use)" \
+    1 "durable consumer wal2events-lake of stream LAKETWO is in use" -- \
+    timeout 60 "$W2E" lake --from "$NATS" --stream LAKETWO --to "$other" --drain
+  check "lake writers: the refused writers stored nothing" test "$(lake_files "$other")" = 0
+  sql "INSERT INTO lkw SELECT g, 0, 'b' FROM generate_series(1001, 2000) g"
+  check "lake writers: the first writer goes on undisturbed" wait_until 30 lake_lines_are "$dir" 2000
+  check "lake writers: ... and is still running" kill -0 "$LAKE_PID"
+  sql "INSERT INTO lkw SELECT g, 0, 'c' FROM generate_series(2001, 2500) g"
+  wait_until 30 stream_has LAKETWO 2500
+  lake_stop KILL
+  expect "lake writers: right after a kill -9 of the first, the next writer is not refused (--drain exits 0)" 0 "" -- \
+    timeout 120 "$W2E" lake --from "$NATS" --stream LAKETWO --to "$dir" --drain --progress-interval 0
+  ship_stop
+  lake_verify "lake writers" "$dir" LAKETWO 2500
+}
+
 # lake_select LINES FILTER OUT: the ids of the lake's lines a python expression
 # over the event e selects (in the lake's order)
 lake_select() {

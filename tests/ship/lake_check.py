@@ -51,6 +51,8 @@ def walk(root, stream, problems):
         problems.append("no directory %s" % base)
         return files
     for top in os.listdir(root):
+        if top == ".wal2events-lake-%s.lock" % stream:
+            continue  # the writer's lock (lake_store_dir.c), empty
         if top != "stream=" + stream:
             problems.append("unexpected entry %s in the lake" % top)
     for dirpath, dirnames, filenames in os.walk(base):

@@ -14,7 +14,7 @@
 # shared_slots_txn (the fault tests again in that unit); backfill_hold
 # (the confirm hold of a backfill window, in both units and a file) ship_backfill;
 # backfill backfill_create_slot (the property test of issue 9); lake_crash
-# lake_outage lake_full_disk lake_rotation lake_duckdb lake_replay lake_damage
+# lake_outage lake_full_disk lake_rotation lake_duckdb lake_replay lake_damage lake_writers
 # (the event lake, tests/ship/lake.sh); lake_s3_store (the event lake's S3
 # store against a local S3 server, tests/ship/lake_s3.sh), lake_s3
 # (`wal2events lake --to s3://` through failed, cut and stalled uploads and
@@ -2425,7 +2425,7 @@ test_backfill_create_slot() {
   check "backfill create-slot: every event once, in commit order" $CHECK stream "$WORK/bfcs1.dump" --min 49000
 }
 
-ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot lake_s3_store lake_s3 lake_crash lake_outage lake_full_disk lake_rotation lake_duckdb lake_replay lake_damage)
+ALL=(unit usage env systemd start_errors no_leftovers auth tls e2e e2e_txn json_subjects long_key routes file file_errors dup_window frozen_hub health consume consume_exit tail idle claim crash outage pg_restart dedup sigterm rejecting shared_newer shared_databases shared_slots rejected_size rejected_full shared_claim envelope_check shared_units unit_switch claim_txn crash_txn outage_txn dedup_txn shared_slots_txn cluster cluster_ldm cluster_frozen backfill_hold ship_backfill backfill backfill_create_slot lake_s3_store lake_s3 lake_crash lake_outage lake_full_disk lake_rotation lake_duckdb lake_replay lake_damage lake_writers)
 TESTS=("$@")
 [ ${#TESTS[@]} -gt 0 ] || TESTS=("${ALL[@]}")
 

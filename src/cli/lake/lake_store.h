@@ -58,6 +58,13 @@ typedef struct LakeStoreOps
 	/* Remove one object (a missing one is no error). */
 	int			(*remove) (LakeStore *store, const char *key, char *error, size_t size);
 	void		(*close) (LakeStore *store);
+	/*
+	 * The writer's claim on one stream's files, held until close: a
+	 * directory locks a file of its root (.wal2events-lake-STREAM.lock), so
+	 * a second writer on the same machine is refused whatever its durable
+	 * consumer; S3 has no lock (the durable consumer's check remains).
+	 */
+	int			(*claim) (LakeStore *store, const char *stream, char *error, size_t size);
 } LakeStoreOps;
 
 struct LakeStore
@@ -97,6 +104,12 @@ extern int	lake_s3_flag(LakeS3Settings *s3, const char *name, const char *value,
 
 /* Was any S3 flag given (they need an s3:// location)? */
 extern int	lake_s3_given(const LakeS3Settings *s3);
+
+static inline int
+lake_store_claim(LakeStore *s, const char *stream, char *error, size_t size)
+{
+	return s->ops->claim(s, stream, error, size);
+}
 
 static inline int
 lake_store_put(LakeStore *s, const char *key, const void *data, size_t len, char *error, size_t size)

@@ -29,6 +29,7 @@ typedef struct DirStore
 {
 	LakeStore	base;
 	char		root[PATH_MAX_LEN];
+	int			lock_fd;		/* the writer's claim (dir_claim), or -1 */
 } DirStore;
 
 /* dir + "/" + name into out: 0, or -1 when it does not fit (the caller names the key). */
@@ -257,10 +258,59 @@ dir_remove(LakeStore *store, const char *key, char *error, size_t size)
 static void
 dir_close(LakeStore *store)
 {
+	DirStore   *ds = (DirStore *) store;
+
+	if (ds->lock_fd >= 0)
+		close(ds->lock_fd);
 	free(store);
 }
 
-static const LakeStoreOps dir_ops = {dir_put, dir_get, dir_list, dir_remove, dir_close};
+/*
+ * A POSIX record lock on .wal2events-lake-STREAM.lock in the root (hidden,
+ * outside every stream's folder: no query glob or listing sees it). The
+ * kernel drops it when the process ends, however it ends.
+ */
+static int
+dir_claim(LakeStore *store, const char *stream, char *error, size_t size)
+{
+	DirStore   *ds = (DirStore *) store;
+	char		name[300];
+	char		path[PATH_MAX_LEN];
+	struct flock fl;
+	int			fd;
+
+	snprintf(name, sizeof(name), ".wal2events-lake-%s.lock", stream);
+	if (join_path(path, sizeof(path), ds->root, name) != 0)
+		return TOO_LONG(name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+	{
+		snprintf(error, size, "cannot open the lake's lock file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) != 0)
+	{
+		int			e = errno;
+
+		close(fd);
+		if (e == EACCES || e == EAGAIN)
+			snprintf(error, size,
+					 "another `wal2events lake` is writing stream %s into %s (it holds %s): run one lake writer per stream and lake",
+					 stream, ds->root, path);
+		else
+			snprintf(error, size, "cannot lock %s: %s", path, strerror(e));
+		return -1;
+	}
+	if (ds->lock_fd >= 0)
+		close(ds->lock_fd);
+	ds->lock_fd = fd;
+	return 0;
+}
+
+static const LakeStoreOps dir_ops = {dir_put, dir_get, dir_list, dir_remove, dir_close, dir_claim};
 
 /* The store, not yet checked. NULL with error. */
 static DirStore *
@@ -281,6 +331,7 @@ dir_store_new(const char *path, char *error, size_t size)
 		return NULL;
 	}
 	ds->base.ops = &dir_ops;
+	ds->lock_fd = -1;
 	memcpy(ds->root, path, len + 1);
 	while (len > 1 && ds->root[len - 1] == '/')
 		ds->root[--len] = '\0';

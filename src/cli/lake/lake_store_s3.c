@@ -207,7 +207,14 @@ s3_close(LakeStore *store)
 	free(ss);
 }
 
-static const LakeStoreOps s3_ops = {s3_put, s3_get, s3_list, s3_remove, s3_close};
+/* No lock in S3: one writer per stream rests on the durable consumer's check. */
+static int
+s3_claim(LakeStore *store, const char *stream, char *error, size_t size)
+{
+	return 0;
+}
+
+static const LakeStoreOps s3_ops = {s3_put, s3_get, s3_list, s3_remove, s3_close, s3_claim};
 
 /* S3's bucket naming rules, the problem named in error. */
 static int

@@ -37,6 +37,7 @@ typedef struct Writer
 	int64_t		next_progress_ms;
 	uint64_t	progress_events;	/* stats.events at the last progress line */
 	int64_t		progress_ms;
+	int			durable_in_use; /* the consumer is another reader's: stop */
 } Writer;
 
 static void
@@ -198,6 +199,7 @@ open_reader(Writer *w, uint64_t last_seq, char *error, size_t size)
 	ro.ack_wait_ms = opts->max_age_ms + 120000;
 	/* a whole file's messages, and those delivered while it is stored */
 	ro.max_ack_pending = (int64_t) opts->max_events + DELIVERED_AHEAD;
+	ro.durable_in_use = &w->durable_in_use;
 	return stream_reader_open(&ro, error, size);
 }
 
@@ -226,6 +228,12 @@ start_again(Writer *w, const char *why, volatile sig_atomic_t *stop)
 		w->reader = open_reader(w, w->stats.last_seq, error, sizeof(error));
 		if (w->reader != NULL)
 			return 0;
+		if (w->durable_in_use)
+		{
+			/* another writer took over: going on after our own last file would overlap its */
+			cli_error("lake", "%s", error);
+			return CLI_EXIT_FAILURE;
+		}
 		ship_log("%s; trying again in %lld ms", error, (long long) wait_ms);
 		nanosleep(&pause, NULL);
 		wait_ms = wait_ms * 2 > RESTART_WAIT_MAX_MS ? RESTART_WAIT_MAX_MS : wait_ms * 2;
@@ -314,7 +322,8 @@ lake_run(const LakeOptions *opts, volatile sig_atomic_t *stop)
 		goto done;
 	}
 	status = CLI_EXIT_FAILURE;
-	if (lake_resume_point(w.store, opts->stream, &last_seq, &files, error, sizeof(error)) != 0)
+	if (lake_store_claim(w.store, opts->stream, error, sizeof(error)) != 0 ||
+		lake_resume_point(w.store, opts->stream, &last_seq, &files, error, sizeof(error)) != 0)
 	{
 		cli_error("lake", "%s", error);
 		goto done;
@@ -330,7 +339,7 @@ lake_run(const LakeOptions *opts, volatile sig_atomic_t *stop)
 	if (w.reader == NULL)
 	{
 		cli_error("lake", "%s", error);
-		status = CLI_EXIT_HUB;
+		status = w.durable_in_use ? CLI_EXIT_FAILURE : CLI_EXIT_HUB;
 		goto done;
 	}
 	w.stats.last_seq = last_seq;

@@ -18,9 +18,19 @@
  * their acknowledgement wait, and out of order. That is only harmless with
  * limits retention (with interest or work-queue retention, a deleted
  * consumer takes messages with it), so other streams are refused.
+ *
+ * Made anew, it would be taken from a writer that is still running: two
+ * writers would then store the same messages under overlapping ranges.
+ * So a consumer whose deliveries have a live subscriber (JetStream's
+ * push_bound) is refused. A writer killed a moment ago is not live: the
+ * server notices its closed connection at once, and the check waits a
+ * few seconds for that before it refuses.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "stream_reader.h"
 
@@ -28,6 +38,58 @@ static const char *
 retention_name(jsRetentionPolicy p)
 {
 	return p == js_InterestPolicy ? "interest" : p == js_WorkQueuePolicy ? "work-queue" : "limits";
+}
+
+#define BOUND_WAIT_MS 5000
+#define BOUND_POLL_MS 250
+
+/* 1 while the durable has a live subscriber after BOUND_WAIT_MS, else 0. */
+static int
+bound_to_another(jsCtx *js, const char *stream, const char *durable)
+{
+	int			waited;
+
+	for (waited = 0;; waited += BOUND_POLL_MS)
+	{
+		jsConsumerInfo *ci = NULL;
+		jsErrCode	jerr = 0;
+		int			bound;
+		struct timespec pause = {0, BOUND_POLL_MS * 1000000L};
+
+		if (js_GetConsumerInfo(&ci, js, stream, durable, NULL, &jerr) != NATS_OK)
+			return 0;			/* none (or not readable: deleting it will say) */
+		bound = ci->PushBound;
+		jsConsumerInfo_Destroy(ci);
+		if (!bound || waited >= BOUND_WAIT_MS)
+			return bound;
+		nanosleep(&pause, NULL);
+	}
+}
+
+#define DELETE_TRIES 3
+
+/* The durable consumer gone (or never there); JetStream's refusals tried again a few times. */
+static int
+delete_consumer(jsCtx *js, const char *stream, const char *durable, char *error, size_t size)
+{
+	int			try;
+
+	for (try = 1;; try++)
+	{
+		jsErrCode	jerr = 0;
+		natsStatus	s = js_DeleteConsumer(js, stream, durable, NULL, &jerr);
+		struct timespec pause = {0, 500 * 1000000L};
+
+		if (s == NATS_OK || s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr)
+			return 0;
+		if (try == DELETE_TRIES)
+		{
+			snprintf(error, size, "cannot reset durable consumer %s of stream %s: %s (JetStream error %d: %s)",
+					 durable, stream, natsStatus_GetText(s), (int) jerr, nats_GetLastError(NULL));
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
 }
 
 int
@@ -57,13 +119,15 @@ stream_durable_prepare(jsCtx *js, const char *stream, const char *durable, uint6
 				 stream, retention_name(retention));
 		return -1;
 	}
-	s = js_DeleteConsumer(js, stream, durable, NULL, &jerr);
-	if (s != NATS_OK && s != NATS_NOT_FOUND && jerr != JSConsumerNotFoundErr)
+	if (bound_to_another(js, stream, durable))
 	{
-		snprintf(error, size, "cannot reset durable consumer %s of stream %s: %s", durable, stream,
-				 natsStatus_GetText(s));
-		return -1;
+		snprintf(error, size,
+				 "durable consumer %s of stream %s is in use: another reader (a `wal2events lake` still running?) receives its messages; run one lake writer per stream and lake, or give this one its own --durable and its own lake",
+				 durable, stream);
+		return -2;
 	}
+	if (delete_consumer(js, stream, durable, error, size) != 0)
+		return -1;
 	if (natsInbox_Create(&inbox) != NATS_OK)
 	{
 		snprintf(error, size, "out of memory");

@@ -20,6 +20,7 @@
 #define RECONNECTS_BEFORE_GIVING_UP 20	/* without reconnect_forever: about 10 s */
 #define API_WAIT_MS 5000
 #define CLOSED_WAIT_S 10		/* for nats.c's last callback, at close */
+#define CLOSE_FLUSH_MS 2000		/* for the server's answer after the UNSUB, at close */
 
 struct StreamReader
 {
@@ -276,8 +277,13 @@ stream_reader_open(const StreamReaderOptions *opts, char *error, size_t error_si
 	so.Stream = r->stream;
 	if (opts->durable != NULL)
 	{
-		if (stream_durable_prepare(r->js, r->stream, opts->durable, opts->start_seq,
-								   opts->ack_wait_ms, opts->max_ack_pending, error, error_size) != 0)
+		int			rc = stream_durable_prepare(r->js, r->stream, opts->durable, opts->start_seq,
+												opts->ack_wait_ms, opts->max_ack_pending,
+												error, error_size);
+
+		if (rc == -2 && opts->durable_in_use != NULL)
+			*opts->durable_in_use = 1;
+		if (rc != 0)
 		{
 			stream_reader_close(r);
 			return NULL;
@@ -317,6 +323,17 @@ stream_reader_close(StreamReader *r)
 	if (r->sub != NULL)
 	{
 		natsSubscription_Unsubscribe(r->sub);
+
+		/*
+		 * nats.c's reading thread may be delivering a message to the
+		 * subscription it looked up just before the UNSUB: freed now, it
+		 * crashed there (libnats 3.4.1, about once in 60 writers stopped
+		 * while messages were still coming). Once the server answered a
+		 * PING sent after the UNSUB, that thread is done with every message
+		 * before it.
+		 */
+		if (r->nc != NULL && !natsConnection_IsClosed(r->nc))
+			natsConnection_FlushTimeout(r->nc, CLOSE_FLUSH_MS);
 		natsSubscription_Destroy(r->sub);
 	}
 	if (r->js != NULL)

@@ -47,6 +47,7 @@ typedef struct StreamReaderOptions
 	uint64_t	start_seq;
 	int64_t		ack_wait_ms;
 	int64_t		max_ack_pending;	/* delivered, not yet acknowledged, at most */
+	int		   *durable_in_use;	/* set to 1 when refused: another reader holds it */
 	void		(*log) (const char *message);	/* connection lost / back; NULL: quiet */
 } StreamReaderOptions;
 
@@ -102,7 +103,9 @@ extern const char *stream_message_reply(const StreamMessage *m);
  * stream_durable.c: the durable consumer, made anew to deliver from
  * start_seq (a crashed writer left messages delivered but not stored).
  * Only for streams with limits retention, where deleting a consumer
- * deletes no message. 0, or -1 with a one-line error.
+ * deletes no message. A consumer still bound to a live subscriber
+ * (another writer's) is left alone: -2 with error saying so. 0, or -1
+ * with a one-line error.
  */
 extern int	stream_durable_prepare(jsCtx *js, const char *stream, const char *durable,
 								   uint64_t start_seq, int64_t ack_wait_ms,
