@@ -206,7 +206,7 @@ echo "   by subject (consume --subject): shop.orders.> $n_orders events (the rou
 echo "== the event lake: wal2events lake --from $nats --stream SHOP --to \$demo_dir/lake --drain"
 "$W2E" lake --from "$nats" --stream SHOP --to "$demo_dir/lake" --drain --progress-interval 0 \
   2>"$demo_dir/lake.log" || die "wal2events lake failed: $(cat "$demo_dir/lake.log")"
-(cd "$demo_dir/lake" && find . -type f | sort | sed 's|^\./|   |')
+(cd "$demo_dir/lake" && find . -type f ! -name '.*' | sort | sed 's|^\./|   |')
 "$W2E" replay --from "$demo_dir/lake" --stream SHOP --to - --progress-interval 0 >"$demo_dir/lake.jsonl" \
   2>"$demo_dir/replay.log" || die "wal2events replay failed: $(cat "$demo_dir/replay.log")"
 cmp -s "$demo_dir/lake.jsonl" "$demo_dir/stored.jsonl" ||
