@@ -192,7 +192,11 @@ def check_confirmed(args):
     problems = []
     with open(rounds) as f:
         for n, line in enumerate(f, 1):
-            confirmed, last_seq = line.split()
+            fields = line.split()
+            if len(fields) != 2:
+                problems.append("kill %d: unreadable round %r (want: confirmed LSN, last sequence)" % (n, line))
+                continue
+            confirmed, last_seq = fields
             c = lsn(confirmed)
             late = [(seq, env["id"]) for seq, env in evs if lsn(env["commit_lsn"]) <= c and seq > int(last_seq)]
             if late:

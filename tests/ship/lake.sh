@@ -54,7 +54,7 @@ lake_files() { find "$1" -name '*.ndjson.zst' 2>/dev/null | wc -l; }
 lake_files_above() { [ "$(lake_files "$1")" -gt "$2" ]; }
 
 # stream_last STREAM: its last sequence
-stream_last() { "$JS" info "$NATS" "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])'; }
+stream_last() { stream_last_seq "$1"; }
 
 # lake_verify NAME DIR STREAM MIN: the lake equals what consume prints of the stream
 lake_verify() {

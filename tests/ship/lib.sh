@@ -136,6 +136,10 @@ ship_stop() {
 }
 
 # confirmed_flush SLOT
+# stream_last_seq STREAM: its last sequence; 0 while it does not exist (a
+# shipper killed before it created the stream stored nothing)
+stream_last_seq() { "$JS" info "$NATS" "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("last_seq", 0))'; }
+
 confirmed_flush() { sql "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = '$1'"; }
 
 # caught_up SLOT: the slot's confirmed position has reached the WAL's end

@@ -1212,7 +1212,7 @@ test_crash() {
     sleep "0.$((RANDOM % 8 + 2))"
     ship_stop KILL
     sleep 0.3
-    echo "$(confirmed_flush crash1$TX) $("$JS" info "$NATS" CRASH$TX | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')" >>"$rounds"
+    echo "$(confirmed_flush crash1$TX) $(stream_last_seq CRASH$TX)" >>"$rounds"
   done
   wait $wl
   ship_bg "$WORK/crash.log" --slot crash1$TX --to "$NATS" --create-stream CRASH$TX --subject "$(tsubj crash)" $UNIT_ARGS
@@ -1312,7 +1312,7 @@ test_sigterm() {
   sleep 1
   ship_stop TERM
   [ "$SHIP_STATUS" = 0 ] && ok "sigterm: exit status 0 under load" || fail "sigterm: exit status" "$SHIP_STATUS"
-  echo "$(confirmed_flush term1) $("$JS" info "$NATS" TERM | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')" >"$WORK/term.rounds"
+  echo "$(confirmed_flush term1) $(stream_last_seq TERM)" >"$WORK/term.rounds"
   wait $wl
   ship_bg "$WORK/term.log" --slot term1 --to "$NATS" --stream TERM --subject 'term.{table}'
   check "sigterm: resumes" wait_confirmed term1 60
@@ -1592,11 +1592,11 @@ two_shippers() {
     OTHER_PIDS+=("$pid_a" "$pid_b")
     sleep "0.$((RANDOM % 8 + 2))"
     kill -9 "$pid_a"; wait "$pid_a" 2>/dev/null
-    last=$("$JS" info "$NATS" "$stream" | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')
+    last=$(stream_last_seq "$stream")
     echo "$(confirmed_in "$3" "$4") $last" >>"$WORK/$name.a.rounds"
     sleep "0.$((RANDOM % 8 + 2))"
     kill -9 "$pid_b"; wait "$pid_b" 2>/dev/null
-    last=$("$JS" info "$NATS" "$stream" | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_seq"])')
+    last=$(stream_last_seq "$stream")
     echo "$(confirmed_in "$6" "$7") $last" >>"$WORK/$name.b.rounds"
   done
   wait "${WL[@]}"
