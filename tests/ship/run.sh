@@ -404,18 +404,40 @@ test_no_leftovers() {
   check "leftovers: the shipper with --metrics [::1] stopped cleanly" test "$SHIP_STATUS" = 0
 }
 
-# auth_server NAME AUTHORIZATION: a nats-server -js with that authorization block ($AUTH_URL)
+# auth_server NAME AUTHORIZATION: a nats-server -js with that authorization block ($AUTH_URL;
+# its log in AUTH_LOG_OF[$AUTH_URL], debug on: it says why it refused a client). A server that
+# is not ready on its port (the port taken meanwhile by another process) is replaced by one
+# on another port: a client must never reach some other server by mistake.
+declare -A AUTH_LOG_OF
 auth_server() {
-  local port
-  port=$(w2e_free_port)
-  printf 'listen: 127.0.0.1:%s\njetstream { store_dir: "%s" }\n%s\n' "$port" "$WORK/$1-js" "$2" >"$WORK/$1.conf"
-  nats-server -c "$WORK/$1.conf" >"$WORK/$1-nats.log" 2>&1 &
-  OTHER_PIDS+=($!)
-  wait_until 10 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
-  # the port opens before the accounts (and their JetStream) are set up: an
-  # operator-mode server refused the first shipper now and then in CI
-  wait_until 10 grep -q "Server is ready" "$WORK/$1-nats.log"
+  local port try pid log=$WORK/$1-nats.log
+  for try in 1 2 3; do
+    port=$(w2e_free_port)
+    printf 'listen: 127.0.0.1:%s\njetstream { store_dir: "%s" }\ndebug: true\n%s\n' "$port" "$WORK/$1-js" "$2" >"$WORK/$1.conf"
+    nats-server -c "$WORK/$1.conf" >"$log" 2>&1 &
+    pid=$!
+    OTHER_PIDS+=("$pid")
+    # the port opens before the accounts (and their JetStream) are set up: an
+    # operator-mode server refused the first shipper now and then in CI
+    if wait_until 10 grep -q "Server is ready" "$log" && kill -0 "$pid" 2>/dev/null &&
+      grep -q "Listening for client connections on 127.0.0.1:$port" "$log"; then
+      AUTH_URL="nats://127.0.0.1:$port"
+      AUTH_LOG_OF[$AUTH_URL]=$log
+      return 0
+    fi
+    echo "auth server $1: not ready on port $port (try $try): $(tail -n 2 "$log" | tr '\n' ' ')"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  fail "auth server $1: a nats-server with that authorization starts" "$(tail -n 3 "$log")"
   AUTH_URL="nats://127.0.0.1:$port"
+}
+
+# auth_server_says URL: the last lines of that server's log about clients' authentication
+auth_server_says() {
+  local url=${1##*@}
+  url=nats://${url#nats://}
+  grep -iE "authori|authentic|nkey|signature|nonce" "${AUTH_LOG_OF[$url]:-/dev/null}" 2>/dev/null | tail -n 3
 }
 
 # auth_run NAME URL WRAPPER FLAGS...: ship 5 rows with these credentials
@@ -436,7 +458,7 @@ auth_run() {
   (exec 3<>"/dev/tcp/127.0.0.1/$mport" && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3) >"$AUTH_OUT/$name.metrics"
   { tr '\0' ' ' <"/proc/$SHIP_PID/cmdline"; echo; ps -ww -o args= -p "$SHIP_PID"; } >"$AUTH_CMDLINES/$name"
   ship_stop
-  check "auth $name: exit status 0" eval "test '$SHIP_STATUS' = 0 || { echo 'status $SHIP_STATUS:'; tail -n 3 '$AUTH_OUT/$name.log'; false; }"
+  check "auth $name: exit status 0" eval "test '$SHIP_STATUS' = 0 || { echo 'status $SHIP_STATUS:'; tail -n 3 '$AUTH_OUT/$name.log'; auth_server_says '$url'; false; }"
   $wrap "$W2E" consume --from "$url" --stream "${name^^}" "$@" >"$AUTH_OUT/$name.consume" 2>"$AUTH_OUT/$name.consume.err"
   st=$?
   if [ "$st" = 4 ]; then
@@ -450,7 +472,7 @@ auth_run() {
     st=$?
   fi
   check "auth $name: consume reads the 5 events back (status $st)" \
-    eval "test '$st:$(grep -c . "$AUTH_OUT/$name.consume")' = 0:5 || { tail -n 2 '$AUTH_OUT/$name.consume.err'; false; }"
+    eval "test '$st:$(grep -c . "$AUTH_OUT/$name.consume")' = 0:5 || { tail -n 2 '$AUTH_OUT/$name.consume.err'; auth_server_says '$url'; false; }"
 }
 
 # auth_refused NAME STATUS PATTERN -- COMMAND...: expect, and keep what it printed in $AUTH_OUT
